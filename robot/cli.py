@@ -1,0 +1,96 @@
+"""The `robot` command.
+
+Each subcommand lives beside the layer it drives, in a module with two functions:
+`add_arguments(parser)` and `run(args) -> int` (the exit code). A subcommand whose
+module is not built yet still shows in `robot --help` and says what is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
+
+from robot.errors import RobotError
+
+SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
+    # name: (module, one-line help, the part of the stack it needs)
+    "plan": ("robot.brain.cli", "turn requests into plans with the brain", "the brain"),
+    "run": ("robot.launch.cli", "run a launch file: brain, cerebellum and limbs", "the launcher"),
+    "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots", "the simulator"),
+    "servo": ("firmware_bridge.cli", "servo bus bring-up: scan, set-id, flash...", "the serial layer"),
+    "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page", "the kiosk"),
+    "replay": ("robot.recording.cli", "inspect or replay an MCAP recording", "recording"),
+}
+
+
+def _package_version() -> str:
+    try:
+        return version("robot-stack")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _load(module_name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        # Only "this part does not exist yet" is tolerated; a missing dependency
+        # inside an existing module is a real error and propagates.
+        if err.name is not None and module_name.startswith(err.name):
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="robot",
+        description="Open reference stack for embodied AI on affordable robot arms.",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text, part) in SUBCOMMANDS.items():
+        module = _load(module_name)
+        if module is None:
+            p = sub.add_parser(name, help=f"{help_text} [not built yet]")
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            p.set_defaults(handler=_not_built(name, part))
+        else:
+            p = sub.add_parser(name, help=help_text, description=module.__doc__)
+            module.add_arguments(p)
+            p.set_defaults(handler=module.run)
+    p = sub.add_parser("version", help="print the version")
+    p.set_defaults(handler=lambda args: print(f"robot-stack {_package_version()}") or 0)
+    return parser
+
+
+def _not_built(name: str, part: str):
+    def handler(args: argparse.Namespace) -> int:
+        print(f"robot {name}: {part} is not built yet in this version.", file=sys.stderr)
+        return 2
+
+    return handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except RobotError as err:
+        print(f"robot {args.command}: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

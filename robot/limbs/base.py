@@ -1,0 +1,82 @@
+"""The one interface every limb backend implements (serial servos, the PyBullet twin).
+
+Positions are radians at the joint, ordered by the profile's joint list. Whatever the
+layers above do, a limb clamps commands to the joint limits and, through its
+`CommandWatchdog`, holds or disables torque when commands stop arriving.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from types import TracebackType
+
+from robot.msgs import JointCommand, JointState
+from robot.profile import Profile
+
+
+class Limb(ABC):
+    """An arm's actuators. Not thread-safe: one owner (the cerebellum's loop) calls it."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.joint_names = profile.joint_names
+        self._lower = tuple(j.lower for j in profile.joints)
+        self._upper = tuple(j.upper for j in profile.joints)
+
+    @abstractmethod
+    def read(self) -> JointState:
+        """Measure the joints now."""
+
+    @abstractmethod
+    def write(self, command: JointCommand) -> None:
+        """Send position targets (clamped to the joint limits)."""
+
+    @abstractmethod
+    def enable(self) -> None:
+        """Torque on: hold the current position."""
+
+    @abstractmethod
+    def disable(self) -> None:
+        """Torque off."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Disable if enabled and release the port or simulator."""
+
+    def clamp(self, position: tuple[float, ...]) -> tuple[float, ...]:
+        """Clamp a position vector to the profile's joint limits (rad)."""
+        if len(position) != len(self._lower):
+            raise ValueError(
+                f"command has {len(position)} joints, profile {self.profile.robot.name!r} "
+                f"has {len(self._lower)}: {self.joint_names}"
+            )
+        return tuple(min(max(p, lo), hi) for p, lo, hi in zip(position, self._lower, self._upper))
+
+    def __enter__(self) -> Limb:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class CommandWatchdog:
+    """Tells a limb when commands have stopped arriving for longer than `timeout_s`."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._last: float | None = None
+
+    def feed(self, now: float | None = None) -> None:
+        self._last = time.monotonic() if now is None else now
+
+    def expired(self, now: float | None = None) -> bool:
+        """True once a command has been seen and none followed within the timeout."""
+        if self._last is None:
+            return False
+        return (time.monotonic() if now is None else now) - self._last > self.timeout_s
