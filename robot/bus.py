@@ -167,7 +167,7 @@ class Backend(ABC):
     def send(self, topic: Topic, msg: Message) -> None:
         """Deliver to every subscriber of the topic, or raise `QueueFull` and deliver to none."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release transport resources."""
 
 
@@ -178,12 +178,12 @@ class InProcessBackend(Backend):
         self._lock = threading.Lock()
         # Copy-on-write tuples: publishers read them without taking the table lock.
         self._subs: dict[Topic, tuple[Subscription, ...]] = {}
-        self._topic_locks: dict[Topic, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._topic_locks: dict[Topic, threading.Lock] = {}
 
     def attach(self, sub: Subscription) -> None:
         with self._lock:
             self._subs[sub.topic] = (*self._subs.get(sub.topic, ()), sub)
-            self._topic_locks[sub.topic]  # noqa: B018 - create the lock under the table lock
+            self._topic_locks.setdefault(sub.topic, threading.Lock())
 
     def detach(self, sub: Subscription) -> None:
         with self._lock:

@@ -51,7 +51,8 @@ class Limb(ABC):
                 f"command has {len(position)} joints, profile {self.profile.robot.name!r} "
                 f"has {len(self._lower)}: {self.joint_names}"
             )
-        return tuple(min(max(p, lo), hi) for p, lo, hi in zip(position, self._lower, self._upper))
+        bounds = zip(position, self._lower, self._upper, strict=True)
+        return tuple(min(max(p, lo), hi) for p, lo, hi in bounds)
 
     def __enter__(self) -> Limb:
         return self
