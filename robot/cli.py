@@ -40,7 +40,8 @@ def _load(module_name: str) -> ModuleType | None:
     except ModuleNotFoundError as err:
         # Only "this part does not exist yet" is tolerated; a missing dependency
         # inside an existing module is a real error and propagates.
-        if err.name is not None and module_name.startswith(err.name):
+        missing = err.name or ""
+        if module_name == missing or module_name.startswith(missing + "."):
             return None
         raise
 

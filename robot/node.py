@@ -53,7 +53,7 @@ class Node:
         self._stop = threading.Event()
         self._handlers: list[tuple[Subscription[Any], Callable[[Any], None]]] = []
         self._thread: threading.Thread | None = None
-        self._heartbeat = bus.publisher(Heartbeat, name)
+        self._heartbeat = bus.publisher(Heartbeat)
 
     # -- wiring (before start) -------------------------------------------------
 
