@@ -1,0 +1,1 @@
+"""Launch files: which arm, scene, limbs and bus to start, and `robot run`."""
