@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
+from firmware_bridge.errors import BridgeError
 from robot.errors import RobotError
 
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
@@ -46,7 +48,23 @@ def _load(module_name: str) -> ModuleType | None:
         raise
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _is_built(module_name: str) -> bool:
+    """Whether the module exists, without importing it (and its heavy dependencies)."""
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named on the command line, if any."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Only the chosen subcommand's module is imported: `robot servo
+    emulate` must not pay for (or print the banner of) the simulator."""
+    chosen = _chosen(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(
         prog="robot",
         description="Open reference stack for embodied AI on affordable robot arms.",
@@ -54,11 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text, part) in SUBCOMMANDS.items():
-        module = _load(module_name)
-        if module is None:
+        module = _load(module_name) if name == chosen else None
+        if module is None and (name == chosen or not _is_built(module_name)):
             p = sub.add_parser(name, help=f"{help_text} [not built yet]")
             p.add_argument("rest", nargs=argparse.REMAINDER)
             p.set_defaults(handler=_not_built(name, part))
+        elif module is None:
+            sub.add_parser(name, help=help_text)
         else:
             p = sub.add_parser(name, help=help_text, description=module.__doc__)
             module.add_arguments(p)
@@ -77,7 +97,7 @@ def _not_built(name: str, part: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -86,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args) or 0)
-    except RobotError as err:
+    except (RobotError, BridgeError) as err:
         print(f"robot {args.command}: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

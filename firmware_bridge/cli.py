@@ -1,0 +1,372 @@
+"""Servo bring-up: list ports, scan a bus, set IDs and baud rates, flash EEPROM profiles,
+calibrate, and emulate a servo bus on a pseudo-terminal.
+
+Typical order on new hardware: `ports`, `scan`, `set-id` (one servo connected at a
+time), `set-baud`, `flash`, `calibrate`; then run with `limbs = serial`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import select
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from firmware_bridge.control_tables import DEFAULT_MODEL, MODELS
+from firmware_bridge.errors import BridgeError, SetupError
+from firmware_bridge.ports import list_servo_ports
+from firmware_bridge.servo_bus import open_bus
+from firmware_bridge.setup_tools import (
+    SCAN_MARGIN_S,
+    flash,
+    load_flash_profile,
+    parse_ids,
+    record_calibration,
+    scan,
+    set_baud,
+    set_id,
+)
+from firmware_bridge.virtual_bus import make_virtual_bus
+
+PROTOCOLS = ("dynamixel", "feetech")
+DEFAULT_BAUD = 1_000_000
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="servo_command", metavar="STEP", required=True)
+
+    p = sub.add_parser("ports", help="list USB serial ports and the adapters behind them")
+    p.set_defaults(servo_handler=_ports)
+
+    p = sub.add_parser("scan", help="find every servo: ID, model, firmware, baud")
+    p.add_argument("--port", required=True)
+    p.add_argument("--protocol", choices=PROTOCOLS, help="default: both")
+    p.add_argument("--baud", type=int, help="default: every standard baud rate")
+    p.add_argument("--ids", default="0-252", help="IDs to try, e.g. 1-6 (default 0-252)")
+    p.add_argument(
+        "--margin-ms",
+        type=float,
+        default=SCAN_MARGIN_S * 1000,
+        help="extra wait per ping beyond the wire time, for slow hosts or adapters",
+    )
+    p.set_defaults(servo_handler=_scan)
+
+    p = sub.add_parser("set-id", help="give one servo a new ID (connect it alone)")
+    _bus_arguments(p)
+    p.add_argument("--id", type=int, required=True, help="the servo's ID now")
+    p.add_argument("--new-id", type=int, required=True)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(servo_handler=_set_id)
+
+    p = sub.add_parser("set-baud", help="change one servo's baud rate")
+    _bus_arguments(p)
+    p.add_argument("--id", type=int, required=True)
+    p.add_argument("--new-baud", type=int, required=True)
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(servo_handler=_set_baud)
+
+    p = sub.add_parser("flash", help="write an EEPROM profile to each servo and read it back")
+    _bus_arguments(p, protocol_required=False)
+    p.add_argument("--profile", required=True, type=Path, help="servo profile TOML")
+    p.add_argument("--yes", action="store_true", help="do not ask before changing IDs")
+    p.set_defaults(servo_handler=_flash)
+
+    p = sub.add_parser("calibrate", help="record zero pose and ranges into a calibration file")
+    p.add_argument("--port", help="serial port (not needed with --lerobot)")
+    p.add_argument("--baud", type=int, help="default: the robot profile's")
+    p.add_argument("--robot", required=True, help="robot profile: arm name or TOML path")
+    p.add_argument("--out", required=True, type=Path, help="calibration file to write (JSON)")
+    p.add_argument("--zero", help="zero-pose ticks per servo, e.g. 1=2048,2=1990 (else: read)")
+    p.add_argument("--range", dest="ranges", help="travel per servo, e.g. 1=800:3300,2=...")
+    p.add_argument(
+        "--home",
+        action="store_true",
+        help="first write homing offsets so the zero pose reads half a turn",
+    )
+    p.add_argument("--lerobot", type=Path, help="convert this LeRobot calibration JSON instead")
+    p.set_defaults(servo_handler=_calibrate)
+
+    p = sub.add_parser("emulate", help="virtual servo bus on a pseudo-terminal")
+    p.add_argument("--protocol", choices=PROTOCOLS, required=True)
+    p.add_argument("--ids", default="1-6", help="servo IDs, e.g. 1-6 or 1,3,5")
+    p.add_argument("--model", choices=sorted(MODELS), help="default: sts3215 / xl330-m288")
+    p.add_argument("--baud", type=int, default=DEFAULT_BAUD)
+    p.add_argument("--eeprom", type=Path, help="keep the servos' EEPROM in this file")
+    p.add_argument(
+        "--wire-timing",
+        action="store_true",
+        help="delay replies by the time the bytes take on the wire at this baud",
+    )
+    p.set_defaults(servo_handler=_emulate)
+
+
+def _bus_arguments(p: argparse.ArgumentParser, protocol_required: bool = True) -> None:
+    p.add_argument("--port", required=True)
+    p.add_argument("--protocol", choices=PROTOCOLS, required=protocol_required)
+    p.add_argument("--baud", type=int, default=DEFAULT_BAUD)
+
+
+def run(args: argparse.Namespace) -> int:
+    return int(args.servo_handler(args) or 0)
+
+
+# -- handlers ----------------------------------------------------------------------------
+def _ports(args: argparse.Namespace) -> int:
+    ports = list_servo_ports()
+    if not ports:
+        print("no USB serial ports found: plug the adapter in, check `dmesg | tail`")
+        return 1
+    for p in ports:
+        timer = "" if p.latency_timer_ms is None else f"  latency timer {p.latency_timer_ms} ms"
+        print(f"{p.device}  {p.adapter}  {p.description}{timer}")
+        if p.latency_advice:
+            print(f"  warning: {p.latency_advice}")
+    return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    protocols = (args.protocol,) if args.protocol else PROTOCOLS
+    found = scan(
+        args.port,
+        protocols=protocols,
+        bauds=[args.baud] if args.baud else None,
+        ids=parse_ids(args.ids),
+        host_margin_s=args.margin_ms / 1000,
+        progress=lambda text: print(f"scanning {text}...", file=sys.stderr),
+    )
+    for servo in found:
+        print(servo.line())
+    if not found:
+        print(
+            f"no servo answered on {args.port}: check the power supply (servos need their own), "
+            "the cable, and that the adapter is set to the servos' signal (TTL/RS485)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise SetupError(f"{question} Refusing without a terminal to ask: pass --yes")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise SetupError("cancelled")
+
+
+def _set_id(args: argparse.Namespace) -> int:
+    _confirm(
+        f"Change the ID of servo {args.id} on {args.port} to {args.new_id}? "
+        "Only this servo should be connected.",
+        args.yes,
+    )
+    with open_bus(args.protocol, args.port, args.baud) as bus:
+        print(set_id(bus, args.id, args.new_id))
+    return 0
+
+
+def _set_baud(args: argparse.Namespace) -> int:
+    _confirm(
+        f"Change servo {args.id} on {args.port} from {args.baud} to {args.new_baud} baud? "
+        "You will need that rate to reach it again.",
+        args.yes,
+    )
+    with open_bus(args.protocol, args.port, args.baud) as bus:
+        print(set_baud(bus, args.id, args.new_baud))
+    return 0
+
+
+def _flash(args: argparse.Namespace) -> int:
+    profile = load_flash_profile(args.profile)
+    moves = [f"{s.servo_id} -> {s.new_id}" for s in profile.servos if s.new_id is not None]
+    if moves:
+        _confirm(f"{args.profile} changes servo IDs ({', '.join(moves)}) on {args.port}.", args.yes)
+    with open_bus(args.protocol or profile.protocol, args.port, args.baud) as bus:
+        reports = flash(bus, profile)
+    for report in reports:
+        print(report.line())
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _pairs(text: str | None, what: str) -> dict[int, str] | None:
+    if not text:
+        return None
+    out = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SetupError(f"--{what}: expected ID=VALUE items, got {item!r}")
+        try:
+            out[int(key)] = value
+        except ValueError:
+            raise SetupError(f"--{what}: {key!r} is not a servo ID") from None
+    return out
+
+
+def _ticks(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SetupError(f"--{what}: {text!r} is not a tick count") from None
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    # The calibration file format and the robot profile belong to the limb layer; this
+    # is the one bring-up step that needs them, so it imports them here, not at the top
+    # (the byte-level modules of firmware_bridge never import `robot`).
+    from robot.limbs.calibration import (
+        Calibration,
+        JointCalibration,
+        load_calibration,
+        save_calibration,
+    )
+    from robot.profile import load_profile
+
+    profile = load_profile(args.robot)
+    if profile.bus is None:
+        raise SetupError(f"robot profile {profile.path}: no [bus] section: not a servo arm")
+    protocol = profile.bus.protocol
+    if args.lerobot:
+        cal = load_calibration(args.lerobot, protocol=protocol)
+        cal = Calibration(
+            joints=cal.joints, robot=profile.robot.name, protocol=protocol, source=cal.source
+        )
+        missing = [n for n in profile.joint_names if n not in cal.joints]
+        if missing:
+            raise SetupError(f"{args.lerobot} has no calibration for joints {missing}")
+        save_calibration(cal, args.out)
+        print(f"wrote {args.out} from LeRobot calibration {args.lerobot}")
+        return 0
+    if not args.port:
+        raise SetupError("--port is needed to read the servos (or give --lerobot FILE)")
+    ids = [j.servo_id for j in profile.joints]
+    if any(i is None for i in ids):
+        raise SetupError(f"robot profile {profile.path}: every joint needs a servo_id")
+    models = {j.model or DEFAULT_MODEL[protocol] for j in profile.joints}
+    if len(models) > 1:
+        raise SetupError(f"calibrate expects one servo model per arm, got {sorted(models)}")
+    zero_text = _pairs(args.zero, "zero")
+    zero = {k: _ticks(v, "zero") for k, v in zero_text.items()} if zero_text else None
+    range_text = _pairs(args.ranges, "range")
+    ranges = None
+    if range_text:
+        ranges = {}
+        for sid, value in range_text.items():
+            low, sep, high = value.partition(":")
+            if not sep:
+                raise SetupError(f"--range: servo {sid}: expected MIN:MAX, got {value!r}")
+            ranges[sid] = (_ticks(low, "range"), _ticks(high, "range"))
+    for given, what in ((zero, "zero"), (ranges, "range")):
+        if given is not None and set(given) != set(ids):
+            raise SetupError(f"--{what} must list servos {sorted(ids)}, got {sorted(given)}")
+    with open_bus(protocol, args.port, args.baud or profile.bus.baud) as bus:
+        readings = record_calibration(
+            bus,
+            [i for i in ids if i is not None],
+            models.pop(),
+            zero=zero,
+            ranges=ranges,
+            home=args.home,
+            prompt=lambda text: print(text, flush=True) or _wait_enter(),
+            done=_enter_pressed,
+        )
+    by_id = {r.servo_id: r for r in readings}
+    joints = {}
+    for joint in profile.joints:
+        r = by_id[joint.servo_id or 0]
+        joints[joint.name] = JointCalibration(
+            servo_id=r.servo_id,
+            zero_ticks=r.zero_ticks,
+            range_min=r.range_min,
+            range_max=r.range_max,
+            homing_offset=r.homing_offset,
+            resolution=r.resolution,
+        )
+        print(
+            f"{joint.name}: servo {r.servo_id} zero {r.zero_ticks} range "
+            f"{r.range_min}..{r.range_max} homing offset {r.homing_offset}"
+        )
+    save_calibration(
+        Calibration(
+            joints=joints,
+            robot=profile.robot.name,
+            protocol=protocol,
+            source="robot servo calibrate",
+        ),
+        args.out,
+    )
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _wait_enter() -> None:
+    if sys.stdin.isatty():
+        sys.stdin.readline()
+
+
+def _enter_pressed() -> bool:
+    """True once Enter was pressed (always True without a terminal: one reading)."""
+    if not sys.stdin.isatty():
+        return True
+    ready, _, _ = select.select([sys.stdin], [], [], 0)
+    if ready:
+        sys.stdin.readline()
+        return True
+    return False
+
+
+def _emulate(args: argparse.Namespace) -> int:
+    ids = parse_ids(args.ids)
+    bus = make_virtual_bus(
+        args.protocol,
+        ids,
+        model=args.model,
+        baud=args.baud,
+        wire_timing=args.wire_timing,
+        eeprom_path=args.eeprom,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    path = bus.start_pty()
+    model = bus.servos[0].table.model
+    timing = ", wire timing" if args.wire_timing else ""
+    # Contract: the device path is the last word of the first line on stdout.
+    print(
+        f"emulating {len(ids)} {model} servos (IDs {args.ids}, {args.protocol}, "
+        f"{args.baud} baud{timing}) on {path}",
+        flush=True,
+    )
+    try:
+        bus.serve_until(stop)
+    finally:
+        bus.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m firmware_bridge.cli STEP ...`: the same tools without loading the rest
+    of the stack (handy on a bring-up laptop, and quick to start)."""
+    parser = argparse.ArgumentParser(prog="python -m firmware_bridge.cli", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except BridgeError as err:
+        print(f"robot servo: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

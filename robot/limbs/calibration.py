@@ -1,0 +1,175 @@
+"""Calibration files: the map between servo ticks and joint radians.
+
+Our format (JSON, written by `robot servo calibrate`):
+
+    {"format": "robot-stack-calibration/1", "robot": "so101", "protocol": "feetech",
+     "joints": {"shoulder_pan": {"servo_id": 1, "zero_ticks": 2047, "range_min": 800,
+                                 "range_max": 3300, "direction": 1, "homing_offset": -112,
+                                 "resolution": 4096}, ...}}
+
+zero_ticks, range_min, range_max: present-position readings (servo ticks) at joint angle
+0 and at the ends of the joint's travel, read while the servo's homing offset register
+held `homing_offset`. If the register holds another value later (a factory reset, a
+re-flash), the limb corrects for the difference, with each vendor's sign
+(Feetech `present = actual - offset`, Dynamixel `present = actual + offset`).
+
+joint angle (rad) = profile direction * direction * (ticks - zero_ticks) * 2 pi / resolution,
+where ticks are first unwrapped around the middle of the recorded range, so a range that
+crosses the encoder's wrap point (4095 -> 0) maps continuously.
+
+LeRobot's calibration JSON for the same arm ({"shoulder_pan": {"id", "drive_mode",
+"homing_offset", "range_min", "range_max"}, ...}) is read as well: zero is the middle
+of the range (LeRobot's "degrees" mode) and drive_mode 1 inverts the direction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from robot.errors import ConfigError
+
+FORMAT = "robot-stack-calibration/1"
+DEFAULT_RESOLUTION = 4096
+
+
+class JointCalibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One joint's servo readings; see the module docstring for the meaning of each."""
+
+    servo_id: int
+    zero_ticks: int
+    range_min: int
+    range_max: int
+    direction: Literal[1, -1] = 1
+    homing_offset: int = 0
+    resolution: int = DEFAULT_RESOLUTION
+
+    def __post_init__(self) -> None:
+        if self.resolution <= 0:
+            raise ValueError(f"servo {self.servo_id}: resolution must be > 0")
+
+
+class Calibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    joints: dict[str, JointCalibration]
+    format: str = FORMAT
+    robot: str = ""
+    protocol: str = ""
+    source: str = ""
+    """Where it came from: "robot servo calibrate", or the LeRobot file it was read from."""
+
+    def joint(self, name: str, path: str = "") -> JointCalibration:
+        try:
+            return self.joints[name]
+        except KeyError:
+            where = f" in {path}" if path else ""
+            raise ConfigError(
+                f"no calibration for joint {name!r}{where}; calibrated joints: "
+                f"{', '.join(self.joints) or 'none'}. Run `robot servo calibrate`."
+            ) from None
+
+
+def save_calibration(calibration: Calibration, path: str | Path) -> None:
+    """Write a calibration file (JSON, human-readable)."""
+    data = msgspec.to_builtins(calibration)
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+
+
+def load_calibration(path: str | Path, protocol: str = "") -> Calibration:
+    """Read our calibration file or a LeRobot calibration JSON (detected by its keys).
+
+    Raises ConfigError naming the file and key.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"cannot read calibration file {path}: {err.strerror}") from err
+    except ValueError as err:
+        raise ConfigError(f"{path} is not JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a calibration file is a JSON object")
+    if "joints" in data:
+        try:
+            return msgspec.convert(data, type=Calibration)
+        except (msgspec.ValidationError, ValueError) as err:
+            raise ConfigError(f"{path}: {err}") from err
+    return from_lerobot(data, protocol=protocol, source=str(path))
+
+
+def from_lerobot(data: dict[str, Any], protocol: str = "", source: str = "") -> Calibration:
+    """A calibration from LeRobot's per-motor JSON (the same arm, calibrated there)."""
+    joints = {}
+    for name, motor in data.items():
+        where = f"{source or 'LeRobot calibration'}: joint {name!r}"
+        if not isinstance(motor, dict):
+            raise ConfigError(f"{where}: expected an object with id, homing_offset, range_min...")
+        try:
+            low, high = int(motor["range_min"]), int(motor["range_max"])
+            joints[name] = JointCalibration(
+                servo_id=int(motor["id"]),
+                zero_ticks=round((low + high) / 2),
+                range_min=low,
+                range_max=high,
+                direction=-1 if int(motor.get("drive_mode", 0)) else 1,
+                homing_offset=int(motor.get("homing_offset", 0)),
+            )
+        except KeyError as err:
+            raise ConfigError(f"{where}: missing key {err.args[0]!r}") from None
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"{where}: {err}") from err
+    if not joints:
+        raise ConfigError(f"{source or 'LeRobot calibration'}: no joints in it")
+    return Calibration(joints=joints, protocol=protocol, source=source or "lerobot")
+
+
+class TickMap:
+    """Ticks <-> radians for one joint, with the servo's current homing offset.
+
+    profile_direction: the profile's `direction` for the joint. protocol: "feetech" or
+    "dynamixel" (sets the homing offset's sign). current_offset: the homing offset
+    register's value now.
+    """
+
+    def __init__(
+        self,
+        calibration: JointCalibration,
+        profile_direction: int = 1,
+        protocol: str = "feetech",
+        current_offset: int | None = None,
+    ) -> None:
+        offset = calibration.homing_offset if current_offset is None else current_offset
+        # present = actual - offset (Feetech) or actual + offset (Dynamixel): a change of
+        # the register shifts every reading by the difference.
+        shift = calibration.homing_offset - offset
+        if protocol == "dynamixel":
+            shift = -shift
+        self.resolution = calibration.resolution
+        self.zero = calibration.zero_ticks + shift
+        low, high = calibration.range_min + shift, calibration.range_max + shift
+        self.crosses_wrap = low > high
+        """The travel crosses the encoder's wrap point (range_min reads above range_max)."""
+        if self.crosses_wrap:
+            high += self.resolution
+        self.middle = (low + high) / 2
+        self.sign = profile_direction * calibration.direction
+        self.rad_per_tick = 2 * math.pi / self.resolution
+        self._half = self.resolution / 2
+
+    def _unwrap(self, ticks: float) -> float:
+        """Ticks moved to within half a turn of the range's middle."""
+        d = (ticks - self.middle + self._half) % self.resolution - self._half
+        return self.middle + d
+
+    def to_rad(self, ticks: float) -> float:
+        return self.sign * (self._unwrap(ticks) - self.zero) * self.rad_per_tick
+
+    def velocity_to_rad(self, ticks_per_s: float) -> float:
+        return self.sign * ticks_per_s * self.rad_per_tick
+
+    def to_ticks(self, rad: float) -> int:
+        """Goal ticks for a joint angle, within one turn (0..resolution-1)."""
+        return round(self.zero + self.sign * rad / self.rad_per_tick) % self.resolution

@@ -1,0 +1,242 @@
+"""The serial Limb: an arm of Dynamixel 2.0 or Feetech STS servos on one bus.
+
+Built from a robot profile (joint -> servo ID, model, direction, limits; [bus] protocol
+and baud) and a calibration file (ticks <-> radians). Every `read()` is one sync read of
+position and velocity for all servos; every `write()` is one sync write of the goals.
+Commands are clamped to the joint limits. When commands stop for `watchdog_s`, the
+limb either holds the last goal (the servos keep it) or disables torque, as configured;
+it checks on each `read()` and `write()`, which the cerebellum calls every tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
+from firmware_bridge.errors import BusTimeout, ServoError
+from firmware_bridge.servo_bus import ServoBus, open_bus
+from robot.errors import ConfigError
+from robot.limbs.base import CommandWatchdog, Limb
+from robot.limbs.calibration import Calibration, TickMap
+from robot.msgs import JointCommand, JointState
+from robot.profile import Profile
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WATCHDOG_S = 0.2
+"""Commands arrive at 100 Hz or more; 200 ms of silence means the layer above stopped."""
+
+OnTimeout = Literal["hold", "disable"]
+_STS_PHASE_OVERFLOW_BIT = 0x10
+
+
+class SerialLimb(Limb):
+    """One arm on one serial bus. Not thread-safe: the cerebellum's loop owns it."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        calibration: Calibration,
+        port: str,
+        *,
+        baud: int | None = None,
+        watchdog_s: float = DEFAULT_WATCHDOG_S,
+        on_timeout: OnTimeout = "hold",
+        host_margin_s: float | None = None,
+        bus: ServoBus | None = None,
+    ) -> None:
+        super().__init__(profile)
+        if profile.bus is None:
+            raise ConfigError(f"profile {profile.path or profile.robot.name}: no [bus] section")
+        if on_timeout not in ("hold", "disable"):
+            raise ConfigError(f"on_timeout must be 'hold' or 'disable', not {on_timeout!r}")
+        protocol = profile.bus.protocol
+        self.on_timeout = on_timeout
+        self._ids: list[int] = []
+        self._tables: list[ControlTable] = []
+        for joint in profile.joints:
+            if joint.servo_id is None:
+                raise ConfigError(
+                    f"profile {profile.path or profile.robot.name}: joint {joint.name!r} "
+                    "has no servo_id"
+                )
+            table = get_model(joint.model or DEFAULT_MODEL[protocol])
+            if table.protocol != protocol:
+                raise ConfigError(
+                    f"joint {joint.name!r}: model {table.model} speaks {table.protocol}, "
+                    f"the bus is {protocol}"
+                )
+            self._ids.append(joint.servo_id)
+            self._tables.append(table)
+        self._names_by_id = dict(zip(self._ids, self.joint_names, strict=True))
+        first = self._tables[0]
+        self._position = first["present_position"]
+        self._velocity = first["present_velocity"]
+        self._goal = first["goal_position"]
+        self._torque = first["torque_enable"]
+        for table in self._tables[1:]:
+            for name in ("present_position", "present_velocity", "goal_position"):
+                if table[name] != first[name]:
+                    raise ConfigError(
+                        f"models {first.model} and {table.model} differ at {name}: "
+                        "one sync read cannot serve both"
+                    )
+        self.bus = bus or open_bus(
+            protocol,
+            port,
+            baud or profile.bus.baud,
+            **({} if host_margin_s is None else {"host_margin_s": host_margin_s}),
+        )
+        try:
+            self._maps = self._connect(calibration)
+        except BaseException:
+            self.bus.close()
+            raise
+        start = min(self._position.address, self._velocity.address)
+        end = max(
+            self._position.address + self._position.size,
+            self._velocity.address + self._velocity.size,
+        )
+        self._reader = self.bus.sync_reader(self._ids, start, end - start)
+        self._pos_slice = slice(
+            self._position.address - start, self._position.address - start + self._position.size
+        )
+        self._vel_slice = slice(
+            self._velocity.address - start, self._velocity.address - start + self._velocity.size
+        )
+        self._writer = self.bus.sync_writer(self._ids, self._goal.address, self._goal.size)
+        self._watchdog = CommandWatchdog(watchdog_s)
+        self._enabled = False
+        self._tripped = False
+
+    def _connect(self, calibration: Calibration) -> list[TickMap]:
+        """Check every servo answers with the expected model; build the tick maps."""
+        maps = []
+        delays = []
+        for joint, sid, table in zip(self.profile.joints, self._ids, self._tables, strict=True):
+            cal = calibration.joint(joint.name, calibration.source)
+            if cal.servo_id != sid:
+                raise ConfigError(
+                    f"joint {joint.name!r}: profile says servo {sid}, calibration says "
+                    f"{cal.servo_id}"
+                )
+            try:
+                reply = self.bus.ping(sid)
+                if reply.model_number != table.model_number:
+                    raise ConfigError(
+                        f"joint {joint.name!r}: servo {sid} on {self.bus.port} is a "
+                        f"{reply.model}, the profile says {table.model}"
+                    )
+                offset = self.bus.read(sid, table["homing_offset"])
+                delays.append(self.bus.read(sid, table["return_delay_time"]) * 2e-6)
+                phase = self.bus.read(sid, table["phase"]) if "phase" in table else 0
+            except (BusTimeout, ServoError) as err:
+                raise self._named(err) from err
+            if delays[-1] > 0:
+                log.warning(
+                    "servo %d (joint %s) waits %.0f us before each reply; set "
+                    "return_delay_time = 0 with `robot servo flash` for faster reads",
+                    sid,
+                    joint.name,
+                    delays[-1] * 1e6,
+                )
+            if phase & _STS_PHASE_OVERFLOW_BIT:
+                log.warning(
+                    "servo %d (joint %s): bit 0x10 of the phase register (18) is set; STS "
+                    "positions may overflow past one turn: clear it with `robot servo flash`",
+                    sid,
+                    joint.name,
+                )
+            tick_map = TickMap(cal, joint.direction, table.protocol, offset)
+            if tick_map.crosses_wrap:
+                # In position mode the servo never crosses its wrap point: a goal on the
+                # other side would send the joint the long way round, through its stops.
+                raise ConfigError(
+                    f"joint {joint.name!r} (servo {sid}): its travel crosses the encoder's "
+                    "wrap point (4095 -> 0); move it out with `robot servo calibrate --home`"
+                )
+            maps.append(tick_map)
+        self.bus.return_delay_s = max(delays)
+        return maps
+
+    def _named(self, err: BusTimeout | ServoError) -> Exception:
+        """The same error, naming the joints."""
+        if isinstance(err, ServoError):
+            return err.with_context(joint=self._names_by_id.get(err.servo_id, ""))
+        joints = ", ".join(self._names_by_id.get(i, "?") for i in err.servo_ids)
+        return BusTimeout(err.servo_ids, err.port, err.baud, detail=f"joint {joints}")
+
+    # -- Limb ------------------------------------------------------------------------
+    def read(self) -> JointState:
+        self._check_watchdog()
+        try:
+            chunks = self._reader.read()
+        except (BusTimeout, ServoError) as err:
+            raise self._named(err) from err
+        pos_reg, vel_reg = self._position, self._velocity
+        ps, vs = self._pos_slice, self._vel_slice
+        position = tuple(
+            m.to_rad(pos_reg.decode(c[ps])) for m, c in zip(self._maps, chunks, strict=True)
+        )
+        velocity = tuple(
+            m.velocity_to_rad(vel_reg.decode(c[vs]) * t.velocity_unit)
+            for m, c, t in zip(self._maps, chunks, self._tables, strict=True)
+        )
+        return JointState(position=position, velocity=velocity)
+
+    def write(self, command: JointCommand) -> None:
+        goal = self.clamp(command.position)
+        encode = self._goal.encode
+        self._writer.write([encode(m.to_ticks(q)) for m, q in zip(self._maps, goal, strict=True)])
+        self._watchdog.feed()
+        if self._tripped:
+            log.info("commands resumed on %s", self.bus.port)
+            self._tripped = False
+
+    def enable(self) -> None:
+        """Torque on, holding the present position (goal set to it first)."""
+        state = self.read()
+        self._writer.write(
+            [
+                self._goal.encode(m.to_ticks(q))
+                for m, q in zip(self._maps, state.position, strict=True)
+            ]
+        )
+        self._set_torque(True)
+
+    def disable(self) -> None:
+        self._set_torque(False)
+
+    def close(self) -> None:
+        try:
+            if self._enabled:
+                self.disable()
+        finally:
+            self.bus.close()
+
+    # -- internals -----------------------------------------------------------------
+    def _set_torque(self, on: bool) -> None:
+        value = self._torque.encode(1 if on else 0)
+        self.bus.sync_write_bytes(
+            self._torque.address, self._torque.size, [(i, value) for i in self._ids]
+        )
+        self._enabled = on
+
+    def _check_watchdog(self) -> None:
+        if self._tripped or not self._watchdog.expired():
+            return
+        self._tripped = True
+        if self.on_timeout == "disable" and self._enabled:
+            log.warning(
+                "no command for %.0f ms: torque off on %s (call enable() to resume)",
+                self._watchdog.timeout_s * 1000,
+                self.bus.port,
+            )
+            self.disable()
+        else:
+            log.warning(
+                "no command for %.0f ms: holding the last goal on %s",
+                self._watchdog.timeout_s * 1000,
+                self.bus.port,
+            )

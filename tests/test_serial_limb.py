@@ -1,0 +1,298 @@
+"""The serial Limb against the virtual bus, and the calibration files it is built from."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from firmware_bridge.control_tables import get_model
+from firmware_bridge.errors import BusTimeout
+from firmware_bridge.servo_model import KinematicServo
+from firmware_bridge.virtual_bus import VirtualBus, build_servos
+from robot.errors import ConfigError
+from robot.limbs.base import Limb
+from robot.limbs.calibration import (
+    Calibration,
+    JointCalibration,
+    TickMap,
+    load_calibration,
+    save_calibration,
+)
+from robot.limbs.serial import SerialLimb
+from robot.msgs import JointCommand
+from robot.profile import Profile, load_profile
+
+DATA = Path(__file__).parent / "data" / "serial"
+PROFILE = DATA / "so101_profile.toml"
+LEROBOT = DATA / "lerobot_so101_follower.json"
+MARGIN_S = 0.05
+TICK_RAD = 2 * math.pi / 4096
+
+
+def half_turn_calibration(profile: Profile) -> Calibration:
+    joints = {
+        j.name: JointCalibration(
+            servo_id=j.servo_id or 0, zero_ticks=2048, range_min=500, range_max=3600
+        )
+        for j in profile.joints
+    }
+    return Calibration(joints=joints, robot=profile.robot.name, protocol="feetech")
+
+
+@pytest.fixture
+def virtual() -> Iterator[VirtualBus]:
+    with VirtualBus(
+        "feetech", build_servos(range(1, 7), get_model("sts3215"), baud=1_000_000)
+    ) as bus:
+        yield bus
+
+
+def eventually(condition, timeout: float = 2.0) -> bool:
+    """Sync writes get no reply: the virtual bus applies them a moment later."""
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:
+        time.sleep(0.005)
+    return condition()
+
+
+def wait_for(limb: Limb, goal: tuple[float, ...], timeout: float = 3.0) -> tuple[float, ...]:
+    end = time.monotonic() + timeout
+    while True:
+        position = limb.read().position
+        if (
+            all(abs(a - b) <= 1.5 * TICK_RAD for a, b in zip(position, goal, strict=True))
+            or time.monotonic() > end
+        ):
+            return position
+
+
+def test_reads_writes_and_clamps(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    with SerialLimb(
+        profile, half_turn_calibration(profile), virtual.path, host_margin_s=MARGIN_S
+    ) as limb:
+        state = limb.read()
+        assert state.position == pytest.approx((0.0,) * 6, abs=1e-9)
+        assert len(state.velocity) == 6
+        limb.enable()
+        goal = (0.3, -0.2, 0.1, 9.0, -0.4, 0.5)  # wrist_flex beyond its 1.6 rad limit
+        limb.write(JointCommand(position=goal))
+        reached = wait_for(limb, (0.3, -0.2, 0.1, 1.6, -0.4, 0.5))
+        assert reached == pytest.approx((0.3, -0.2, 0.1, 1.6, -0.4, 0.5), abs=1.5 * TICK_RAD)
+        # shoulder_lift has direction -1 in the profile: the servo turned the other way.
+        lift = virtual.servos[1].value("present_position")
+        assert lift == pytest.approx(2048 + round(0.2 / TICK_RAD), abs=1)
+    assert eventually(lambda: not any(s.torque_enabled for s in virtual.servos))  # close()
+
+
+def test_watchdog_disables_torque_when_configured(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    limb = SerialLimb(
+        profile,
+        half_turn_calibration(profile),
+        virtual.path,
+        watchdog_s=0.05,
+        on_timeout="disable",
+        host_margin_s=MARGIN_S,
+    )
+    try:
+        limb.enable()
+        limb.write(JointCommand(position=(0.1,) * 6))
+        assert eventually(lambda: all(s.torque_enabled for s in virtual.servos))
+        time.sleep(0.1)
+        limb.read()
+        assert eventually(lambda: not any(s.torque_enabled for s in virtual.servos))
+    finally:
+        limb.close()
+
+
+def test_watchdog_holds_by_default(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    with SerialLimb(
+        profile,
+        half_turn_calibration(profile),
+        virtual.path,
+        watchdog_s=0.05,
+        host_margin_s=MARGIN_S,
+    ) as limb:
+        limb.enable()
+        limb.write(JointCommand(position=(0.1,) * 6))
+        assert eventually(lambda: all(s.torque_enabled for s in virtual.servos))
+        time.sleep(0.1)
+        limb.read()
+        limb.read()  # a round trip: anything the limb sent before has been applied
+        assert all(s.torque_enabled for s in virtual.servos)
+
+
+def test_silent_servo_names_the_joint(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    limb = SerialLimb(profile, half_turn_calibration(profile), virtual.path, host_margin_s=0.01)
+    limb.bus.retries = 0
+    try:
+        virtual.servos = [s for s in virtual.servos if s.servo_id != 3]
+        with pytest.raises(BusTimeout, match=r"servo 3 did not answer .*joint elbow_flex"):
+            limb.read()
+    finally:
+        limb.close()
+
+
+def test_wrong_model_is_refused(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    joints = tuple(msgspec.structs.replace(j, model="sts3215") for j in profile.joints)
+    other = msgspec.structs.replace(
+        profile, bus=msgspec.structs.replace(profile.bus, protocol="dynamixel"), joints=joints
+    )
+    with pytest.raises(ConfigError, match="speaks feetech"):
+        SerialLimb(other, half_turn_calibration(profile), virtual.path)
+
+
+# -- calibration -------------------------------------------------------------------------
+def test_lerobot_calibration_is_read() -> None:
+    cal = load_calibration(LEROBOT, protocol="feetech")
+    pan = cal.joint("shoulder_pan")
+    assert (pan.servo_id, pan.homing_offset, pan.zero_ticks) == (1, -112, 2025)
+    by_id = {j.servo_id: j for j in cal.joints.values()}
+    table = get_model("sts3215")
+    # Each motor sits 100 ticks past the middle of its LeRobot range, and the servos hold
+    # LeRobot's homing offsets, as after calibrating there (present = actual - offset).
+    servos = build_servos(
+        range(1, 7),
+        table,
+        baud=1_000_000,
+        model_factory=lambda sid, _: KinematicServo(
+            by_id[sid].zero_ticks + 100 + by_id[sid].homing_offset
+        ),
+        eeprom={str(sid): {"homing_offset": j.homing_offset} for sid, j in by_id.items()},
+    )
+    profile = load_profile(PROFILE)
+    with (
+        VirtualBus("feetech", servos) as virtual,
+        SerialLimb(profile, cal, virtual.path, host_margin_s=MARGIN_S) as limb,
+    ):
+        position = limb.read().position
+    expected = tuple(profile.joint(n).direction * 100 * TICK_RAD for n in profile.joint_names)
+    assert position == pytest.approx(expected, abs=1e-9)
+
+
+def test_homing_offset_change_is_corrected() -> None:
+    cal = JointCalibration(
+        servo_id=1, zero_ticks=2000, range_min=1000, range_max=3000, homing_offset=-112
+    )
+    recorded = TickMap(cal, protocol="feetech")
+    now = TickMap(cal, protocol="feetech", current_offset=0)
+    # The same motor position reads 112 ticks lower once the offset register is 0.
+    assert now.to_rad(2100 - 112) == pytest.approx(recorded.to_rad(2100))
+    dxl_now = TickMap(cal, protocol="dynamixel", current_offset=0)
+    assert dxl_now.to_rad(2100 + 112) == pytest.approx(
+        TickMap(cal, protocol="dynamixel").to_rad(2100)
+    )
+
+
+def test_range_across_the_wrap_point_is_continuous() -> None:
+    cal = JointCalibration(servo_id=1, zero_ticks=4000, range_min=3500, range_max=500)
+    tick_map = TickMap(cal)
+    assert tick_map.to_rad(4095) == pytest.approx(95 * TICK_RAD)
+    assert tick_map.to_rad(0) == pytest.approx(96 * TICK_RAD)
+    assert tick_map.to_rad(400) == pytest.approx(496 * TICK_RAD)
+    assert tick_map.to_rad(3600) == pytest.approx(-400 * TICK_RAD)
+    assert tick_map.to_ticks(96 * TICK_RAD) == 0
+    reverse = TickMap(cal, profile_direction=-1)
+    assert reverse.to_ticks(reverse.to_rad(123)) == 123
+
+
+def test_calibration_round_trip_and_errors(tmp_path: Path) -> None:
+    profile = load_profile(PROFILE)
+    cal = half_turn_calibration(profile)
+    path = tmp_path / "cal.json"
+    save_calibration(cal, path)
+    assert load_calibration(path) == cal
+    path.write_text('{"shoulder_pan": {"id": 1, "range_min": 10}}')
+    with pytest.raises(ConfigError, match=r"shoulder_pan.*range_max"):
+        load_calibration(path)
+    path.write_text("not json")
+    with pytest.raises(ConfigError, match="not JSON"):
+        load_calibration(path)
+    with pytest.raises(ConfigError, match="robot servo calibrate"):
+        cal.joint("elbow")
+
+
+def test_dynamixel_arm() -> None:
+    joints = [
+        {
+            "name": f"joint{k}",
+            "lower": -1.5,
+            "upper": 1.5,
+            "max_velocity": 3.0,
+            "max_acceleration": 20.0,
+            "max_effort": 1.0,
+            "servo_id": k,
+            "model": "xl430-w250" if k < 3 else "xl330-m288",
+        }
+        for k in range(1, 5)
+    ]
+    profile = msgspec.convert(
+        {
+            "robot": {"name": "koch_fixture", "urdf": "koch.urdf"},
+            "bus": {"protocol": "dynamixel", "baud": 1_000_000},
+            "joints": joints,
+        },
+        type=Profile,
+    )
+    cal = Calibration(
+        joints={
+            f"joint{k}": JointCalibration(servo_id=k, zero_ticks=2048, range_min=0, range_max=4095)
+            for k in range(1, 5)
+        }
+    )
+    servos = build_servos([1, 2], get_model("xl430-w250"), baud=1_000_000) + build_servos(
+        [3, 4], get_model("xl330-m288"), baud=1_000_000
+    )
+    with (
+        VirtualBus("dynamixel", servos) as virtual,
+        SerialLimb(profile, cal, virtual.path, host_margin_s=MARGIN_S) as limb,
+    ):
+        assert limb.read().position == pytest.approx((0.0,) * 4)
+        limb.enable()
+        limb.write(JointCommand(position=(0.5, -0.5, 0.25, 2.0)))
+        reached = wait_for(limb, (0.5, -0.5, 0.25, 1.5))
+    assert reached == pytest.approx((0.5, -0.5, 0.25, 1.5), abs=1.5 * TICK_RAD)
+
+
+def test_travel_across_the_wrap_point_is_refused(virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    cal = half_turn_calibration(profile)
+    joints = dict(cal.joints)
+    joints["wrist_roll"] = JointCalibration(
+        servo_id=5, zero_ticks=0, range_min=3000, range_max=1000
+    )
+    with pytest.raises(ConfigError, match=r"wrist_roll.*calibrate --home"):
+        SerialLimb(profile, Calibration(joints=joints), virtual.path, host_margin_s=MARGIN_S)
+
+
+def test_servo_alarm_names_joint_and_port() -> None:
+    from firmware_bridge import feetech
+    from firmware_bridge.errors import OverloadError
+    from firmware_bridge.virtual_bus import Reply
+
+    class OverloadedElbow(VirtualBus):
+        """Servo 3 reports overload in every status packet, as a latched alarm does."""
+
+        def handle(self, request, baud=None):  # type: ignore[no-untyped-def]
+            replies = []
+            for reply in super().handle(request, baud):
+                p = feetech.decode(reply.data)
+                error = 0x20 if p.servo_id == 3 else p.error
+                replies.append(Reply(feetech.encode_status(p.servo_id, error, p.params), 0.0))
+            return replies
+
+    profile = load_profile(PROFILE)
+    servos = build_servos(range(1, 7), get_model("sts3215"), baud=1_000_000)
+    with OverloadedElbow("feetech", servos) as virtual, pytest.raises(OverloadError) as caught:
+        SerialLimb(profile, half_turn_calibration(profile), virtual.path, host_margin_s=MARGIN_S)
+    text = str(caught.value)
+    assert "servo 3 (joint elbow_flex)" in text and virtual.path in text and "power-cycle" in text
