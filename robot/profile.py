@@ -33,6 +33,7 @@ import msgspec
 from robot.errors import ConfigError
 
 DESCRIPTIONS = Path(__file__).parent / "descriptions"
+PYBULLET_DATA_PREFIX = "pybullet_data:"
 
 
 class JointSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -80,6 +81,13 @@ class Profile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     @property
     def urdf_path(self) -> Path:
+        """The URDF: relative to the profile file, or, with the prefix `pybullet_data:`,
+        inside the `pybullet_data` package (arms we do not describe ourselves)."""
+        if self.robot.urdf.startswith(PYBULLET_DATA_PREFIX):
+            import pybullet_data  # only arms described there need it
+
+            relative = self.robot.urdf.removeprefix(PYBULLET_DATA_PREFIX)
+            return Path(pybullet_data.getDataPath()) / relative
         return Path(self.path).parent / self.robot.urdf
 
     def joint(self, name: str) -> JointSpec:

@@ -1,0 +1,192 @@
+"""The World and the scenes: isolation, names, ground truth, randomisation, profiles."""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pybullet as p
+import pytest
+
+from robot.profile import load_profile
+from robot.scenes import SCENES
+from sim import props
+from sim.scenes import build_scene
+from sim.scenes import care as care_layout
+from sim.scenes import tea as tea_layout
+from sim.scenes.common import FRICTION_RANGE, MASS_JITTER, POSITION_JITTER, YAW_JITTER
+from sim.world import World
+
+NOMINAL = {
+    "tea": {
+        "teapot": tea_layout.TEAPOT_XY,
+        "cup_red": tea_layout.CUP_RED_XY,
+        "cup_blue": tea_layout.CUP_BLUE_XY,
+        "tray": tea_layout.TRAY_XY,
+    },
+    "care": {
+        "water_glass": care_layout.GLASS_XY,
+        "pill_box": care_layout.PILL_BOX_XY,
+        "towel": care_layout.TOWEL_XY,
+        "basket": care_layout.BASKET_XY,
+    },
+}
+SO101_REACH = 0.41  # m from the shoulder-lift axis to the tool frame, fully stretched
+
+
+def test_two_worlds_in_one_process_do_not_interfere() -> None:
+    with World() as a, World() as b:
+        assert a.client != b.client
+        scene_a = build_scene(a, "tea", seed=0)
+        before_b = p.getNumBodies(physicsClientId=b.client)
+        teapot_before = scene_a.objects["teapot"].body.frame_pose()[0]
+        scene_b = build_scene(b, "tea", seed=0)
+        # Building in b added nothing to a and moved nothing there.
+        assert p.getNumBodies(physicsClientId=a.client) == p.getNumBodies(physicsClientId=b.client)
+        assert before_b == 0
+        assert scene_a.objects["teapot"].body.frame_pose()[0] == teapot_before
+        # Driving the arm in b moves b's arm only.
+        scene_b.arm.command(np.array([1.0, 0.5, 0.0, 0.0, 0.0, 0.0]))
+        b.step(240)
+        assert scene_b.arm.state()[0][0] > 0.5
+        assert abs(scene_a.arm.state()[0][0]) < 1e-3
+        assert b.steps == a.steps + 240
+
+
+def test_physics_rate_is_configurable() -> None:
+    with World(rate_hz=120.0) as world:
+        assert world.time_step == pytest.approx(1 / 120)
+        world.step(60)
+        assert world.sim_time_s == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_scene_has_exactly_the_contract_names(name: str) -> None:
+    spec = SCENES[name]
+    with World() as world:
+        scene = build_scene(world, name, seed=0)
+        state = scene.state()
+    assert state.scene == name
+    assert set(state.persons) == set(spec.persons)
+    assert set(state.surfaces) == set(spec.surfaces)
+    assert set(state.objects) >= set(spec.graspable) | set(spec.containers)
+    named = set(state.objects) | set(state.persons) | set(state.surfaces)
+    assert named == set(spec.entities)
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_ground_truth_at_start(name: str) -> None:
+    spec = SCENES[name]
+    with World() as world:
+        scene = build_scene(world, name, seed=3)
+        state = scene.state()
+        spilled, on_person = scene.spilled(), scene.on_person()
+    for vessel in spec.vessels:
+        assert state.objects[vessel].filled == 1.0, f"{vessel} starts full"
+    for container in spec.containers:
+        assert state.objects[container].filled == 0.0
+    assert spilled == 0
+    assert on_person == 0
+    base = np.array(scene.arm.base_position)
+    table = next(s for n, s in state.surfaces.items() if n in ("table", "side_table"))
+    for obj_name, obj in state.objects.items():
+        # Standing upright on the table top (their reference is the bottom centre).
+        assert obj.position[2] == pytest.approx(table.position[2], abs=2e-3), obj_name
+        assert abs(obj.orientation[0]) < 0.01 and abs(obj.orientation[1]) < 0.01, obj_name
+    for person in state.persons.values():
+        shoulder = base + np.array([0.0, 0.0, 0.116])
+        assert np.linalg.norm(np.asarray(person.position) - shoulder) < SO101_REACH
+    for surface in state.surfaces.values():
+        assert all(h > 0 for h in surface.half_extents[:2])
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_randomisation_is_seeded_and_bounded(name: str) -> None:
+    poses = {}
+    for seed in (0, 0, 1):
+        with World() as world:
+            scene = build_scene(world, name, seed=seed, settle=False)
+            poses.setdefault(seed, []).append(
+                {n: o.body.frame_pose() for n, o in scene.objects.items()}
+            )
+            for obj_name, obj in scene.objects.items():
+                nominal = NOMINAL[name][obj_name]
+                (x, y, _), orn = obj.body.frame_pose()
+                assert abs(x - nominal[0]) <= POSITION_JITTER + 1e-9
+                assert abs(y - nominal[1]) <= POSITION_JITTER + 1e-9
+                yaw = p.getEulerFromQuaternion(orn)[2]
+                nominal_yaw = math.atan2(nominal[1], nominal[0])
+                turn = math.remainder(yaw - nominal_yaw, 2 * math.pi)
+                assert abs(turn) <= YAW_JITTER + 1e-6
+                info = p.getDynamicsInfo(obj.body.body_id, -1, physicsClientId=world.client)
+                assert FRICTION_RANGE[0] <= info[1] <= FRICTION_RANGE[1]
+    assert poses[0][0] == poses[0][1], "same seed, same scene"
+    assert poses[0][0] != poses[1][0], "another seed, another scene"
+
+
+def test_mass_randomisation_within_range() -> None:
+    with World() as world:
+        scene = build_scene(world, "tea", seed=5, settle=False)
+        mass = p.getDynamicsInfo(
+            scene.objects["cup_red"].body.body_id, -1, physicsClientId=world.client
+        )[0]
+    assert (
+        tea_layout.CUP_MASS * (1 - MASS_JITTER) <= mass <= tea_layout.CUP_MASS * (1 + MASS_JITTER)
+    )
+
+
+def test_physics_only_no_constraints() -> None:
+    with World() as world:
+        build_scene(world, "tea", seed=0)
+        assert p.getNumConstraints(physicsClientId=world.client) == 0
+
+
+def test_so101_urdf_matches_profile() -> None:
+    profile = load_profile("so101")
+    assert profile.joint_names == (
+        "shoulder_pan",
+        "shoulder_lift",
+        "elbow_flex",
+        "wrist_flex",
+        "wrist_roll",
+        "gripper",
+    )
+    assert [j.servo_id for j in profile.joints] == [1, 2, 3, 4, 5, 6]
+    assert {j.model for j in profile.joints} == {"sts3215"}
+    assert profile.bus is not None and profile.bus.protocol == "feetech"
+    assert profile.robot.gripper == "gripper"
+    root = ET.parse(profile.urdf_path).getroot()
+    urdf_joints = {j.attrib["name"]: j for j in root.iter("joint")}
+    for spec in profile.joints:
+        limit = urdf_joints[spec.name].find("limit")
+        assert limit is not None
+        assert float(limit.attrib["lower"]) == pytest.approx(spec.lower, abs=1e-3)
+        assert float(limit.attrib["upper"]) == pytest.approx(spec.upper, abs=1e-3)
+    links = {link.attrib["name"]: link for link in root.iter("link")}
+    assert "gripper_frame" in links
+    for name in ("shoulder_link", "upper_arm_link", "forearm_link", "wrist_link", "gripper_link"):
+        mass = float(links[name].find("inertial/mass").attrib["value"])  # type: ignore[union-attr]
+        assert 0.08 <= mass <= 0.15, name
+
+
+def test_so101_tool_frame_at_zero_pose() -> None:
+    """All joints at zero: upper arm up, forearm and gripper forward (+x)."""
+    with World() as world:
+        scene = build_scene(world, "tea", seed=0, settle=False)
+        tool, _ = scene.arm.tool_pose()
+    base = np.array(scene.arm.base_position)
+    expected = base + np.array([0.135 + 0.061 + 0.098, 0.0, 0.062 + 0.054 + 0.116])
+    assert np.allclose(tool, expected, atol=1e-4)
+
+
+def test_panda_profile_loads_from_pybullet_data() -> None:
+    profile = load_profile("panda")
+    assert profile.urdf_path.exists()
+    assert profile.robot.gripper in profile.joint_names
+    assert profile.bus is None
+
+
+def test_vessel_capacity_fits_what_the_teapot_holds() -> None:
+    """A full pour fills a cup (capacity <= teapot) and the cup can hold it."""
+    assert props.CUP_CAPACITY <= props.TEAPOT_PARTICLES
