@@ -8,5 +8,7 @@
 - `setup_tools`, `cli`: `robot servo scan | set-id | set-baud | flash | calibrate | emulate`
 
 This package never imports `robot` (it is the layer below), except the `calibrate`
-step of the CLI, which needs the robot profile and calibration file format.
+step of the CLI, which needs the robot profile and calibration file format, and
+`emulate --twin`, which serves the PyBullet twin (`sim.servo_twin`) on the bus; both
+import them inside the step, so the rest never loads them.
 """

@@ -1,5 +1,6 @@
 """Servo bring-up: list ports, scan a bus, set IDs and baud rates, flash EEPROM profiles,
-calibrate, and emulate a servo bus on a pseudo-terminal.
+calibrate, and emulate a servo bus on a pseudo-terminal (kinematic servos, or the
+joints of the PyBullet twin's arm with `--twin`).
 
 Typical order on new hardware: `ports`, `scan`, `set-id` (one servo connected at a
 time), `set-baud`, `flash`, `calibrate`; then run with `limbs = serial`.
@@ -8,10 +9,14 @@ time), `set-baud`, `flash`, `calibrate`; then run with `limbs = serial`.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
 import select
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -33,6 +38,7 @@ from firmware_bridge.virtual_bus import make_virtual_bus
 
 PROTOCOLS = ("dynamixel", "feetech")
 DEFAULT_BAUD = 1_000_000
+DEFAULT_TWIN_SCENE = "tea"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,9 +97,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("emulate", help="virtual servo bus on a pseudo-terminal")
     p.add_argument("--protocol", choices=PROTOCOLS, required=True)
-    p.add_argument("--ids", default="1-6", help="servo IDs, e.g. 1-6 or 1,3,5")
+    p.add_argument("--ids", help="servo IDs, e.g. 1-6 or 1,3,5 (default 1-6; --twin: its own)")
     p.add_argument("--model", choices=sorted(MODELS), help="default: sts3215 / xl330-m288")
-    p.add_argument("--baud", type=int, default=DEFAULT_BAUD)
+    p.add_argument("--baud", type=int, help=f"default {DEFAULT_BAUD} (--twin: the profile's)")
+    p.add_argument(
+        "--twin",
+        metavar="ROBOT",
+        help="the servos are this robot's joints in the PyBullet twin (e.g. so101)",
+    )
+    p.add_argument("--scene", help=f"with --twin: the scene (default {DEFAULT_TWIN_SCENE})")
+    p.add_argument("--seed", type=int, help="with --twin: the scene's seed (default 0)")
+    p.add_argument("--gui", action="store_true", help="with --twin: show the PyBullet window")
+    p.add_argument(
+        "--write-calibration",
+        type=Path,
+        metavar="FILE",
+        help="with --twin: write the twin calibration here, for `limbs = serial` on the pty",
+    )
     p.add_argument("--eeprom", type=Path, help="keep the servos' EEPROM in this file")
     p.add_argument(
         "--wire-timing",
@@ -321,29 +341,35 @@ def _enter_pressed() -> bool:
 
 
 def _emulate(args: argparse.Namespace) -> int:
-    ids = parse_ids(args.ids)
+    if args.twin:
+        return _emulate_twin(args)
+    twin_only = {
+        "--scene": args.scene is not None,
+        "--seed": args.seed is not None,
+        "--gui": args.gui,
+        "--write-calibration": args.write_calibration is not None,
+    }
+    given = [flag for flag, used in twin_only.items() if used]
+    if given:
+        raise SetupError(f"{', '.join(given)}: only with --twin ROBOT")
+    ids_text = args.ids or "1-6"
+    ids = parse_ids(ids_text)
+    baud = args.baud or DEFAULT_BAUD
     bus = make_virtual_bus(
         args.protocol,
         ids,
         model=args.model,
-        baud=args.baud,
+        baud=baud,
         wire_timing=args.wire_timing,
         eeprom_path=args.eeprom,
     )
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stop = _stop_on_signals()
     path = bus.start_pty()
-    model = bus.servos[0].table.model
     timing = ", wire timing" if args.wire_timing else ""
     # Contract: the device path is the last word of the first line on stdout.
     print(
-        f"emulating {len(ids)} {model} servos (IDs {args.ids}, {args.protocol}, "
-        f"{args.baud} baud{timing}) on {path}",
+        f"emulating {len(ids)} {bus.servos[0].table.model} servos (IDs {ids_text}, "
+        f"{args.protocol}, {baud} baud{timing}) on {path}",
         flush=True,
     )
     try:
@@ -351,6 +377,95 @@ def _emulate(args: argparse.Namespace) -> int:
     finally:
         bus.stop()
     return 0
+
+
+def _emulate_twin(args: argparse.Namespace) -> int:
+    """`emulate --twin ROBOT`: the servos are the joints of a scene's arm in the twin."""
+    # The simulator (and the robot layer it needs) is imported only here: a plain
+    # `robot servo emulate` must not load PyBullet.
+    from robot.errors import RobotError
+    from sim.servo_twin import make_twin_bus
+
+    scene = args.scene or DEFAULT_TWIN_SCENE
+    seed = args.seed or 0
+
+    with _stdout_to_stderr():
+        # PyBullet prints a build banner (and, with --gui, OpenGL details) from C on
+        # import and connect; it goes to stderr so the device path stays the first line.
+        try:
+            hil = make_twin_bus(
+                scene,
+                seed=seed,
+                profile=args.twin,
+                protocol=args.protocol,
+                baud=args.baud,
+                gui=args.gui,
+                wire_timing=args.wire_timing,
+                eeprom_path=args.eeprom,
+            )
+        except RobotError as err:
+            raise SetupError(f"--twin {args.twin} --scene {scene}: {err}") from err
+    try:
+        ids = sorted(s.servo_id for s in hil.bus.servos)
+        mismatch = []
+        if args.ids and parse_ids(args.ids) != ids:
+            mismatch.append(f"--ids {args.ids} (the twin's servos are {ids})")
+        table = hil.bus.servos[0].table
+        if args.model and args.model != table.model:
+            mismatch.append(f"--model {args.model} (the twin's servos are {table.model})")
+        if mismatch:
+            raise SetupError(f"robot {args.twin}: " + "; ".join(mismatch) + ": leave them out")
+        if args.write_calibration:
+            hil.write_calibration(args.write_calibration)
+        stop = _stop_on_signals()
+        path = hil.bus.start_pty()
+        timing = ", wire timing" if args.wire_timing else ""
+        # Contract: the device path is the last word of the first line on stdout.
+        print(
+            f"emulating {args.twin} in scene {scene} (seed {seed}) as {len(ids)} "
+            f"{table.model} servos (IDs {','.join(map(str, ids))}, {hil.bus.protocol}, "
+            f"{hil.bus.servos[0].baud} baud{timing}) on {path}",
+            flush=True,
+        )
+        if args.write_calibration:
+            print(f"twin calibration written to {args.write_calibration}", flush=True)
+    except BaseException:
+        hil.stop()
+        raise
+    try:
+        hil.serve_until(stop)
+    finally:
+        hil.stop()
+    return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event that SIGINT or SIGTERM sets (the emulator then closes its pty and exits 0)."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send whatever C code writes to stdout (file descriptor 1) to stderr for a while."""
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    libc.fflush(None)
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        libc.fflush(None)
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def main(argv: list[str] | None = None) -> int:

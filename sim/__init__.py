@@ -9,6 +9,7 @@
 - `props`, `person`, `bodies`: what things are made of (documented grasp geometry).
 - `liquids`: tea and water as particles; fill levels and spills.
 - `cameras`, `video`: named cameras, pictures and GIF recordings; `cli`: `robot sim`.
+- `servo_twin`: the arm's joints as the servos of a virtual bus (hardware-in-the-loop).
 
 Objects move only through physics: nothing is attached, teleported or kinematic.
 """

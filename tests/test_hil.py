@@ -1,0 +1,242 @@
+"""Hardware-in-the-loop without hardware: the twin's joints served as a Feetech servo bus.
+
+The same commands sent to a TwinLimb directly and to a SerialLimb over the pty of
+`sim.servo_twin` must end in the same joint angles, within tick quantisation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firmware_bridge import feetech
+from firmware_bridge.control_tables import get_model
+from robot.limbs.calibration import TickMap, load_calibration
+from robot.limbs.serial import SerialLimb
+from robot.limbs.twin import TwinLimb
+from robot.msgs import JointCommand
+from robot.profile import load_profile
+from sim.servo_twin import HOST_MARGIN_S, TwinBus, make_twin_bus, start_twin_bus, twin_calibration
+
+TICK_RAD = 2 * math.pi / 4096
+SEED = 0
+HOLD_S = 1.2
+"""Each target is held this long: at 4 rad/s the longest move here (1.1 rad) takes
+0.3 s; after 1.2 s the direct run is within 0.5 tick of every target (measured)."""
+CONTROL_PERIOD_S = 0.01
+"""Both limbs are written and read at 100 Hz, as a slow cerebellum would (the serial
+one by the wall clock, the direct one by simulated time)."""
+TARGETS = (
+    # shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll, gripper (rad)
+    (0.4, -0.3, 0.5, 0.3, -0.5, 0.9),
+    (-0.5, 0.2, -0.4, -0.3, 0.6, 0.2),
+    (0.2, -0.5, 0.7, -0.6, 1.1, 1.2),
+)
+POLL_S = 0.005
+SETTLED_BOUND_RAD = 3 * TICK_RAD
+"""Serial vs direct, per joint: the goal is rounded to a whole tick (<= 0.5 tick),
+the present position read back is rounded too (<= 0.5 tick), and the physics'
+steady state differs by what is left of the motion when the hold ends (the two runs
+step at different moments: the serial run follows the wall clock). Measured: <= 0.7
+ticks on every joint (3 runs, the same each time); 3 ticks leaves room for a loaded
+machine without hiding a wrong map (a calibration zero 4 ticks off fails: tried)."""
+
+
+class FakeClock:
+    """A bus clock the test advances: in-process runs without waiting for wall time."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def poll(hil: TwinBus, clock: FakeClock, seconds: float) -> None:
+    """Let `seconds` pass on the bus clock, read every POLL_S as a client would (the world
+    runs only as fast as it is asked)."""
+    for _ in range(round(seconds / POLL_S)):
+        clock.t += POLL_S
+        hil.servos.advance(clock())
+
+
+@pytest.fixture
+def hil() -> Iterator[TwinBus]:
+    with start_twin_bus("tea", seed=SEED) as running:
+        yield running
+
+
+def settle_direct() -> list[np.ndarray]:
+    """Each target's settled angles (rad) on a TwinLimb stepped by the test."""
+    limb = TwinLimb.for_scene("tea", seed=SEED)
+    try:
+        settled = []
+        for target in TARGETS:
+            end = limb.world.sim_time_s + HOLD_S
+            while limb.world.sim_time_s < end:
+                limb.write(JointCommand(position=target))
+                limb.world.step_until(limb.world.sim_time_s + CONTROL_PERIOD_S)
+                limb.read()
+            settled.append(np.array(limb.read().position))
+        return settled
+    finally:
+        limb.close()
+
+
+def settle_serial(hil: TwinBus) -> list[np.ndarray]:
+    """Each target's settled angles (rad) over SerialLimb -> pty -> twin-backed servos."""
+    limb = SerialLimb(hil.profile, hil.calibration, hil.path, host_margin_s=HOST_MARGIN_S)
+    try:
+        limb.enable()
+        settled = []
+        for target in TARGETS:
+            end = time.monotonic() + HOLD_S
+            while time.monotonic() < end:
+                limb.write(JointCommand(position=target))
+                limb.read()
+                time.sleep(CONTROL_PERIOD_S)
+            settled.append(np.array(limb.read().position))
+        return settled
+    finally:
+        limb.close()
+
+
+@pytest.mark.usefixtures("no_thread_left")
+def test_serial_limb_over_the_twin_bus_moves_like_the_twin(hil: TwinBus) -> None:
+    direct = settle_direct()
+    serial = settle_serial(hil)
+    for target, a, b in zip(TARGETS, direct, serial, strict=True):
+        # Both reached the target (the map is right), and agree with each other.
+        assert np.abs(a - target).max() < 0.05, (target, a)
+        error_ticks = np.abs(a - b) / TICK_RAD
+        assert np.abs(a - b).max() <= SETTLED_BOUND_RAD, (target, error_ticks.round(2))
+    # The serial run moved the twin's own arm, in the same world as the scene.
+    assert np.allclose(hil.servos.arm.state()[0], serial[-1], atol=SETTLED_BOUND_RAD)
+    assert set(hil.state().objects) == {"teapot", "cup_red", "cup_blue", "tray"}
+    assert hil.spilled() == 0
+
+
+def test_twin_calibration_maps_ticks_as_the_serial_limb_does() -> None:
+    profile = load_profile("so101")
+    cal = twin_calibration(profile, get_model("sts3215"))
+    hil = make_twin_bus("tea", seed=SEED, clock=FakeClock())
+    try:
+        for joint, servo in zip(profile.joints, hil.bus.servos, strict=True):
+            tick_map = TickMap(cal.joint(joint.name), joint.direction, "feetech")
+            index = hil.servos.joint_index(servo.servo_id)
+            angle = hil.servos.arm.state()[0][index]
+            ticks = hil.servos.sample(index, 0.0).position
+            assert tick_map.to_rad(ticks) == pytest.approx(angle, abs=1e-9)
+            assert tick_map.to_ticks(joint.lower) == cal.joint(joint.name).range_min
+            assert servo.value("min_position_limit") == cal.joint(joint.name).range_min
+            assert servo.value("max_position_limit") == cal.joint(joint.name).range_max
+            assert servo.torque_enabled  # powers up holding the start pose
+    finally:
+        hil.stop()
+
+
+def test_commanded_velocity_caps_the_joint_speed() -> None:
+    clock = FakeClock()
+    hil = make_twin_bus("tea", seed=SEED, clock=clock)
+    table = get_model("sts3215")
+    gripper = 6  # servo ID
+    slow = 200  # ticks/s = 0.31 rad/s, well under the profile's 4 rad/s
+    try:
+        hil.servos.anchor(clock())
+        index = hil.servos.joint_index(gripper)
+        start = hil.servos.sample(index, clock()).position
+        for name, value in (("goal_velocity", slow), ("goal_position", round(start) + 1000)):
+            reg = table[name]
+            hil.bus.handle(
+                feetech.decode(feetech.write(gripper, reg.address, reg.encode(value)), status=False)
+            )
+        poll(hil, clock, 1.0)
+        moved = hil.servos.sample(index, clock()).position - start
+    finally:
+        hil.stop()
+    assert 0.9 * slow < moved <= 1.05 * slow  # 1 s at the commanded speed, not 1000 ticks
+
+
+def test_torque_off_makes_only_that_joint_limp() -> None:
+    clock = FakeClock()
+    hil = make_twin_bus("tea", seed=SEED, clock=clock)
+    try:
+        hil.servos.anchor(clock())
+        before = hil.servos.arm.state()[0]
+        torque = get_model("sts3215")["torque_enable"]
+        lift = 2  # servo ID of shoulder_lift: gravity pulls it off zero when limp
+        request = feetech.decode(feetech.write(lift, torque.address, b"\x00"), status=False)
+        hil.bus.handle(request)
+        poll(hil, clock, 0.2)
+        after = hil.servos.arm.state()[0]
+    finally:
+        hil.stop()
+    moved = np.abs(after - before)
+    assert moved[1] > 0.05, moved
+    others = np.delete(moved, 1)
+    assert others.max() < 0.05, moved
+
+
+def test_cli_serves_the_twin_to_the_sdk(tmp_path: Path) -> None:
+    sdk = pytest.importorskip("scservo_sdk")
+    cal_file = tmp_path / "twin_calibration.json"
+    cmd = [sys.executable, "-m", "robot.cli", "servo", "emulate", "--twin", "so101"]
+    cmd += ["--scene", "tea", "--protocol", "feetech", "--write-calibration", str(cal_file)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        path = first.split()[-1]
+        assert path.startswith("/dev/"), first
+        cal = load_calibration(cal_file)
+        assert cal == twin_calibration(load_profile("so101"), get_model("sts3215"))
+        port = sdk.PortHandler(path)
+        assert port.openPort() and port.setBaudRate(1_000_000)
+        ph = sdk.PacketHandler(0)
+        table = get_model("sts3215")
+        present = table["present_position"].address
+        goal = table["goal_position"].address
+        try:
+            profile = load_profile("so101")
+            for joint in profile.joints:
+                ticks, result, error = ph.read2ByteTxRx(port, joint.servo_id, present)
+                assert (result, error) == (sdk.COMM_SUCCESS, 0)
+                # The scene starts at angle 0 on every joint: the middle tick.
+                angle = TickMap(cal.joint(joint.name), joint.direction).to_rad(ticks)
+                assert abs(angle) < 3 * TICK_RAD, (joint.name, ticks)
+            gripper = profile.joint("gripper")
+            wanted = TickMap(cal.joint("gripper"), gripper.direction).to_ticks(0.8)
+            assert ph.write2ByteTxRx(port, gripper.servo_id, goal, wanted)[0] == sdk.COMM_SUCCESS
+            end = time.monotonic() + 3.0
+            ticks = -1
+            while time.monotonic() < end and abs(ticks - wanted) > 2:
+                ticks = ph.read2ByteTxRx(port, gripper.servo_id, present)[0]
+                time.sleep(0.02)
+            assert abs(ticks - wanted) <= 2, (ticks, wanted)
+        finally:
+            port.closePort()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "pybullet" not in first + rest  # PyBullet's banner goes to stderr
+
+
+def test_plain_emulate_does_not_load_the_simulator() -> None:
+    code = (
+        "import sys, firmware_bridge.cli, firmware_bridge.virtual_bus; "
+        "print(json.dumps(sorted(m for m in ('pybullet', 'sim', 'robot') if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout.splitlines()[-1]) == []
