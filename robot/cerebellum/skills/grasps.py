@@ -1,0 +1,85 @@
+"""How to hold each object the scenes name, and where the gripper goes for it.
+
+The scene vocabulary (robot/scenes.py) is a contract; so is how its objects are held.
+Figures from the props' descriptions (sim/props.py docstrings), in metres:
+
+- cups, the teapot, the water glass: side grasps, gripper horizontal, approaching
+  from the arm's side, jaws closing across the body at the grasp height;
+- the pill box and the rolled towel: from above, jaws across their short side (y).
+
+Gripper (SO-101, robot/descriptions/so101/generate_urdf.py): the fixed jaw's inner
+face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
+y = -0.025 and opens toward +y; the tool frame (`gripper_frame`) is 0.098 along x.
+An object of half-width r resting against the fixed jaw at the tool frame touches the
+moving jaw at angle 2 * atan(r / 0.076).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+FIXED_JAW_FACE_Y = -0.025
+HINGE_TO_TOOL_X = 0.098 - 0.022
+SIDE_CLEARANCE_M = 0.006
+"""Approach with the object this far off the fixed jaw; closing slides it across."""
+OPEN_MARGIN_RAD = 0.5
+"""Open this much wider than the contact angle before approaching."""
+MAX_OPEN_RAD = 1.5
+
+
+@dataclass(frozen=True)
+class Grasp:
+    """style: "side" or "top"; height: tool frame above the object's bottom (m);
+    width: across the jaws (m)."""
+
+    style: str
+    height: float
+    width: float
+
+    @property
+    def half_width(self) -> float:
+        return self.width / 2.0
+
+    @property
+    def contact_rad(self) -> float:
+        """Jaw angle (rad) where the moving jaw meets the object held at the tool frame."""
+        return 2.0 * math.atan(self.half_width / HINGE_TO_TOOL_X)
+
+    @property
+    def open_rad(self) -> float:
+        return min(MAX_OPEN_RAD, self.contact_rad + OPEN_MARGIN_RAD)
+
+    @property
+    def lateral_offset(self) -> float:
+        """Where the object's centre sits on the tool's y axis during the approach (m)."""
+        return FIXED_JAW_FACE_Y + self.half_width + SIDE_CLEARANCE_M
+
+
+GRASPS: dict[str, Grasp] = {
+    "cup_red": Grasp("side", 0.040, 0.056),
+    "cup_blue": Grasp("side", 0.040, 0.056),
+    "teapot": Grasp("side", 0.040, 0.062),
+    "water_glass": Grasp("side", 0.045, 0.058),
+    "pill_box": Grasp("top", 0.026, 0.034),
+    "towel": Grasp("top", 0.030, 0.044),
+}
+
+VESSEL_HEIGHTS: dict[str, float] = {
+    "cup_red": 0.075,
+    "cup_blue": 0.075,
+    "teapot": 0.085,
+    "water_glass": 0.095,
+    "basket": 0.055,
+}
+"""Rim heights above the bottom (m): pours and placements clear them."""
+VESSEL_INNER_RADIUS: dict[str, float] = {
+    "cup_red": 0.024,
+    "cup_blue": 0.024,
+    "teapot": 0.027,
+    "water_glass": 0.025,
+}
+
+
+def grasp_for(name: str) -> Grasp | None:
+    return GRASPS.get(name)

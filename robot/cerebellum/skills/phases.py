@@ -1,0 +1,322 @@
+"""The phases skills are built from: joint moves, straight lines, the gripper, checks.
+
+Goals are functions of the context, evaluated when the phase starts and again when a
+watched object moves, so every phase aims at where things are *now*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from robot.cerebellum.cartesian import Segment, solve_segment
+from robot.cerebellum.kinematics import OutOfReach
+from robot.cerebellum.skills.base import PLANNING_CLEARANCE_M, Phase, SkillContext, SkillFailed
+
+JointGoal = Callable[[SkillContext], tuple[float, ...]]
+LineGoal = Callable[[SkillContext], tuple[np.ndarray, np.ndarray]]
+"""Returns (end point, approach direction), world frame (m, unit vector)."""
+
+GRIPPER_SETTLE_S = 0.35
+"""Closing: the jaw must have been still this long before contact is decided."""
+GRIPPER_STILL_RAD_S = 0.05
+GRIPPER_SQUEEZE_RAD = 0.25
+"""Closing aims this far past the contact the jaw is expected to find: the servo then
+presses with its torque limit, which is what holds the object."""
+GRIPPER_TOLERANCE_RAD = 0.05
+
+
+class MoveJoints(Phase):
+    """Move all joints to a goal at `speed` (fraction of the joints' limits)."""
+
+    def __init__(
+        self,
+        name: str,
+        goal: JointGoal,
+        speed: float,
+        watches: tuple[str, ...] = (),
+        contact_ok: bool = False,
+    ):
+        self.name = name
+        self.goal_fn = goal
+        self.speed = speed
+        self.watches = watches
+        self.contact_ok = contact_ok
+        self.goal: tuple[float, ...] = ()
+
+    def start(self, ctx: SkillContext) -> None:
+        self.goal = self.goal_fn(ctx)
+        ctx.request(self.goal, self.speed)
+
+    def update(self, ctx: SkillContext) -> bool:
+        return ctx.arrived(self.goal, self.contact_ok)
+
+
+class MoveLine(Phase):
+    """Move the tool along a straight line from where it is to the goal, keeping its
+    approach axis, at `speed_m_s` (capped by the joints' limits)."""
+
+    def __init__(
+        self,
+        name: str,
+        goal: LineGoal,
+        speed_m_s: float,
+        what: str,
+        watches: tuple[str, ...] = (),
+        joint_speed: float = 0.5,
+        contact_ok: bool = False,
+        truncate_ok: bool = False,
+    ):
+        self.name = name
+        self.contact_ok = contact_ok
+        self.truncate_ok = truncate_ok
+        self.goal_fn = goal
+        self.speed_m_s = speed_m_s
+        self.what = what
+        self.watches = watches
+        self.joint_speed = joint_speed
+        self.segment: Segment | None = None
+        self._started_s = 0.0
+        self._last_s = 0.0
+        self._fed = -1
+        self._final: tuple[float, ...] = ()
+
+    def start(self, ctx: SkillContext) -> None:
+        model = ctx.model
+        end, approach = self.goal_fn(ctx)
+        q_now = model.chain_q(ctx.commanded())
+        start = model.chain.fk(q_now)[:3, 3]
+        end_base = model.to_base(end)
+        direction = tuple(model.direction_to_base(approach))
+        try:
+            self.segment = solve_segment(
+                model.chain,
+                q_now,
+                start,
+                end_base,
+                tool_axis=(1.0, 0.0, 0.0),
+                direction=direction,  # type: ignore[arg-type]
+                what=self.what,
+            )
+        except OutOfReach as err:
+            raise SkillFailed(f"{self.what} out of reach") from err
+        self.segment = self._safe_part(ctx, self.segment)
+        self._started_s = self._last_s = ctx.now_s
+        self._fed = -1
+        self._final = ctx.full_target(self.segment.waypoints[-1])
+        self._feed(ctx)
+
+    def _safe_part(self, ctx: SkillContext, segment: Segment) -> Segment:
+        """The segment up to where the supervisor would stop it (links too close, the
+        fence). A retreat may end early there; any other line fails."""
+        geometry = ctx.model.geometry
+        for k, q in enumerate(segment.waypoints):
+            points = geometry.points(ctx.model.with_chain_q(ctx.commanded(), q))
+            if geometry.fence_depth(points) == 0.0 and (
+                geometry.self_collision_clearance(points) >= PLANNING_CLEARANCE_M
+            ):
+                continue
+            if not self.truncate_ok or k < 2:
+                raise SkillFailed(f"{self.what} out of reach")
+            fraction = (k - 1) / (len(segment.waypoints) - 1)
+            return Segment(segment.waypoints[:k], segment.length_m * fraction)
+        return segment
+
+    def _feed(self, ctx: SkillContext) -> int:
+        assert self.segment is not None
+        travelled = (ctx.now_s - self._started_s) * self.speed_m_s
+        index = self.segment.index_at(travelled)
+        if index != self._fed:
+            self._fed = index
+            ctx.request(ctx.full_target(self.segment.waypoints[index]), self.joint_speed)
+        return index
+
+    def update(self, ctx: SkillContext) -> bool:
+        assert self.segment is not None
+        if ctx.held_by_safety():
+            # Paused: slide the schedule so the line resumes where it stopped.
+            self._started_s += ctx.now_s - self._last_s
+        self._last_s = ctx.now_s
+        index = self._feed(ctx)
+        return index == len(self.segment.waypoints) - 1 and ctx.arrived(
+            self._final, self.contact_ok
+        )
+
+
+class SetGripper(Phase):
+    """Open (or move) the gripper to `opening` rad and wait until it is there."""
+
+    def __init__(self, name: str, opening: float, budget_s: float = 3.0):
+        self.name = name
+        self.opening = opening
+        self.budget_s = budget_s
+
+    def start(self, ctx: SkillContext) -> None:
+        ctx.gripper_goal = self.opening
+        ctx.request(ctx.full_target(ctx.model.chain_q(ctx.commanded())), 1.0)
+
+    def update(self, ctx: SkillContext) -> bool:
+        index = ctx.model.gripper_index
+        if index is None:
+            return True
+        return ctx.core.idle and abs(ctx.commanded()[index] - self.opening) < GRIPPER_TOLERANCE_RAD
+
+
+class CloseOnObject(Phase):
+    """Close the gripper until the jaw stops on something; fail if it closes on air.
+
+    empty_below: a jaw angle (rad) under which nothing can be between the jaws.
+    """
+
+    budget_s = 4.0
+
+    def __init__(self, name: str, what: str, expected_contact_rad: float, empty_below: float):
+        self.name = name
+        self.what = what
+        self.expected = expected_contact_rad
+        self.empty_below = empty_below
+        self._still_since: float | None = None
+        self._started_s = 0.0
+
+    def start(self, ctx: SkillContext) -> None:
+        ctx.gripper_goal = self.expected - GRIPPER_SQUEEZE_RAD
+        ctx.request(ctx.full_target(ctx.model.chain_q(ctx.commanded())), 0.5)
+        self._started_s = ctx.now_s
+        self._still_since = None
+
+    def update(self, ctx: SkillContext) -> bool:
+        index = ctx.model.gripper_index
+        if index is None:
+            return True
+        state = ctx.core.latest_state
+        assert state is not None
+        speed = abs(state.velocity[index]) if state.velocity else 0.0
+        if ctx.now_s - self._started_s < GRIPPER_SETTLE_S or speed > GRIPPER_STILL_RAD_S:
+            self._still_since = None
+            return False
+        if self._still_since is None:
+            self._still_since = ctx.now_s
+            return False
+        if ctx.now_s - self._still_since < GRIPPER_SETTLE_S:
+            return False
+        if state.position[index] < self.empty_below:
+            raise SkillFailed(f"missed {self.what}: the gripper closed on nothing")
+        ctx.held = self.what
+        return True
+
+
+class Check(Phase):
+    """Fail with the reason `test` returns, if any; else done at once."""
+
+    def __init__(self, name: str, test: Callable[[SkillContext], str | None]):
+        self.name = name
+        self.test = test
+
+    def start(self, ctx: SkillContext) -> None:
+        pass
+
+    def update(self, ctx: SkillContext) -> bool:
+        reason = self.test(ctx)
+        if reason:
+            raise SkillFailed(reason)
+        return True
+
+
+class Do(Phase):
+    """Run an action once (bookkeeping: forget the held object...)."""
+
+    def __init__(self, name: str, action: Callable[[SkillContext], None]):
+        self.name = name
+        self.action = action
+
+    def start(self, ctx: SkillContext) -> None:
+        self.action(ctx)
+
+    def update(self, ctx: SkillContext) -> bool:
+        return True
+
+
+class Wait(Phase):
+    """Let things settle for `seconds`."""
+
+    def __init__(self, name: str, seconds: float):
+        self.name = name
+        self.seconds = seconds
+        self._until = 0.0
+
+    def start(self, ctx: SkillContext) -> None:
+        self._until = ctx.now_s + self.seconds
+
+    def update(self, ctx: SkillContext) -> bool:
+        return ctx.now_s >= self._until
+
+
+TUCK_RADIUS_M = 0.25
+"""Swinging from one side to the other, the tool passes this close to the base (m)..."""
+TUCK_RISE_M = 0.03
+"""...and this much above the higher of where it starts and where it goes (m)."""
+
+
+def transit(
+    name: str,
+    goal: JointGoal,
+    speed: float,
+    watches: tuple[str, ...] = (),
+    contact_ok: bool = False,
+) -> list[Phase]:
+    """Phases that move to `goal` the way a person carries a cup past a table: draw in
+    toward the base, swing the pan, then reach out. A straight joint-space move from
+    one side of the table to the other sweeps the tool (and what it holds) through
+    whatever stands between, a person's hand included."""
+    cache: dict[str, tuple[float, ...]] = {}
+
+    def final(ctx: SkillContext) -> tuple[float, ...]:
+        cache["goal"] = goal(ctx)
+        return cache["goal"]
+
+    def tucked(ctx: SkillContext, pan_from_goal: bool) -> tuple[float, ...]:
+        model = ctx.model
+        goal_q = cache.get("goal") or final(ctx)
+        here = model.tool_pose(ctx.commanded())
+        there = model.tool_pose(goal_q)
+        height = max(here[2, 3], there[2, 3]) + TUCK_RISE_M
+        source = there if pan_from_goal else here
+        base = model.base
+        azimuth = np.arctan2(source[1, 3] - base.y, source[0, 3] - base.x)
+        point = np.array(
+            [
+                base.x + TUCK_RADIUS_M * np.cos(azimuth),
+                base.y + TUCK_RADIUS_M * np.sin(azimuth),
+                height,
+            ]
+        )
+        approach = np.array([np.cos(azimuth), np.sin(azimuth), 0.0])
+        return ctx.full_target(ctx.solve(point, approach, "a safe carrying pose", roll=None))
+
+    return [
+        MoveJoints(f"{name}: draw in", lambda c: tucked(c, False), speed),
+        MoveJoints(f"{name}: swing", lambda c: tucked(c, True), speed),
+        MoveJoints(name, final, speed, watches=watches, contact_ok=contact_ok),
+    ]
+
+
+JAW_CLEAR_M = 0.012
+"""After letting go, the tool swings this far toward its -y (the fixed jaw's side)."""
+
+
+def clear_jaw() -> Phase:
+    """Swing the pan a little so the fixed jaw leaves the released object: a retreat with
+    the jaw still touching it drags it along (friction). The tool's +y is the direction
+    of increasing pan, so the pan turns back by JAW_CLEAR_M over the tool's radius."""
+
+    def goal(ctx: SkillContext) -> tuple[float, ...]:
+        model = ctx.model
+        target = list(ctx.commanded())
+        tool = model.tool_pose(target)[:3, 3]
+        radius = float(np.hypot(tool[0] - model.base.x, tool[1] - model.base.y))
+        pan = model.chain_index[0]
+        target[pan] -= JAW_CLEAR_M / max(radius, 0.05)
+        return tuple(target)
+
+    return MoveJoints("clear the jaw", goal, 0.2)

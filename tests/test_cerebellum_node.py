@@ -1,0 +1,61 @@
+"""The Cerebellum node on the bus: skill calls in, statuses and loop stats out."""
+
+from __future__ import annotations
+
+import pytest
+
+from robot.bus import Bus, fifo
+from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.echo_limb import EchoLimb
+from robot.cerebellum.node import Cerebellum
+from robot.msgs import EStop, JointState, LoopStats, SkillCall, SkillStatus, Step
+from robot.profile import load_profile
+
+PROFILE = load_profile("so101")
+WAIT_S = 10.0
+
+
+@pytest.fixture
+def running(no_thread_left: None):
+    bus = Bus()
+    limb = EchoLimb(PROFILE)
+    node = Cerebellum(bus, ArmModel.from_profile(PROFILE, BasePose()), limb)
+    statuses = bus.subscribe(SkillStatus, policy=fifo(16))
+    stats = bus.subscribe(LoopStats, policy=fifo(16))
+    states = bus.subscribe(JointState)
+    node.start()
+    try:
+        yield bus, node, statuses, stats, states
+    finally:
+        node.stop()
+    assert node.failure is None
+
+
+def test_runs_a_skill_call_and_reports_its_status(running) -> None:
+    bus, node, statuses, stats, states = running
+    assert node.rate_hz == 1000.0  # an echo limb cycles in microseconds
+    bus.publish(SkillCall(plan_seq=7, index=0, step=Step("go_home")))
+    first = statuses.get(timeout=WAIT_S)
+    assert (first.plan_seq, first.index, first.state) == (7, 0, "running")
+    done = statuses.get(timeout=WAIT_S)
+    assert done.state == "succeeded", done.reason
+    assert states.get(timeout=WAIT_S).position
+    loop = stats.get(timeout=WAIT_S)
+    assert loop.period_us == 1000.0 and loop.ticks > 0
+
+
+def test_estop_fails_the_running_skill_with_a_reason(running) -> None:
+    bus, _, statuses, _, _ = running
+    bus.publish(EStop(engaged=True, source="test"))
+    bus.publish(SkillCall(plan_seq=1, index=0, step=Step("go_home")))
+    assert statuses.get(timeout=WAIT_S).state == "running"
+    failed = statuses.get(timeout=WAIT_S)
+    assert failed.state == "failed" and failed.reason == "emergency stop"
+
+
+def test_an_unknown_object_fails_at_once_with_a_reason(running) -> None:
+    bus, _, statuses, _, _ = running
+    bus.publish(SkillCall(plan_seq=2, index=0, step=Step("pick", {"object": "unicorn"})))
+    status = statuses.get(timeout=WAIT_S)
+    assert status.state == "failed"
+    assert "unicorn" in status.reason

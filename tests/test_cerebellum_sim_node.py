@@ -1,0 +1,36 @@
+"""SimCerebellum: the cerebellum and the twin in simulated time, on the bus."""
+
+from __future__ import annotations
+
+from robot.bus import Bus, fifo
+from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.sim_node import SimCerebellum
+from robot.limbs.twin import TwinLimb
+from robot.msgs import SkillCall, SkillStatus, Step, WorldState
+from sim.scenes import build_scene, tea
+from sim.world import World
+
+WAIT_S = 60.0
+
+
+def test_runs_skill_calls_from_the_bus_and_publishes_the_world(no_thread_left: None) -> None:
+    bus = Bus()
+    statuses = bus.subscribe(SkillStatus, policy=fifo(16))
+    worlds = bus.subscribe(WorldState)
+    with World() as world:
+        scene = build_scene(world, "tea", seed=0)
+        model = ArmModel.from_profile(scene.arm.profile, BasePose(*tea.ARM_BASE))
+        node = SimCerebellum(
+            bus, model, TwinLimb(scene.arm), world.step, world.time_step, scene.state
+        )
+        node.start()
+        try:
+            bus.publish(SkillCall(plan_seq=3, index=0, step=Step("pick", {"object": "cup_red"})))
+            assert statuses.get(timeout=WAIT_S).state == "running"
+            done = statuses.get(timeout=WAIT_S)
+            assert (done.plan_seq, done.index, done.state) == (3, 0, "succeeded"), done.reason
+            assert worlds.get(timeout=WAIT_S).scene == "tea"
+            assert node.sim_time_s > 1.0
+        finally:
+            node.stop()
+        assert node.failure is None
