@@ -9,6 +9,7 @@ rendering, so no video library is needed; GIF plays in every browser and chat).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,42 @@ GIF_WIDTH = 480  # px: small enough to share, big enough to see a cup
 GIF_HEIGHT = 360
 
 
-class Recorder:
-    """Collects frames of camera `camera` every 1/fps of simulated time."""
+class FrameTap:
+    """Renders camera `camera` every 1/fps of simulated time and hands each frame
+    (H, W, 3 uint8 RGB) to `sink`. Install `on_step` as a world step hook, so frames
+    are rendered in the thread that steps the physics (PyBullet is not thread-safe)."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        sink: Callable[[np.ndarray], None],
+        camera: str = "overview",
+        fps: float = DEFAULT_FPS,
+        width: int = GIF_WIDTH,
+        height: int = GIF_HEIGHT,
+    ) -> None:
+        if fps <= 0:
+            raise ValueError(f"fps must be > 0, got {fps}")
+        self.scene = scene
+        self.sink = sink
+        self.camera = camera
+        self.fps = fps
+        self.size = (width, height)
+        self._next_t = scene.world.sim_time_s
+
+    def capture(self) -> None:
+        """Render and hand over a frame now."""
+        self.sink(render(self.scene, self.camera, *self.size).rgb)
+
+    def on_step(self) -> None:
+        """A world step hook: capture when the next frame is due."""
+        if self.scene.world.sim_time_s + 1e-9 >= self._next_t:
+            self.capture()
+            self._next_t += 1.0 / self.fps
+
+
+class Recorder(FrameTap):
+    """Keeps every frame, to save them as a GIF."""
 
     def __init__(
         self,
@@ -33,24 +68,8 @@ class Recorder:
         width: int = GIF_WIDTH,
         height: int = GIF_HEIGHT,
     ) -> None:
-        if fps <= 0:
-            raise ValueError(f"fps must be > 0, got {fps}")
-        self.scene = scene
-        self.camera = camera
-        self.fps = fps
-        self.size = (width, height)
         self.frames: list[np.ndarray] = []
-        self._next_t = scene.world.sim_time_s
-
-    def capture(self) -> None:
-        """Add a frame now."""
-        self.frames.append(render(self.scene, self.camera, *self.size).rgb)
-
-    def on_step(self) -> None:
-        """A world step hook: capture when the next frame is due."""
-        if self.scene.world.sim_time_s + 1e-9 >= self._next_t:
-            self.capture()
-            self._next_t += 1.0 / self.fps
+        super().__init__(scene, self.frames.append, camera, fps, width, height)
 
     def save(self, path: str | Path) -> Path:
         """Write the frames as a looping GIF at the recording's rate."""
