@@ -31,6 +31,7 @@ from typing import Literal
 import msgspec
 
 from robot.errors import ConfigError
+from robot.toml_file import load_toml
 
 DESCRIPTIONS = Path(__file__).parent / "descriptions"
 PYBULLET_DATA_PREFIX = "pybullet_data:"
@@ -105,14 +106,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     path = Path(name_or_path)
     if not path.suffix:
         path = DESCRIPTIONS / str(name_or_path) / "profile.toml"
-    try:
-        text = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read robot profile {path}: {err.strerror}") from err
-    try:
-        profile = msgspec.toml.decode(text, type=Profile)
-    except msgspec.DecodeError as err:
-        raise ConfigError(f"{path}: {err}") from err
+    profile = load_toml(path, Profile, "robot profile")
     names = profile.joint_names
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: joint names repeat: {names}")
