@@ -21,6 +21,7 @@ from typing import Literal
 import msgspec
 
 from robot.errors import ConfigError
+from robot.toml_file import load_toml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,15 +132,6 @@ def _check(launch: Launch, path: Path) -> None:
 def load_launch(path: str | Path) -> Launch:
     """Load and check a launch file; raises `ConfigError` naming the file and the key."""
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as err:
-        raise ConfigError(f"cannot read launch file {path}: {err.strerror}") from err
-    try:
-        launch = msgspec.toml.decode(text, type=Launch)
-    except msgspec.ValidationError as err:
-        raise ConfigError(f"{path}: {err}") from err
-    except msgspec.DecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    launch = load_toml(path, Launch, "launch file")
     _check(launch, path)
     return msgspec.structs.replace(launch, path=str(path))
