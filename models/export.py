@@ -1,0 +1,200 @@
+"""Export a trained planner to an ONNX folder that any causal-LM runtime can load.
+
+Inputs/outputs follow Hugging Face optimum's layout for decoder-only models with a KV
+cache: `input_ids`, `attention_mask`, `position_ids`, `past_key_values.N.key/value`
+-> `logits`, `present.N.key/value` (all [batch, heads, seq, head_dim]). Beside
+model.onnx: tokenizer.json, config.json, generation_config.json, genai_config.json
+(onnxruntime-genai) and tokenizer_config.json.
+
+    python -m models.export --run build/planner --out models/planner
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from models.gpt import Gpt, GptConfig
+from robot.brain.prompt import END_TAG, PAD_TAG, SCENE_TAG
+
+OPSET = 17
+
+
+class CacheWrapper(torch.nn.Module):
+    def __init__(self, model: Gpt) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *past):
+        return self.model.forward_with_cache(input_ids, attention_mask, position_ids, *past)
+
+
+def export_onnx(model: Gpt, path: Path) -> None:
+    cfg = model.cfg
+    n = cfg.n_layer
+    past_len, new = 3, 2
+    past = []
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    axes: dict[str, dict[int, str]] = {
+        "input_ids": {0: "batch_size", 1: "sequence_length"},
+        "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+        "position_ids": {0: "batch_size", 1: "sequence_length"},
+        "logits": {0: "batch_size", 1: "sequence_length"},
+    }
+    for i in range(n):
+        for kv in ("key", "value"):
+            past.append(torch.zeros(1, cfg.n_head, past_len, cfg.head_dim))
+            names_in.append(f"past_key_values.{i}.{kv}")
+            names_out.append(f"present.{i}.{kv}")
+            axes[f"past_key_values.{i}.{kv}"] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[f"present.{i}.{kv}"] = {0: "batch_size", 2: "total_sequence_length"}
+    ids = torch.zeros(1, new, dtype=torch.long)
+    mask = torch.ones(1, past_len + new, dtype=torch.long)
+    pos = torch.arange(past_len, past_len + new)[None]
+    torch.onnx.export(
+        CacheWrapper(model).eval(),
+        (ids, mask, pos, *past),
+        str(path),
+        input_names=names_in,
+        output_names=names_out,
+        dynamic_axes=axes,
+        opset_version=OPSET,
+        dynamo=False,
+        do_constant_folding=True,
+    )
+
+
+def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
+    tok = json.loads(tokenizer_path.read_text(encoding="utf-8"))
+    ids = {t["content"]: t["id"] for t in tok["added_tokens"]}
+    eos, pad, bos = ids[END_TAG], ids[PAD_TAG], ids[SCENE_TAG]
+    config = {
+        "model_type": "robot_planner_gpt",
+        "architectures": ["RobotPlannerGpt"],
+        "vocab_size": cfg.vocab_size,
+        "hidden_size": cfg.d_model,
+        "num_hidden_layers": cfg.n_layer,
+        "num_attention_heads": cfg.n_head,
+        "num_key_value_heads": cfg.n_head,
+        "head_dim": cfg.head_dim,
+        "intermediate_size": cfg.d_ff,
+        "max_position_embeddings": cfg.max_positions,
+        "bos_token_id": bos,
+        "eos_token_id": eos,
+        "pad_token_id": pad,
+        "use_cache": True,
+        "robot_planner": {"prompt_format": "compact", "max_new_tokens": 64},
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (out / "generation_config.json").write_text(
+        json.dumps(
+            {
+                "bos_token_id": bos,
+                "eos_token_id": eos,
+                "pad_token_id": pad,
+                "do_sample": False,
+                "max_new_tokens": 64,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    genai = {
+        "model": {
+            "bos_token_id": bos,
+            "context_length": cfg.max_positions,
+            "decoder": {
+                "session_options": {
+                    "log_id": "onnxruntime-genai",
+                    "intra_op_num_threads": 1,
+                    "provider_options": [],
+                },
+                "filename": "model.onnx",
+                "head_size": cfg.head_dim,
+                "hidden_size": cfg.d_model,
+                "inputs": {
+                    "input_ids": "input_ids",
+                    "attention_mask": "attention_mask",
+                    "position_ids": "position_ids",
+                    "past_key_names": "past_key_values.%d.key",
+                    "past_value_names": "past_key_values.%d.value",
+                },
+                "outputs": {
+                    "logits": "logits",
+                    "present_key_names": "present.%d.key",
+                    "present_value_names": "present.%d.value",
+                },
+                "num_attention_heads": cfg.n_head,
+                "num_hidden_layers": cfg.n_layer,
+                "num_key_value_heads": cfg.n_head,
+            },
+            "eos_token_id": eos,
+            "pad_token_id": pad,
+            "type": "llama",
+            "vocab_size": cfg.vocab_size,
+        },
+        "search": {
+            "diversity_penalty": 0.0,
+            "do_sample": False,
+            "early_stopping": True,
+            "length_penalty": 1.0,
+            "max_length": cfg.max_positions,
+            "min_length": 0,
+            "no_repeat_ngram_size": 0,
+            "num_beams": 1,
+            "num_return_sequences": 1,
+            "past_present_share_buffer": False,
+            "repetition_penalty": 1.0,
+            "temperature": 1.0,
+            "top_k": 1,
+            "top_p": 1.0,
+        },
+    }
+    (out / "genai_config.json").write_text(json.dumps(genai, indent=2) + "\n")
+    (out / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "eos_token": END_TAG,
+                "pad_token": PAD_TAG,
+                "bos_token": SCENE_TAG,
+                "add_bos_token": False,
+                "clean_up_tokenization_spaces": False,
+                "model_max_length": cfg.max_positions,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def export(run: Path, out: Path) -> None:
+    ckpt = torch.load(run / "model.pt", map_location="cpu")
+    cfg = GptConfig(**ckpt["config"])
+    model = Gpt(cfg)
+    model.load_state_dict(ckpt["state"])
+    out.mkdir(parents=True, exist_ok=True)
+    export_onnx(model, out / "model.onnx")
+    shutil.copy(run / "tokenizer.json", out / "tokenizer.json")
+    write_configs(cfg, out, out / "tokenizer.json")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--run", type=Path, required=True, help="folder with model.pt and tokenizer.json"
+    )
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    export(args.run, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""A small decoder-only transformer (GPT-style, pre-norm, learned positions, tied output).
+
+`forward_with_cache` is the graph exported to ONNX: it takes the past keys and values
+per layer and returns the present ones, in the layout Hugging Face optimum uses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass
+class GptConfig:
+    vocab_size: int
+    n_layer: int = 4
+    n_head: int = 4
+    d_model: int = 128
+    d_ff: int = 512
+    max_positions: int = 256
+    dropout: float = 0.0
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_head
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: GptConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.fc = nn.Linear(cfg.d_model, cfg.d_ff)
+        self.out = nn.Linear(cfg.d_ff, cfg.d_model)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def attend(self, x, past_k, past_v, bias):
+        batch, t, _ = x.shape
+        h, hd = self.cfg.n_head, self.cfg.head_dim
+        q, k, v = self.qkv(self.ln1(x)).split(self.cfg.d_model, dim=2)
+        q = q.view(batch, t, h, hd).transpose(1, 2)
+        k = k.view(batch, t, h, hd).transpose(1, 2)
+        v = v.view(batch, t, h, hd).transpose(1, 2)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd)) + bias
+        att = self.drop(torch.softmax(att, dim=-1))
+        y = (att @ v).transpose(1, 2).reshape(batch, t, self.cfg.d_model)
+        return self.drop(self.proj(y)), k, v
+
+    def forward(self, x, past_k, past_v, bias):
+        a, k, v = self.attend(x, past_k, past_v, bias)
+        x = x + a
+        x = x + self.drop(self.out(F.gelu(self.fc(self.ln2(x)))))
+        return x, k, v
+
+
+class Gpt(nn.Module):
+    def __init__(self, cfg: GptConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.tok = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.pos = nn.Embedding(cfg.max_positions, cfg.d_model)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear | nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def forward(self, ids: torch.Tensor, pad_mask: torch.Tensor) -> torch.Tensor:
+        """Training forward: ids [b, t], pad_mask [b, t] (1 real, 0 pad, right padded)."""
+        t = ids.shape[1]
+        pos = torch.arange(t, device=ids.device)
+        x = self.tok(ids) + self.pos(pos)[None]
+        causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
+        allowed = causal[None, None] & pad_mask[:, None, None, :].bool()
+        bias = torch.zeros(allowed.shape, dtype=x.dtype).masked_fill(~allowed, -1e9)
+        for blk in self.blocks:
+            x, _, _ = blk(x, None, None, bias)
+        return self.ln_f(x) @ self.tok.weight.T
+
+    def forward_with_cache(self, input_ids, attention_mask, position_ids, *past):
+        """ONNX graph: past = (k0, v0, k1, v1, ...), each [b, heads, past_len, head_dim].
+
+        attention_mask covers past + new tokens (1 real, 0 pad). Returns logits
+        [b, t, vocab] and the presents in the same order as the pasts.
+        """
+        x = self.tok(input_ids) + self.pos(position_ids)
+        t = input_ids.shape[1]
+        total = attention_mask.shape[1]
+        q_pos = torch.arange(t, device=x.device)[:, None] + (total - t)
+        k_pos = torch.arange(total, device=x.device)[None, :]
+        allowed = (k_pos <= q_pos)[None, None] & (attention_mask[:, None, None, :] > 0)
+        bias = torch.where(
+            allowed, torch.zeros((), dtype=x.dtype), torch.full((), -1e9, dtype=x.dtype)
+        )
+        presents = []
+        for i, blk in enumerate(self.blocks):
+            x, k, v = blk(x, past[2 * i], past[2 * i + 1], bias)
+            presents += [k, v]
+        return (self.ln_f(x) @ self.tok.weight.T, *presents)

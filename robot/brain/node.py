@@ -1,0 +1,230 @@
+"""The brain node: instructions in, plans and skill calls out, replanning on failure.
+
+Protocol (DESIGN.md, robot/bus.py):
+
+- subscribes `Instruction` (fifo), `SkillStatus` (fifo), `WorldState` (latest);
+- per instruction: `PlanStatus(planning, plan_seq=0)` (the plan has no seq yet), then
+  the `Plan`, then one `SkillCall(plan_seq, index, step)` per motion step, each after
+  the previous one's `SkillStatus` says `succeeded`; `say` steps become `Utterance`s
+  here, never SkillCalls; `PlanStatus` follows the steps (running / succeeded /
+  failed / refused);
+- on a failed or cancelled step: replan from the current world (the brain's tracked
+  world model with fill levels from the latest `WorldState`), at most `max_replans`
+  times, publishing the new Plan with `attempt` + 1 and saying so in the request's
+  language.
+
+Instructions that arrive while a plan runs wait their turn, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from robot.brain import speech
+from robot.brain.model import DEFAULT_THREADS
+from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
+from robot.brain.world import WorldModel, replay
+from robot.bus import Bus, fifo, latest
+from robot.errors import PlanRejected
+from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Utterance, WorldState
+from robot.node import Node
+from robot.scenes import scene_spec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_REPLANS = 2
+INSTRUCTION_QUEUE = 16
+STATUS_QUEUE = 64
+
+
+@dataclass
+class _Run:
+    """The plan being carried out: the published plan, its step index, its request."""
+
+    instruction: Instruction
+    lang: str
+    plan: Plan
+    index: int = 0
+
+
+class BrainNode(Node):
+    """Plans each `Instruction` and drives the plan step by step through the cerebellum.
+
+    planner: a loaded `Planner` (tests pass one to share it); None loads `model_dir`
+    in the node's own thread at start, with `threads` onnxruntime intra-op threads.
+    narrate: say each motion step as it starts.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        scene: str,
+        planner: Planner | None = None,
+        model_dir: Path | str = DEFAULT_MODEL_DIR,
+        max_replans: int = DEFAULT_MAX_REPLANS,
+        narrate: bool = True,
+        threads: int = DEFAULT_THREADS,
+        name: str = "brain",
+    ) -> None:
+        super().__init__(bus, name, period_s=None)
+        self.spec = scene_spec(scene)
+        self.planner = planner
+        self.model_dir = model_dir
+        self.max_replans = max_replans
+        self.threads = threads
+        self.narrate = narrate
+        self.world = WorldModel.initial(self.spec)
+        self.world_state: WorldState | None = None
+        self._pending: deque[Instruction] = deque()
+        self._run: _Run | None = None
+        self._plans = bus.publisher(Plan)
+        self._statuses = bus.publisher(PlanStatus)
+        self._calls = bus.publisher(SkillCall)
+        self._speech = bus.publisher(Utterance)
+        self.handle(Instruction, self.on_instruction, policy=fifo(INSTRUCTION_QUEUE))
+        self.handle(SkillStatus, self.on_skill_status, policy=fifo(STATUS_QUEUE))
+        self.handle(WorldState, self.on_world_state, policy=latest)
+
+    # -- life cycle --------------------------------------------------------------------
+
+    def setup(self) -> None:
+        if self.planner is None:
+            self.planner = Planner(self.model_dir, threads=self.threads)
+
+    @property
+    def busy(self) -> bool:
+        return self._run is not None or bool(self._pending)
+
+    # -- handlers ------------------------------------------------------------------------
+
+    def on_world_state(self, msg: WorldState) -> None:
+        if msg.scene == self.spec.name:
+            self.world_state = msg
+
+    def on_instruction(self, msg: Instruction) -> None:
+        self._pending.append(msg)
+        if self._run is None:
+            self._next_instruction()
+
+    def on_skill_status(self, msg: SkillStatus) -> None:
+        run = self._run
+        if run is None or msg.plan_seq != run.plan.seq or msg.index != run.index:
+            return  # progress of an older plan or step: nothing to do
+        if msg.state == "running":
+            return
+        step = run.plan.steps[run.index]
+        if msg.state == "succeeded":
+            try:
+                self.world = self.world.apply(step, run.index)
+            except PlanRejected as err:  # the plan was validated; this means a bug
+                log.error("world model disagrees with a succeeded step: %s", err)
+            run.index += 1
+            self._advance()
+            return
+        reason = msg.reason or f"{step.skill} {msg.state}"
+        self._status(run, "failed", reason)
+        self._replan(run, reason)
+
+    # -- planning and driving ---------------------------------------------------------------
+
+    def _current_world(self) -> WorldModel:
+        world = self.world
+        if self.world_state is not None:
+            world = world.with_world_state(self.world_state)
+        return world
+
+    def _say(self, text: str, lang: str) -> None:
+        self._speech.publish(Utterance(text=text, language=lang))
+
+    def _status(self, run: _Run, state: str, reason: str = "") -> None:
+        self._statuses.publish(
+            PlanStatus(
+                plan_seq=run.plan.seq,
+                state=state,
+                step=run.index,
+                step_count=len(run.plan.steps),
+                reason=reason,
+            )
+        )
+
+    def _next_instruction(self) -> None:
+        while self._run is None and self._pending:
+            instr = self._pending.popleft()
+            lang = (
+                instr.language
+                if instr.language in speech.LANGUAGES
+                else speech.detect_language(instr.text)
+            )
+            self._statuses.publish(PlanStatus(plan_seq=0, state="planning"))
+            assert self.planner is not None
+            plan = self.planner.plan(
+                self.spec, instr.text, self._current_world(), language=lang
+            ).plan
+            plan = self._plans.publish(plan)
+            run = _Run(instr, lang, plan)
+            if plan.refused:
+                self._status(run, "refused", plan.reason)
+                self._say(plan.reason, lang)
+                continue
+            self._run = run
+            self._say(speech.event_text("start", lang), lang)
+            self._advance()
+
+    def _advance(self) -> None:
+        """Run `say` steps here; send the next motion step; finish when none is left."""
+        run = self._run
+        assert run is not None
+        steps = run.plan.steps
+        while run.index < len(steps) and steps[run.index].skill == "say":
+            self._status(run, "running")
+            self._say(steps[run.index].args["text"], run.lang)
+            run.index += 1
+        if run.index >= len(steps):
+            self._status(run, "succeeded")
+            self._say(speech.event_text("done", run.lang), run.lang)
+            self._run = None
+            self._next_instruction()
+            return
+        step = steps[run.index]
+        self._status(run, "running")
+        if self.narrate:
+            self._say(speech.narrate(step, run.lang), run.lang)
+        self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
+
+    def _replan(self, run: _Run, reason: str) -> None:
+        """Plan the rest again from the current world, or give up after `max_replans`."""
+        attempt = run.plan.attempt + 1
+        self._run = None
+        if attempt > self.max_replans:
+            self._say(speech.event_text("give_up", run.lang), run.lang)
+            self._next_instruction()
+            return
+        self._say(speech.event_text("replan", run.lang), run.lang)
+        self._statuses.publish(PlanStatus(plan_seq=0, state="planning", reason=reason))
+        world = self._current_world()
+        remaining = run.plan.steps[run.index :]
+        try:
+            # The rest of the plan still holds in the world as it is now: go on from the
+            # failed step.
+            replay(world, remaining)
+            plan = Plan(
+                instruction=run.instruction.text,
+                steps=remaining,
+                language=run.lang,
+                attempt=attempt,
+            )
+        except PlanRejected:
+            assert self.planner is not None
+            plan = self.planner.plan(self.spec, run.instruction.text, world, attempt, run.lang).plan
+        plan = self._plans.publish(plan)
+        new_run = _Run(run.instruction, run.lang, plan)
+        if plan.refused:
+            self._status(new_run, "refused", plan.reason)
+            self._say(plan.reason, run.lang)
+            self._next_instruction()
+            return
+        self._run = new_run
+        self._advance()

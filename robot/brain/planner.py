@@ -1,0 +1,140 @@
+"""The brain's planner: request -> screen -> constrained decoding -> validation -> Plan.
+
+Whatever happens, the result is either a plan that replays cleanly on the brain's world
+model or a refused plan with a reason; never a partial or unsafe plan.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from robot.brain import dsl, speech
+from robot.brain.decoder import Decoded, decode
+from robot.brain.grammar import GrammarState, TokenMasker
+from robot.brain.model import DEFAULT_THREADS, OnnxCausalLm
+from robot.brain.prompt import PROMPT_FORMATS
+from robot.brain.screen import screen
+from robot.brain.tokens import token_texts
+from robot.brain.world import WorldModel, replay
+from robot.errors import PlanRejected
+from robot.msgs import SKILL_ARGS, Plan, Step
+from robot.scenes import SceneSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "planner"
+"""The committed planner (models/planner) in a source checkout."""
+
+
+@dataclass
+class PlanResult:
+    """A plan and how it was made (for the benchmark and the logs)."""
+
+    plan: Plan
+    code: str = ""
+    decoded: Decoded | None = None
+    source: str = "model"
+    extra: dict = field(default_factory=dict)
+
+
+def refused(instruction: str, lang: str, code: str, detail: str = "", attempt: int = 0) -> Plan:
+    reason = speech.refusal_text(code, lang) + (f" ({detail})" if detail else "")
+    return Plan(
+        instruction=instruction, refused=True, reason=reason, language=lang, attempt=attempt
+    )
+
+
+def to_steps(words: list[dsl.DslStep], lang: str) -> tuple[Step, ...]:
+    """Plan-language steps as message steps; `say` codes become sentences in `lang`."""
+    steps = []
+    for w in words:
+        if w.skill == "say":
+            steps.append(Step("say", {"text": speech.say_text(w.words[0], lang)}))
+        else:
+            steps.append(Step(w.skill, dict(zip(SKILL_ARGS[w.skill], w.words, strict=True))))
+    return tuple(steps)
+
+
+class Planner:
+    """Plans requests for scenes with one loaded model.
+
+    model_dir: a folder with model.onnx + tokenizer.json (ours or an optimum export).
+    use_screen: run the rule screen (robot.brain.screen) before the model.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path | str = DEFAULT_MODEL_DIR,
+        threads: int = DEFAULT_THREADS,
+        use_screen: bool = True,
+        constrained: bool = True,
+    ) -> None:
+        self.model = OnnxCausalLm(model_dir, threads=threads)
+        self.use_screen = use_screen
+        self.constrained = constrained
+        info = self.model.info
+        self.prompt = PROMPT_FORMATS[info.prompt_format]
+        texts = token_texts(self.model.tokenizer, info.vocab_size)
+        self.masker = TokenMasker(texts, eos_id=info.eos_ids[0])
+
+    @property
+    def load_ms(self) -> float:
+        return self.model.load_ms
+
+    def prompt_ids(self, spec: SceneSpec, instruction: str) -> list[int]:
+        return self.model.encode(self.prompt(spec, instruction))
+
+    def plan(
+        self,
+        spec: SceneSpec,
+        instruction: str,
+        world: WorldModel | None = None,
+        attempt: int = 0,
+        language: str = "",
+        use_cache: bool = True,
+    ) -> PlanResult:
+        """Plan `instruction` from `world` (default: the scene as it starts)."""
+        lang = language if language in speech.LANGUAGES else speech.detect_language(instruction)
+        world = world or WorldModel.initial(spec)
+        if not instruction.strip():
+            return PlanResult(
+                refused(instruction, lang, "impossible", "empty request", attempt),
+                "impossible",
+                source="screen",
+            )
+        if self.use_screen and (code := screen(instruction)):
+            return PlanResult(
+                refused(instruction, lang, code, attempt=attempt), code, source="screen"
+            )
+        decoded = decode(
+            self.model,
+            self.masker if self.constrained else None,
+            self.prompt_ids(spec, instruction),
+            GrammarState(world=world),
+            self.model.info.max_new_tokens,
+            use_cache=use_cache,
+        )
+        if not decoded.finished:
+            plan = refused(instruction, lang, "invalid", "the planner did not finish", attempt)
+            return PlanResult(plan, "invalid", decoded)
+        try:
+            words = dsl.parse(decoded.text)
+        except ValueError as err:
+            return PlanResult(
+                refused(instruction, lang, "invalid", str(err), attempt), "invalid", decoded
+            )
+        if words[0].skill == dsl.REFUSE:
+            code = words[0].words[0]
+            return PlanResult(refused(instruction, lang, code, attempt=attempt), code, decoded)
+        steps = to_steps(words, lang)
+        try:
+            replay(world, steps)
+        except PlanRejected as err:
+            log.warning("plan for %r rejected by the validator: %s", instruction, err)
+            return PlanResult(
+                refused(instruction, lang, "invalid", str(err), attempt), "invalid", decoded
+            )
+        plan = Plan(instruction=instruction, steps=steps, language=lang, attempt=attempt)
+        return PlanResult(plan, "", decoded)

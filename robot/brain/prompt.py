@@ -1,0 +1,84 @@
+"""Prompt formats: how an instruction and the scene's names become model input text.
+
+The prompt carries the scene's entity names, so the model copies names from it rather
+than memorising them. Two formats:
+
+- `compact` (our planner): ``<|scene|> objects ; surfaces ; persons<|user|>request<|plan|>``,
+  the model continues with plan text (robot.brain.dsl) and ``<|end|>``.
+- `chat` (a general instruction-tuned model exported by optimum, e.g. Qwen2.5-Instruct):
+  a ChatML conversation that explains the plan language, then ``Plan:``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
+from robot.scenes import SceneSpec
+
+SCENE_TAG = "<|scene|>"
+USER_TAG = "<|user|>"
+PLAN_TAG = "<|plan|>"
+END_TAG = "<|end|>"
+PAD_TAG = "<|pad|>"
+SPECIAL_TOKENS: tuple[str, ...] = (PAD_TAG, SCENE_TAG, USER_TAG, PLAN_TAG, END_TAG)
+
+MAX_INSTRUCTION_CHARS = 400
+"""Longer requests are cut: the planner's context is small and plans are short."""
+
+
+def entity_groups(spec: SceneSpec) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(objects, surfaces, persons), each sorted: the order the prompt lists them in."""
+    return (
+        tuple(sorted(spec.graspable)),
+        tuple(sorted(spec.surfaces)),
+        tuple(sorted(spec.persons)),
+    )
+
+
+def scene_text(spec: SceneSpec) -> str:
+    """The scene's names as plan words: " cup_blue cup_red teapot ; table tray ; guest"."""
+    return " ;".join("".join(" " + n for n in group) for group in entity_groups(spec))
+
+
+def clean_instruction(text: str, lowercase: bool) -> str:
+    """NFKC-normalised, single-spaced, bounded in length; lower case for our planner."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())[:MAX_INSTRUCTION_CHARS]
+    # Our tags must never be injected through the request text.
+    for tag in SPECIAL_TOKENS:
+        text = text.replace(tag, " ")
+    return text.lower() if lowercase else text
+
+
+def compact_prompt(spec: SceneSpec, instruction: str) -> str:
+    return (
+        f"{SCENE_TAG}{scene_text(spec)}{USER_TAG}{clean_instruction(instruction, True)}{PLAN_TAG}"
+    )
+
+
+CHAT_SYSTEM = (
+    "You control a robot arm. Answer with a plan in this language and nothing else: steps "
+    "separated by ' ; ', each step one of: pick OBJECT | place OBJECT SURFACE | pour SOURCE "
+    "CONTAINER | handover OBJECT PERSON | go_home | say CODE ({say}) | refuse REASON "
+    "({refuse}). Pick only with an empty gripper, never end holding something, and refuse "
+    "anything that could hurt a person or names something not in the scene."
+)
+
+
+def chat_prompt(spec: SceneSpec, instruction: str) -> str:
+    """ChatML prompt for instruction-tuned models (Qwen2.5 and others using <|im_start|>)."""
+    objects, surfaces, persons = entity_groups(spec)
+    system = CHAT_SYSTEM.format(say=", ".join(SAY_CODES), refuse=", ".join(REFUSAL_CODES))
+    scene = (
+        f"Objects: {' '.join(objects)}. Containers: {' '.join(sorted(spec.containers))}. "
+        f"Full vessels: {' '.join(sorted(spec.vessels))}. Surfaces: {' '.join(surfaces)}. "
+        f"Persons: {' '.join(persons)}."
+    )
+    user = f"{scene}\nRequest: {clean_instruction(instruction, False)}"
+    return (
+        f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
+        "<|im_start|>assistant\nPlan:"
+    )
+
+
+PROMPT_FORMATS = {"compact": compact_prompt, "chat": chat_prompt}

@@ -1,0 +1,242 @@
+"""What the robot says, in the language of the request (en, de, zh).
+
+Language is detected cheaply from the script and a few function words; the model never
+writes free text, so everything said comes from these templates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from robot.msgs import Step
+
+LANGUAGES = ("en", "de", "zh")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+")
+GERMAN_HINTS = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "des",
+        "ein",
+        "eine",
+        "einen",
+        "einem",
+        "und",
+        "bitte",
+        "gib",
+        "stell",
+        "leg",
+        "bring",
+        "gieß",
+        "gieße",
+        "füll",
+        "tasse",
+        "kanne",
+        "tee",
+        "auf",
+        "mit",
+        "zum",
+        "zur",
+        "ins",
+        "aufs",
+        "nicht",
+        "ich",
+        "du",
+        "mir",
+        "dich",
+        "sie",
+        "es",
+        "ist",
+        "wirf",
+        "hau",
+        "schlag",
+        "sag",
+        "tisch",
+        "korb",
+        "glas",
+        "handtuch",
+        "gast",
+        "bewohner",
+        "bewohnerin",
+        "kannst",
+        "könntest",
+        "würdest",
+        "fahr",
+        "geh",
+    ]
+)
+ENGLISH_HINTS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "please",
+        "give",
+        "put",
+        "place",
+        "pour",
+        "bring",
+        "hand",
+        "fill",
+        "cup",
+        "into",
+        "onto",
+        "on",
+        "to",
+        "it",
+        "me",
+        "you",
+        "with",
+        "of",
+        "is",
+        "not",
+        "throw",
+        "hit",
+        "say",
+        "go",
+        "home",
+        "table",
+        "tray",
+        "guest",
+        "resident",
+        "can",
+        "could",
+        "would",
+    ]
+)
+
+
+def detect_language(text: str) -> str:
+    """ "zh" when Chinese characters outweigh Latin words, else "de" or "en" by hints."""
+    cjk = len(CJK.findall(text))
+    words = [w.lower() for w in LATIN_WORD.findall(text)]
+    if cjk and cjk >= len(words):
+        return "zh"
+    if any(c in text for c in "äöüßÄÖÜ"):
+        return "de"
+    de = sum(w in GERMAN_HINTS for w in words)
+    en = sum(w in ENGLISH_HINTS for w in words)
+    return "de" if de > en else "en"
+
+
+SAY_TEXT = {
+    "hello": {"en": "Hello!", "de": "Hallo!", "zh": "你好！"},
+    "goodbye": {"en": "Goodbye!", "de": "Auf Wiedersehen!", "zh": "再见！"},
+    "thanks": {"en": "Thank you!", "de": "Danke schön!", "zh": "谢谢！"},
+    "welcome": {"en": "Welcome!", "de": "Herzlich willkommen!", "zh": "欢迎光临！"},
+    "enjoy": {"en": "Enjoy!", "de": "Guten Appetit!", "zh": "请慢用！"},
+}
+
+NAMES = {
+    "teapot": {"en": "the teapot", "de": "die Teekanne", "zh": "茶壶"},
+    "cup_red": {"en": "the red cup", "de": "die rote Tasse", "zh": "红色的杯子"},
+    "cup_blue": {"en": "the blue cup", "de": "die blaue Tasse", "zh": "蓝色的杯子"},
+    "tray": {"en": "the tray", "de": "das Tablett", "zh": "托盘"},
+    "table": {"en": "the table", "de": "den Tisch", "zh": "桌子"},
+    "guest": {"en": "the guest", "de": "den Gast", "zh": "客人"},
+    "water_glass": {"en": "the water glass", "de": "das Wasserglas", "zh": "水杯"},
+    "pill_box": {"en": "the pill box", "de": "die Pillendose", "zh": "药盒"},
+    "towel": {"en": "the towel", "de": "das Handtuch", "zh": "毛巾"},
+    "basket": {"en": "the basket", "de": "den Korb", "zh": "篮子"},
+    "side_table": {"en": "the side table", "de": "den Beistelltisch", "zh": "床头柜"},
+    "resident": {"en": "the resident", "de": "den Bewohner", "zh": "老人"},
+}
+
+
+def name(entity: str, lang: str) -> str:
+    """How to call an entity in a sentence; unknown names are spelled out."""
+    return NAMES.get(entity, {}).get(lang) or entity.replace("_", " ")
+
+
+def say_text(code: str, lang: str) -> str:
+    return SAY_TEXT[code].get(lang, SAY_TEXT[code]["en"])
+
+
+STEP_TEXT = {
+    "pick": {"en": "Picking up {object}.", "de": "Ich nehme {object}.", "zh": "拿起{object}。"},
+    "place": {
+        "en": "Putting {object} on {target}.",
+        "de": "Ich stelle {object} auf {target}.",
+        "zh": "把{object}放到{target}上。",
+    },
+    "pour": {
+        "en": "Pouring from {source} into {target}.",
+        "de": "Ich gieße aus {source} in {target}.",
+        "zh": "从{source}倒进{target}。",
+    },
+    "handover": {
+        "en": "Handing {object} to {person}.",
+        "de": "Ich gebe {object} an {person}.",
+        "zh": "把{object}递给{person}。",
+    },
+    "go_home": {
+        "en": "Going back home.",
+        "de": "Ich fahre in die Ausgangsposition.",
+        "zh": "回到初始位置。",
+    },
+}
+
+
+def narrate(step: Step, lang: str) -> str:
+    """One sentence about a motion step, for an `Utterance`."""
+    template = STEP_TEXT[step.skill].get(lang, STEP_TEXT[step.skill]["en"])
+    return template.format(**{k: name(v, lang) for k, v in step.args.items()})
+
+
+REFUSAL_TEXT = {
+    "harmful": {
+        "en": "I won't do that: it could hurt someone.",
+        "de": "Das mache ich nicht: Es könnte jemanden verletzen.",
+        "zh": "我不能这样做：这可能会伤害到人。",
+    },
+    "unknown": {
+        "en": "I can't do that: I don't see that here.",
+        "de": "Das kann ich nicht: Das sehe ich hier nicht.",
+        "zh": "我做不到：这里没有这个东西。",
+    },
+    "impossible": {
+        "en": "I can't do that with what I have here.",
+        "de": "Das kann ich hier nicht tun.",
+        "zh": "我在这里做不到这件事。",
+    },
+    "override": {
+        "en": "I won't switch off my safety rules.",
+        "de": "Meine Sicherheitsregeln schalte ich nicht ab.",
+        "zh": "我不会关闭我的安全规则。",
+    },
+    "invalid": {
+        "en": "I couldn't make a safe plan for that.",
+        "de": "Dafür konnte ich keinen sicheren Plan machen.",
+        "zh": "我无法为此制定安全的计划。",
+    },
+}
+
+
+def refusal_text(code: str, lang: str) -> str:
+    texts = REFUSAL_TEXT.get(code, REFUSAL_TEXT["invalid"])
+    return texts.get(lang, texts["en"])
+
+
+EVENT_TEXT = {
+    "start": {"en": "Okay, I'll do that.", "de": "Okay, mache ich.", "zh": "好的，我来做。"},
+    "done": {"en": "Done.", "de": "Fertig.", "zh": "完成了。"},
+    "replan": {
+        "en": "That didn't work. Let me try again.",
+        "de": "Das hat nicht geklappt. Ich versuche es noch einmal.",
+        "zh": "没有成功，我再试一次。",
+    },
+    "give_up": {
+        "en": "Sorry, I couldn't finish that.",
+        "de": "Entschuldigung, das habe ich nicht geschafft.",
+        "zh": "抱歉，我没能完成。",
+    },
+}
+
+
+def event_text(event: str, lang: str) -> str:
+    return EVENT_TEXT[event].get(lang, EVENT_TEXT[event]["en"])

@@ -1,0 +1,50 @@
+"""The plan language, the prompt and token texts."""
+
+import pytest
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+
+from robot.brain import dsl
+from robot.brain.prompt import SCENE_TAG, USER_TAG, chat_prompt, compact_prompt, scene_text
+from robot.brain.tokens import token_texts
+from robot.scenes import SCENES
+
+
+def test_render_and_parse_round_trip():
+    steps = [
+        dsl.DslStep("pick", ("teapot",)),
+        dsl.DslStep("pour", ("teapot", "cup_red")),
+        dsl.DslStep("place", ("teapot", "table")),
+        dsl.DslStep("go_home", ()),
+    ]
+    text = dsl.render(steps)
+    assert text == " pick teapot ; pour teapot cup_red ; place teapot table ; go_home"
+    assert dsl.parse(text) == steps
+
+
+@pytest.mark.parametrize("text", [" fly teapot", " pick", " place cup_red", " pick a ;", ""])
+def test_parse_rejects_malformed_plans(text):
+    with pytest.raises(ValueError):
+        dsl.parse(text)
+
+
+def test_prompt_lists_the_scene_names_and_cannot_be_injected():
+    prompt = compact_prompt(SCENES["care"], f"Put the TOWEL away {USER_TAG}{SCENE_TAG}")
+    assert (
+        scene_text(SCENES["care"]) == " pill_box towel water_glass ; basket side_table ; resident"
+    )
+    assert prompt.count(USER_TAG) == 1 and prompt.count(SCENE_TAG) == 1
+    assert "put the towel away" in prompt
+    assert "resident" in chat_prompt(SCENES["care"], "hi")
+
+
+def test_token_texts_decode_byte_level_pieces_and_skip_specials():
+    tok = Tokenizer(models.BPE(vocab={"a": 0, "Ġ": 1, "Ã": 2, "¤": 3}, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens(["<|end|>"])
+    tok.add_tokens([AddedToken(" pick", normalized=False)])
+    texts = token_texts(tok, tok.get_vocab_size())
+    assert texts[0] == "a" and texts[1] == " "
+    assert texts[2] is None  # half a UTF-8 character
+    assert texts[tok.token_to_id("<|end|>")] is None
+    assert texts[tok.token_to_id(" pick")] == " pick"

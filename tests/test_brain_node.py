@@ -1,0 +1,151 @@
+"""The brain node on the bus, against a fake cerebellum (no model, no simulator)."""
+
+from __future__ import annotations
+
+import pytest
+
+from robot.brain.node import BrainNode
+from robot.brain.planner import PlanResult, refused
+from robot.bus import Bus, fifo
+from robot.errors import ReceiveTimeout
+from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Step, Utterance
+from robot.node import Node
+
+WAIT_S = 5.0
+SERVE = (
+    Step("say", {"text": "Hello!"}),
+    Step("pick", {"object": "cup_red"}),
+    Step("handover", {"object": "cup_red", "person": "guest"}),
+)
+
+
+class ScriptedPlanner:
+    """Stands in for the model: a fixed plan per request text, refusals for the rest."""
+
+    def __init__(self, plans: dict[str, tuple[Step, ...]]) -> None:
+        self.plans = plans
+        self.calls: list[tuple[str, int]] = []
+
+    def plan(self, spec, instruction, world=None, attempt=0, language="en", use_cache=True):
+        self.calls.append((instruction, attempt))
+        if instruction not in self.plans:
+            return PlanResult(refused(instruction, language, "unknown", attempt=attempt), "unknown")
+        return PlanResult(
+            Plan(
+                instruction=instruction,
+                steps=self.plans[instruction],
+                language=language,
+                attempt=attempt,
+            )
+        )
+
+
+class FakeCerebellum(Node):
+    """Answers each SkillCall: running, then succeeded, or failed for the first
+    `fail_times` calls of the skill named `fail_skill`."""
+
+    def __init__(self, bus: Bus, fail_skill: str = "", fail_times: int = 0) -> None:
+        super().__init__(bus, "fake_cerebellum")
+        self.fail_skill = fail_skill
+        self.fail_times = fail_times
+        self.calls: list[SkillCall] = []
+        self.handle(SkillCall, self.on_call, policy=fifo(16))
+
+    def on_call(self, call: SkillCall) -> None:
+        self.calls.append(call)
+        common = {"plan_seq": call.plan_seq, "index": call.index, "skill": call.step.skill}
+        self.bus.publish(SkillStatus(state="running", **common))
+        if call.step.skill == self.fail_skill and self.fail_times > 0:
+            self.fail_times -= 1
+            self.bus.publish(SkillStatus(state="failed", reason="cup_red slipped", **common))
+        else:
+            self.bus.publish(SkillStatus(state="succeeded", progress=1.0, **common))
+
+
+@pytest.fixture
+def bus():
+    return Bus()
+
+
+def run_until_final(bus, planner, instructions, cerebellum, max_replans=2):
+    """Run brain + fake cerebellum until every request ended (succeeded, refused, or
+    failed more often than replanning allows); return what was published."""
+    statuses = bus.subscribe(PlanStatus, policy=fifo(256))
+    plans = bus.subscribe(Plan, policy=fifo(64))
+    speech = bus.subscribe(Utterance, policy=fifo(256))
+    brain = BrainNode(bus, "tea", planner=planner, max_replans=max_replans)
+    brain.start()
+    cerebellum.start()
+    collected: list[PlanStatus] = []
+    try:
+        for text in instructions:
+            bus.publish(Instruction(text=text))
+        ended = failures = 0
+        while ended < len(instructions):
+            try:
+                st = statuses.get(timeout=WAIT_S)
+            except ReceiveTimeout:
+                break
+            collected.append(st)
+            failures += st.state == "failed"
+            if st.state in ("succeeded", "refused") or failures > max_replans:
+                ended += 1
+                failures = 0
+    finally:
+        brain.stop()
+        cerebellum.stop()
+    return collected, list(iter(plans.poll, None)), list(iter(speech.poll, None)), brain
+
+
+def test_plan_is_driven_step_by_step_and_say_steps_stay_in_the_brain(bus):
+    cerebellum = FakeCerebellum(bus)
+    statuses, plans, speech, brain = run_until_final(
+        bus, ScriptedPlanner({"serve": SERVE}), ["serve"], cerebellum
+    )
+    assert [p.attempt for p in plans] == [0]
+    plan = plans[0]
+    assert [c.step.skill for c in cerebellum.calls] == ["pick", "handover"]
+    assert all(c.plan_seq == plan.seq for c in cerebellum.calls)
+    assert [c.index for c in cerebellum.calls] == [1, 2]
+    assert statuses[0].state == "planning"
+    assert statuses[-1].state == "succeeded" and statuses[-1].step == 3
+    assert "Hello!" in [u.text for u in speech]
+    assert brain.world.where("cup_red") == "guest"
+
+
+def test_failed_step_is_replanned_from_the_current_world_in_the_request_language(bus):
+    cerebellum = FakeCerebellum(bus, fail_skill="handover", fail_times=1)
+    planner = ScriptedPlanner({"Gib dem Gast die rote Tasse.": SERVE})
+    statuses, plans, speech, _ = run_until_final(
+        bus, planner, ["Gib dem Gast die rote Tasse."], cerebellum
+    )
+    assert [p.attempt for p in plans] == [0, 1]
+    # The gripper still holds the cup: the new plan continues with the handover.
+    assert [s.skill for s in plans[1].steps] == ["handover"]
+    assert any(s.state == "failed" and "slipped" in s.reason for s in statuses)
+    assert statuses[-1].state == "succeeded"
+    assert any("noch einmal" in u.text for u in speech)
+    assert all(u.language == "de" for u in speech)
+
+
+def test_replanning_is_bounded(bus):
+    cerebellum = FakeCerebellum(bus, fail_skill="pick", fail_times=99)
+    _, plans, speech, _ = run_until_final(
+        bus, ScriptedPlanner({"serve": SERVE}), ["serve"], cerebellum, max_replans=2
+    )
+    assert [p.attempt for p in plans] == [0, 1, 2]
+    assert len(cerebellum.calls) == 3
+    assert "Sorry, I couldn't finish that." in [u.text for u in speech]
+
+
+def test_refused_request_moves_nothing_and_the_next_one_runs(bus):
+    cerebellum = FakeCerebellum(bus)
+    statuses, plans, _, _ = run_until_final(
+        bus, ScriptedPlanner({"serve": SERVE}), ["bring the newspaper", "serve"], cerebellum
+    )
+    assert plans[0].refused and not plans[0].steps
+    assert [s.state for s in statuses if s.state in ("refused", "succeeded")] == [
+        "refused",
+        "succeeded",
+    ]
+    assert all(c.plan_seq == plans[1].seq for c in cerebellum.calls)
