@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= out/demo
 
-.PHONY: demo test test-slow lint bench model clean
+.PHONY: demo test test-slow lint bench model clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m robot.demo --out $(OUT)
 
-test: $(STAMP)
+# The kiosk's browser test drives Debian's chromium; install it where we may (CI is root).
+chromium:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "chromium not installed (not root): the kiosk browser test will be skipped"
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -34,10 +41,11 @@ bench: $(STAMP)
 		$(BIN)/python -m benchmarks.$$(basename $$b .py) --json out/bench/$$(basename $$b .py).json || exit 1; \
 	done
 
-# Regenerate the planner's corpus, train and export it (needs the `train` extra: torch).
+# Regenerate the planner's corpus, train and export it to models/planner (about 25 min
+# on one core; needs the `train` extra: torch). Work files go to build/planner.
 model: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[train]"
-	$(BIN)/python -m models.build
+	nice -n 10 $(BIN)/python -m models.build
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

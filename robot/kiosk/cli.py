@@ -1,0 +1,97 @@
+"""Serve the expo kiosk: the twin (or the real cell) paced to the wall clock, a page
+with the robot's view, safe requests, the plan's progress, what the robot says, and a
+big STOP button.
+
+    robot kiosk launch/expo.toml          then open http://127.0.0.1:8080/
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from robot.errors import ConfigError
+from robot.kiosk.server import Kiosk
+from robot.launch.cli import make_bus
+from robot.launch.config import Launch, load_launch
+from robot.launch.stack import Stack, build_stack
+from robot.node import Node, run_nodes
+
+FRAME_FPS = 5.0
+FRAME_SIZE = (480, 360)  # px
+JPEG_QUALITY = 80
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("launch", help="a launch file with a [kiosk] section (launch/expo.toml)")
+    parser.add_argument("--port", type=int, help="override [kiosk] port (0: any free port)")
+    parser.add_argument("--gui", action="store_true", help="also show the PyBullet window")
+
+
+def jpeg(rgb: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, format="JPEG", quality=JPEG_QUALITY)
+    return out.getvalue()
+
+
+@dataclass
+class KioskRun:
+    """A kiosk and the stack behind it, created but not started: `nodes` in start order."""
+
+    kiosk: Kiosk
+    stack: Stack
+    nodes: list[Node]
+
+
+def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -> KioskRun:
+    """The kiosk of `launch` on a stack paced to the wall clock, with camera frames."""
+    if launch.kiosk is None:
+        raise ConfigError(f"{launch.path}: no [kiosk] section")
+    section = launch.kiosk
+    bus = make_bus(launch.bus)
+    stack = build_stack(launch, bus, gui=gui, realtime=True)
+    try:
+        kiosk = Kiosk(
+            bus,
+            section.requests,
+            host=section.host,
+            port=section.port if port is None else port,
+            token=section.token or None,
+            title=section.title,
+        )
+    except BaseException:
+        stack.close()
+        raise
+    if stack.scene is not None and stack.add_step_hook is not None:
+        from sim.video import FrameTap
+
+        tap = FrameTap(
+            stack.scene,
+            lambda rgb: kiosk.set_frame(jpeg(rgb), "image/jpeg"),
+            fps=FRAME_FPS,
+            width=FRAME_SIZE[0],
+            height=FRAME_SIZE[1],
+        )
+        stack.add_step_hook(tap.on_step)
+    return KioskRun(kiosk, stack, [kiosk, *stack.nodes])
+
+
+def run(args: argparse.Namespace) -> int:
+    served = build_kiosk(load_launch(args.launch), port=args.port, gui=args.gui)
+    announced: list[bool] = []
+
+    def announce() -> bool:
+        if served.kiosk.serving.is_set() and not announced:
+            announced.append(True)
+            print(f"kiosk: {served.kiosk.url}  (Ctrl-C to stop)", flush=True)
+        return False
+
+    try:
+        run_nodes(served.nodes, until=announce)
+    finally:
+        served.stack.close()
+    return 0

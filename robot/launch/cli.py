@@ -1,0 +1,179 @@
+"""Run a launch file: brain, cerebellum and limbs as nodes on the bus, one request after
+another, and leave a report (and, on request, a recording, a video and a plot).
+
+    robot run launch/tea_sim.toml --instruction "Bring the guest a cup of tea." \\
+        --report out/report.json --record out/run.mcap --video out/run.gif
+
+Exits 0 only when every instruction succeeded, judged from the world (or was refused
+with nothing moved), and no liquid landed on a person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from robot.bus import Bus
+from robot.errors import ConfigError
+from robot.launch.config import BusSection, Launch, load_launch
+from robot.launch.operator import InstructionRecord, Operator
+from robot.launch.report import build_report
+from robot.launch.stack import build_stack
+from robot.msgs import MESSAGE_TYPES
+from robot.node import Node, run_nodes
+from robot.recording import Recorder
+
+VIDEO_FPS = 8.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("launch", help="a launch file, e.g. launch/tea_sim.toml")
+    parser.add_argument(
+        "--instruction", "-i", action="append", help="a request (repeatable; default: the file's)"
+    )
+    parser.add_argument("--report", metavar="FILE", help="write the run report (JSON)")
+    parser.add_argument("--record", metavar="FILE", help="record every topic to MCAP")
+    parser.add_argument("--video", metavar="FILE", help="write a GIF of the overview camera")
+    parser.add_argument("--plot", metavar="FILE", help="plot joint motion and limits (PNG)")
+    parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
+    parser.add_argument("--seed", type=int, help="scene randomisation seed (default: the file's)")
+    parser.add_argument(
+        "--realtime", action="store_true", help="pace the simulation to the wall clock"
+    )
+
+
+def make_bus(section: BusSection) -> Bus:
+    if section.backend == "zenoh":
+        from robot.bus_zenoh import ZenohBackend
+
+        return Bus(ZenohBackend(listen=section.listen, connect=section.connect))
+    return Bus()
+
+
+@dataclass
+class _Shown:
+    plans: int = 0
+    statuses: dict[int, str] = field(default_factory=dict)
+    judged: bool = False
+
+
+class Progress:
+    """Prints each instruction, its plans, and its steps as they start and end."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self._shown: dict[int, _Shown] = {}
+
+    def __call__(self, record: InstructionRecord) -> None:
+        shown = self._shown.get(id(record))
+        if shown is None:
+            shown = self._shown[id(record)] = _Shown()
+            self._print(f'\n> "{record.instruction}"')
+        plans = [record.plan, *record.replans] if record.plan is not None else []
+        for attempt, plan in enumerate(plans[shown.plans :], start=shown.plans):
+            label = f"replan {attempt}" if attempt else "plan"
+            if plan.refused:
+                self._print(f"  {label}: refused: {plan.reason}")
+            else:
+                self._print(f"  {label}: " + " -> ".join(_describe(s) for s in plan.steps))
+        shown.plans = len(plans)
+        for i, step in enumerate(record.steps):
+            if step.status == "pending" or shown.statuses.get(i) == step.status:
+                continue
+            shown.statuses[i] = step.status
+            took = ""
+            if step.t_start is not None and step.t_end is not None:
+                took = f" ({step.t_end - step.t_start:.1f} s)"
+            why = f": {step.reason}" if step.reason else ""
+            where = f"[{i + 1}/{len(record.steps)}]"
+            self._print(f"  {where} {_describe(step)} {step.status}{took}{why}")
+        if record.after is not None and not shown.judged:
+            shown.judged = True
+            verdict = "SUCCESS" if record.success else f"FAILED ({record.reason})"
+            self._print(f"  => {verdict}, judged by the {record.judged_by}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+
+def _describe(step: object) -> str:
+    args = getattr(step, "args", {})
+    return f"{step.skill}({', '.join(args.values())})"  # type: ignore[attr-defined]
+
+
+def run(args: argparse.Namespace) -> int:
+    launch: Launch = load_launch(args.launch)
+    instructions = args.instruction or launch.instructions
+    if not instructions:
+        raise ConfigError(f"{args.launch}: no instructions: give --instruction or `instructions`")
+    bus = make_bus(launch.bus)
+    stack = build_stack(launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime)
+    video = None
+    try:
+        if args.video:
+            if stack.scene is None or stack.add_step_hook is None:
+                raise ConfigError(f"--video needs a simulated world; {args.launch} has none")
+            from sim.video import Recorder as VideoRecorder
+
+            video = VideoRecorder(stack.scene, fps=VIDEO_FPS)
+            stack.add_step_hook(video.on_step)
+        nodes: list[Node] = []
+        if args.record:
+            nodes.append(Recorder(bus, args.record, MESSAGE_TYPES))
+        operator = Operator(
+            bus,
+            launch.scene.name,
+            instructions,
+            stack.sim_time_s,
+            max_replans=launch.brain.max_replans,
+            has_world=stack.world_state is not None,
+            on_change=Progress(),
+        )
+        wall_start = time.monotonic()
+        run_nodes([*nodes, *stack.nodes], until=operator.poll)
+        wall_time_s = time.monotonic() - wall_start
+        report = build_report(
+            operator.records,
+            stack.world_state() if stack.world_state is not None else None,
+            sim_time_s=stack.sim_time_s(),
+            wall_time_s=wall_time_s,
+            spilled=stack.spilled(),
+            on_person=stack.on_person(),
+        )
+        if not operator.done:
+            report["success"] = False  # stopped early (Ctrl-C)
+    finally:
+        stack.close()
+    _write_outputs(args, report, video, launch)
+    print(
+        f"\n{'SUCCESS' if report['success'] else 'FAILED'}: "
+        f"{sum(r['success'] for r in report['instructions'])}/{len(report['instructions'])} "
+        f"instructions, {report['sim_time_s']:.1f} s simulated in {wall_time_s:.1f} s, "
+        f"{report['spilled']} particles spilled"
+    )
+    return 0 if report["success"] else 1
+
+
+def _write_outputs(args: argparse.Namespace, report: dict, video: object, launch: Launch) -> None:
+    if args.report:
+        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        print(f"report:    {args.report}")
+    if args.record:
+        print(f"recording: {args.record}")
+    if video is not None and video.frames:  # type: ignore[attr-defined]
+        video.save(args.video)  # type: ignore[attr-defined]
+        print(f"video:     {args.video}")
+    if args.plot:
+        if not args.record:
+            raise ConfigError("--plot draws from the recording: give --record too")
+        from robot.launch.plot import plot_joints
+        from robot.profile import load_profile
+
+        plot_joints(args.record, load_profile(launch.robot.profile), args.plot)
+        print(f"plot:      {args.plot}")

@@ -1,0 +1,230 @@
+"""Build the running stack of a launch file: brain, cerebellum and limbs as nodes.
+
+Three limb backends, one shape:
+
+- `sim`: the twin in simulated time. `SimCerebellum` advances motion, physics and
+  skills together in one thread (PyBullet is not thread-safe), as fast as the machine
+  allows or paced to the wall clock (`realtime`, for the kiosk).
+- `hil`: the full serial path. The twin is served as a virtual servo bus on a
+  pseudo-terminal; the real-time `Cerebellum` drives a `SerialLimb` on it; the
+  scene's ground truth is published as `WorldState`.
+- `serial`: a real arm on `limbs.port`. No ground truth exists until a perception
+  node does: the brain plans from the scene's initial state and the report says the
+  outcome was judged by the skills alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from robot.brain.node import BrainNode
+from robot.bus import Bus
+from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
+from robot.launch.config import Launch
+from robot.limbs.base import Limb
+from robot.msgs import WorldState
+from robot.node import Node
+from robot.profile import Profile, load_profile
+
+if TYPE_CHECKING:
+    from sim.scene import Scene
+
+log = logging.getLogger(__name__)
+
+WORLD_PERIOD_S = 0.05
+"""How often the hil backend publishes the scene's ground truth."""
+REACH_M = 0.45
+"""Tool distance from the shoulder used to turn a tool speed into a joint fraction."""
+
+
+class WorldPublisher(Node):
+    """Publishes `state()` as `WorldState` every `WORLD_PERIOD_S` (thread-safe sources only)."""
+
+    def __init__(self, bus: Bus, state: Callable[[], WorldState]) -> None:
+        super().__init__(bus, "world", period_s=WORLD_PERIOD_S)
+        self._state = state
+        self._pub = bus.publisher(WorldState)
+
+    def tick(self) -> None:
+        self._pub.publish(self._state())
+
+
+@dataclass
+class Stack:
+    """What `build_stack` started: nodes in start order and how to read the world.
+
+    world_state: the ground truth now, or None without a world (a real arm). Call it
+    only once the nodes have stopped (it may touch PyBullet).
+    """
+
+    nodes: list[Node]
+    limb: Limb
+    sim_time_s: Callable[[], float]
+    world_state: Callable[[], WorldState] | None = None
+    spilled: Callable[[], int] = lambda: 0
+    on_person: Callable[[], int] = lambda: 0
+    scene: Scene | None = None
+    """The simulated scene, when the physics runs in the stack's own node (sim)."""
+    add_step_hook: Callable[[Callable[[], None]], None] | None = None
+    """Install a hook run after every physics step, in the physics thread (frames)."""
+    _close: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self._close):
+            close()
+        self._close.clear()
+
+
+def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
+    slowest = min(j.max_velocity for j in profile.joints)
+    return SafetyConfig(
+        slow_distance_m=launch.limits.slow_distance_m,
+        protective_distance_m=launch.limits.protective_distance_m,
+        collaborative_speed_fraction=collaborative_fraction(
+            launch.limits.collaborative_speed_m_s, slowest, REACH_M
+        ),
+    )
+
+
+def build_stack(
+    launch: Launch, bus: Bus, *, seed: int | None = None, gui: bool = False, realtime: bool = False
+) -> Stack:
+    """Open the limb and world of `launch` and create (not start) its nodes."""
+    seed = launch.scene.seed if seed is None else seed
+    brain = BrainNode(
+        bus,
+        launch.scene.name,
+        model_dir=launch.resolve(launch.brain.model),
+        max_replans=launch.brain.max_replans,
+        threads=launch.brain.threads,
+    )
+    if launch.limbs.backend == "sim":
+        return _sim_stack(launch, bus, brain, seed, gui, realtime)
+    if launch.limbs.backend == "hil":
+        return _hil_stack(launch, bus, brain, seed, gui)
+    return _serial_stack(launch, bus, brain)
+
+
+def _sim_stack(
+    launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool, realtime: bool
+) -> Stack:
+    from robot.cerebellum.sim_node import SimCerebellum
+    from robot.limbs.twin import TwinLimb
+    from sim.scenes import build_scene
+    from sim.world import World
+
+    world = World(gui=gui, rate_hz=launch.rates.physics_hz)
+    try:
+        scene = build_scene(world, launch.scene.name, seed=seed, profile=launch.robot.profile)
+        limb = TwinLimb(scene.arm)
+        profile = scene.arm.profile
+        model = ArmModel.from_profile(profile, _base(scene.arm.base_position, scene.arm.base_yaw))
+        cerebellum = SimCerebellum(
+            bus,
+            model,
+            limb,
+            world.step,
+            world.time_step,
+            scene.state,
+            realtime=realtime,
+            safety=safety_config(launch, profile),
+            velocity_scale=launch.limits.velocity_scale,
+        )
+    except BaseException:
+        world.close()
+        raise
+    return Stack(
+        nodes=[brain, cerebellum],
+        limb=limb,
+        sim_time_s=lambda: cerebellum.sim_time_s,
+        world_state=scene.state,
+        spilled=scene.spilled,
+        on_person=scene.on_person,
+        scene=scene,
+        add_step_hook=world.add_step_hook,
+        _close=[world.close],
+    )
+
+
+def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool) -> Stack:
+    from robot.cerebellum.node import Cerebellum
+    from robot.limbs.serial import SerialLimb
+    from sim.servo_twin import HOST_MARGIN_S, start_twin_bus
+
+    hil = start_twin_bus(launch.scene.name, seed=seed, profile=launch.robot.profile, gui=gui)
+    try:
+        limb = SerialLimb(
+            hil.profile,
+            hil.calibration,
+            hil.path,
+            host_margin_s=HOST_MARGIN_S,
+            watchdog_s=launch.limbs.watchdog_ms / 1e3,
+            on_timeout=launch.limbs.on_timeout,
+        )
+    except BaseException:
+        hil.stop()
+        raise
+    arm = hil.scene.arm
+    model = ArmModel.from_profile(hil.profile, _base(arm.base_position, arm.base_yaw))
+    cerebellum = Cerebellum(
+        bus,
+        model,
+        limb,
+        rate_hz=None,
+        safety=safety_config(launch, hil.profile),
+        velocity_scale=launch.limits.velocity_scale,
+    )
+    world = hil.scene.world
+    return Stack(
+        nodes=[WorldPublisher(bus, hil.state), brain, cerebellum],
+        limb=limb,
+        sim_time_s=lambda: world.sim_time_s,
+        world_state=hil.state,
+        spilled=hil.spilled,
+        on_person=lambda: hil.scene.on_person(),
+        _close=[hil.stop, limb.close],
+    )
+
+
+def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
+    import time
+
+    from robot.cerebellum.node import Cerebellum
+    from robot.limbs.calibration import load_calibration
+    from robot.limbs.serial import SerialLimb
+
+    profile = load_profile(launch.robot.profile)
+    calibration = load_calibration(launch.resolve(launch.limbs.calibration))
+    limb = SerialLimb(
+        profile,
+        calibration,
+        launch.limbs.port,
+        watchdog_s=launch.limbs.watchdog_ms / 1e3,
+        on_timeout=launch.limbs.on_timeout,
+    )
+    cerebellum = Cerebellum(
+        bus,
+        ArmModel.from_profile(profile),
+        limb,
+        rate_hz=None,
+        safety=safety_config(launch, profile),
+        velocity_scale=launch.limits.velocity_scale,
+    )
+    start = time.monotonic()
+    return Stack(
+        nodes=[brain, cerebellum],
+        limb=limb,
+        sim_time_s=lambda: time.monotonic() - start,
+        _close=[limb.close],
+    )
+
+
+def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:
+    x, y, z = (float(v) for v in position)
+    return BasePose(x, y, z, float(yaw))

@@ -1,0 +1,124 @@
+"""The expo kiosk end to end in headless Chromium: a request moves the arm, STOP stops it.
+
+Needs Debian's `chromium` and `chromium-driver` (`make test` installs them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from robot.bus import fifo, latest
+from robot.kiosk.cli import KioskRun, build_kiosk
+from robot.launch.config import PROJECT_ROOT, load_launch
+from robot.msgs import JointState, SafetyEvent
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="needs chromium and chromedriver (make test installs)"
+)
+MOVED_RAD = 0.05
+"""A joint that changed this much has moved."""
+HELD_RAD = 1e-3
+"""After STOP the arm holds: no joint moves more than this (physics settling only)."""
+
+
+@pytest.fixture
+def served() -> Iterator[KioskRun]:
+    run = build_kiosk(load_launch(PROJECT_ROOT / "launch" / "expo.toml"), port=0)
+    for node in run.nodes:
+        node.start()
+    assert run.kiosk.serving.wait(20)
+    yield run
+    for node in run.nodes:
+        node.request_stop()
+    for node in reversed(run.nodes):
+        node.stop()
+    run.stack.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="kiosk-test-")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(1280, 800)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_request_moves_the_arm_and_stop_stops_it(served: KioskRun, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    bus = served.kiosk.bus
+    states = bus.subscribe(JointState, policy=latest)
+    events = bus.subscribe(SafetyEvent, policy=fifo(256))
+    start = wait_for(states.poll, 20, "the first joint state").position
+
+    browser.get(served.kiosk.url)
+    buttons = wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#requests button"), 20, "the buttons"
+    )
+    tray = next(b for b in buttons if "blue cup on the tray" in b.text)
+    tray.click()
+
+    def moved() -> JointState | None:
+        state = states.poll()
+        if state is None:
+            return None
+        change = max(abs(a - b) for a, b in zip(state.position, start, strict=True))
+        return state if change > MOVED_RAD else None
+
+    wait_for(moved, 60, "the arm to move after the click")
+    steps = browser.find_element(By.ID, "steps")
+    wait_for(lambda: "cup_blue" in steps.text, 10, "the plan's steps on the page")
+    wait_for(lambda: browser.find_element(By.ID, "view").get_attribute("src"), 20, "a frame")
+
+    browser.find_element(By.ID, "stop").click()
+
+    def estop_event() -> SafetyEvent | None:
+        while (event := events.poll()) is not None:
+            if event.kind == "estop":
+                return event
+        return None
+
+    wait_for(estop_event, 10, "the E-stop safety event")
+    time.sleep(0.2)  # let in-flight joint states drain
+    held = wait_for(states.poll, 5, "a joint state after STOP").position
+    time.sleep(1.0)
+    later = wait_for(states.poll, 5, "a later joint state").position
+    assert max(abs(a - b) for a, b in zip(held, later, strict=True)) < HELD_RAD
+    banner = browser.find_element(By.ID, "estop-banner")
+    wait_for(banner.is_displayed, 10, "the STOPPED banner")
