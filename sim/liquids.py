@@ -23,6 +23,10 @@ PARTICLE_RADIUS = 0.008  # m
 PARTICLE_MASS = 0.004  # kg: a 16 mm "drop" stands for ~7 ml of tea
 PARTICLE_FRICTION = 0.05  # sliding friction between particles and anything
 PARTICLE_RESTITUTION = 0.0  # liquids do not bounce
+PARTICLE_ROLLING_FRICTION = 0.001
+"""m (Bullet's rolling resistance arm): a drop on a table wets it and stops; a rigid
+frictionless sphere would roll on for metres (off the table, into people's feet).
+Slopes steeper than ~7 degrees (atan(0.001 / PARTICLE_RADIUS)) still run off."""
 PARTICLE_SPIN_DAMPING = 0.5  # 1/s-ish (Bullet's damping factor): a drop has no spin to keep;
 # frictionless spheres would otherwise spin for ever and never let the vessel sleep
 SPAWN_GAP = 0.0005  # m between spawned particles, so none starts in contact
@@ -110,7 +114,7 @@ class Liquid:
                 body,
                 -1,
                 lateralFriction=PARTICLE_FRICTION,
-                rollingFriction=0.0,
+                rollingFriction=PARTICLE_ROLLING_FRICTION,
                 spinningFriction=0.0,
                 restitution=PARTICLE_RESTITUTION,
                 ccdSweptSphereRadius=CCD_RADIUS,

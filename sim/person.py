@@ -3,8 +3,9 @@ standing or seated, with one hand held out palm-up to receive things.
 
 The handover point is HANDOVER_ABOVE_PALM above the open palm: where a held object's
 reference point (the centre of its bottom) goes for a handover; let go there and the
-object rests on the palm. Frame used to build: the person faces +x, their right hand
-is on -y; `build_person` turns it to face the arm.
+object rests on the palm (the forearm meets the palm's edge below its upper face, so
+nothing but the palm is under the handover point). Frame used to build: the person
+faces +x, their right hand is on -y; `build_person` turns it to face the arm.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ PALM_SIZE = (0.09, 0.08, 0.02)  # m
 HANDOVER_ABOVE_PALM = 0.02  # m above the palm's upper face
 ARM_LENGTH = 0.62  # shoulder to palm (m)
 LIMB_RADIUS = 0.04
+FOREARM_RADIUS = 0.035
+WRIST_BELOW_PALM = 0.003
+"""The forearm's top stays this far (m) below the palm's upper face: what is handed
+over rests on the flat palm alone."""
 HEAD_RADIUS = 0.10
 
 
@@ -113,10 +118,22 @@ def _parts(posture: Posture, shirt: RGBA, hair: RGBA, hand: np.ndarray) -> list[
     r_el = (r_sh + hand) / 2 + np.array([0.0, -0.03, -drop])
     parts += [
         rod(tuple(r_sh), tuple(r_el), LIMB_RADIUS, shirt),
-        rod(tuple(r_el), tuple(hand), 0.035, SKIN),
+        rod(tuple(r_el), tuple(_wrist(r_el, hand)), FOREARM_RADIUS, SKIN),
     ]
     parts.append(Part("box", PALM_SIZE, tuple(hand), SKIN))  # type: ignore[arg-type]
     return parts
+
+
+def _wrist(elbow: np.ndarray, palm_centre: np.ndarray) -> np.ndarray:
+    """Where the forearm ends (m, person frame): at the palm's edge toward the elbow,
+    low enough that the forearm's top stays WRIST_BELOW_PALM under the palm's upper
+    face. A forearm ending at the palm's centre would stand above the palm and tip
+    whatever is handed over onto it."""
+    toward_elbow = elbow[:2] - palm_centre[:2]
+    toward_elbow = toward_elbow / max(float(np.linalg.norm(toward_elbow)), 1e-9)
+    palm_top = palm_centre[2] + PALM_SIZE[2] / 2
+    xy = palm_centre[:2] + toward_elbow * PALM_SIZE[0] / 2
+    return np.array([xy[0], xy[1], palm_top - FOREARM_RADIUS - WRIST_BELOW_PALM])
 
 
 def build_person(

@@ -129,11 +129,15 @@ def cup(colour: RGBA) -> Prop:
 
 
 CUP_GRASP_HEIGHT = 0.040
+"""m above the bottom, just above the empty cup's centre of mass (~3.7 cm): higher
+up the jaws catch the handle's top bar (5.5-6.1 cm)."""
 
 TEAPOT_INNER_RADIUS = 0.027
 TEAPOT_HEIGHT = 0.085
 TEAPOT_PARTICLES = 28
-TEAPOT_GRASP_HEIGHT = 0.040
+TEAPOT_GRASP_HEIGHT = 0.060
+"""m above the bottom, above the centre of mass of the full pot (~4 cm): it hangs
+upright in the jaws; the jaws' top edge (1.4 cm above) stays below the spout."""
 
 
 SPOUT_LENGTH = 0.030  # m, from the rim outwards
@@ -200,7 +204,9 @@ def teapot() -> Prop:
     return Prop(prop.parts + _spout(TEAPOT_INNER_RADIUS + WALL), prop.cavity)
 
 
-TRAY_SIZE = (0.15, 0.12, 0.010)
+TRAY_SIZE = (0.12, 0.17, 0.010)
+"""m: its long side (y) runs across the arm's reach and holds two cups side by side
+with room for the gripper's open jaws between them."""
 TRAY_RIM = 0.006
 
 
@@ -227,7 +233,8 @@ def tray() -> Prop:
 GLASS_INNER_RADIUS = 0.025
 GLASS_HEIGHT = 0.095
 GLASS_PARTICLES = 28
-GLASS_GRASP_HEIGHT = 0.045
+GLASS_GRASP_HEIGHT = 0.065
+"""m above the bottom, above the full glass's centre of mass: it hangs upright."""
 
 
 def water_glass() -> Prop:

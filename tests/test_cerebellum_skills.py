@@ -18,6 +18,7 @@ from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.limbs.twin import TwinLimb
 from robot.msgs import PersonState, SafetyEvent, SkillCall, SkillStatus, Step, WorldState
+from sim.person import HANDOVER_ABOVE_PALM
 from sim.scene import Scene
 from sim.scenes import build_scene, tea
 from sim.world import World
@@ -109,10 +110,10 @@ def test_handover_brings_the_cup_to_the_guest_and_lets_go(cell: Cell) -> None:
     status = cell.run("handover", object="cup_blue", person="guest")
     assert status.state == "succeeded", status.reason
     handover = np.asarray(cell.scene.state().persons["guest"].position)
-    # Let go within 2 cm of the handover point across, resting at most 3 cm above it
-    # (where the guest's hand stopped it).
+    # Let go within 2 cm of the handover point across, resting on the guest's palm
+    # (HANDOVER_ABOVE_PALM below the point), where the palm stopped it.
     assert np.linalg.norm(released_at[0][:2] - handover[:2]) < 0.02
-    assert -0.02 < released_at[0][2] - handover[2] < 0.03
+    assert abs(released_at[0][2] - (handover[2] - HANDOVER_ABOVE_PALM)) < 0.01
     assert cell.runner.ctx.held is None
 
 

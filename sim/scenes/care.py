@@ -26,8 +26,8 @@ ARM_BASE = (0.0, 0.0, SIDE_TABLE_TOP)
 # towel with the gripper pitched down, which reaches closer (see tests/sim_motions.py).
 GLASS_XY = polar(0.31, 20.0)  # clear of the resident's hand above the table
 PILL_BOX_XY = polar(0.18, 5.0)
-TOWEL_XY = polar(0.19, -35.0)
-BASKET_XY = polar(0.33, -65.0)
+TOWEL_XY = polar(0.19, -30.0)
+BASKET_XY = polar(0.29, -72.0)  # things go in from above: within 0.32 m
 CHAIR_XY = (0.24, 0.68)
 RESIDENT_FEET = (0.24, 0.62, 0.0)
 RESIDENT_HANDOVER = (0.20, 0.26, SIDE_TABLE_TOP + 0.16)

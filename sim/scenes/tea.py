@@ -27,7 +27,7 @@ ARM_BASE = (0.0, 0.0, TABLE_TOP)
 TEAPOT_XY = polar(0.30, 40.0)
 CUP_RED_XY = polar(0.31, -5.0)
 CUP_BLUE_XY = polar(0.30, -40.0)
-TRAY_XY = polar(0.30, -85.0)
+TRAY_XY = polar(0.31, -85.0)
 # The guest stands at the table's left end, clear of the way from teapot to cups.
 GUEST_FEET = (0.10, 0.66, 0.0)
 GUEST_HANDOVER = (*polar(0.33, 75.0), TABLE_TOP + 0.20)

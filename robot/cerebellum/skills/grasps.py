@@ -4,8 +4,13 @@ The scene vocabulary (robot/scenes.py) is a contract; so is how its objects are 
 Figures from the props' descriptions (sim/props.py docstrings), in metres:
 
 - cups, the teapot, the water glass: side grasps, gripper horizontal, approaching
-  from the arm's side, jaws closing across the body at the grasp height;
-- the pill box and the rolled towel: from above, jaws across their short side (y).
+  from the arm's side, jaws closing across the body at the grasp height. Two jaws
+  let a body turn about the line between them; held above its centre of mass it
+  hangs upright: the teapot and the glass are; a cup is held at its middle, just
+  above its empty centre of mass, because higher up the jaws catch its handle;
+- the pill box and the rolled towel: from above, jaws across their short side (y),
+  the tool frame 6-8 mm above their top: closing swings the moving jaw's tip down
+  ~2 cm, and lower it would strike the table.
 
 Gripper (SO-101, robot/descriptions/so101/generate_urdf.py): the fixed jaw's inner
 face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
@@ -59,10 +64,10 @@ class Grasp:
 GRASPS: dict[str, Grasp] = {
     "cup_red": Grasp("side", 0.040, 0.056),
     "cup_blue": Grasp("side", 0.040, 0.056),
-    "teapot": Grasp("side", 0.040, 0.062),
-    "water_glass": Grasp("side", 0.045, 0.058),
-    "pill_box": Grasp("top", 0.026, 0.034),
-    "towel": Grasp("top", 0.030, 0.044),
+    "teapot": Grasp("side", 0.060, 0.062),
+    "water_glass": Grasp("side", 0.065, 0.058),
+    "pill_box": Grasp("top", 0.034, 0.034),
+    "towel": Grasp("top", 0.038, 0.044),
 }
 
 VESSEL_HEIGHTS: dict[str, float] = {

@@ -27,9 +27,9 @@ HANDOVER_SPEED = 0.25
 """Near a person: a quarter of the joints' speed limits."""
 ABOVE_M = 0.03
 """Arrive this far above the handover point, then lower onto the palm..."""
-BELOW_M = 0.01
-"""...aiming this far below it: the palm stops the object (contact), and the release
-follows wherever that happens."""
+BELOW_M = 0.03
+"""...aiming this far below it: the palm (2 cm below the handover point) stops the
+object (contact), and the release follows wherever that happens."""
 LOWER_SPEED_M_S = 0.03
 RETREAT_M = 0.07
 RETREAT_RISE_M = 0.03
@@ -44,6 +44,7 @@ class Handover(Skill):
     def plan(self, ctx: SkillContext) -> list[Phase]:
         what, person = self.args["object"], self.args["person"]
         grasp = require_grasp(what)
+        tilt: list[np.ndarray] = []
 
         def holding(c: SkillContext) -> str | None:
             if c.held != what:
@@ -71,11 +72,15 @@ class Handover(Skill):
                 bottom = np.asarray(world.persons[person].position, dtype=np.float64)
                 return c.full_target(solve_held(c, what, bottom + UP * ABOVE_M, what_point))
             point, approach, roll = pose_at(c, ABOVE_M)
-            return c.full_target(c.solve(point, approach, what_point, roll=roll))
+            low, _, _ = pose_at(c, -BELOW_M)
+            # Held from above: lean out if straight down is out of reach (as place does).
+            q, direction = c.solve_tilted(lambda _d: [point, low], approach, what_point, roll)
+            tilt[:] = [direction]
+            return c.full_target(q)
 
         def lower(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
             point, approach, _ = pose_at(c, -BELOW_M)
-            return point, approach
+            return point, tilt[0] if tilt else approach
 
         def retreat(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
             tool = c.model.tool_pose(c.commanded())

@@ -20,7 +20,7 @@ LineGoal = Callable[[SkillContext], tuple[np.ndarray, np.ndarray]]
 
 GRIPPER_SETTLE_S = 0.35
 """Closing: the jaw must have been still this long before contact is decided."""
-GRIPPER_STILL_RAD_S = 0.05
+GRIPPER_STILL_SPAN_RAD = 0.03
 GRIPPER_SQUEEZE_RAD = 0.25
 """Closing aims this far past the contact the jaw is expected to find: the servo then
 presses with its torque limit, which is what holds the object."""
@@ -67,8 +67,10 @@ class MoveLine(Phase):
         joint_speed: float = 0.5,
         contact_ok: bool = False,
         truncate_ok: bool = False,
+        fallback: LineGoal | None = None,
     ):
         self.name = name
+        self.fallback = fallback
         self.contact_ok = contact_ok
         self.truncate_ok = truncate_ok
         self.goal_fn = goal
@@ -83,8 +85,18 @@ class MoveLine(Phase):
         self._final: tuple[float, ...] = ()
 
     def start(self, ctx: SkillContext) -> None:
+        """Aim at the goal; if that line is out of reach, at the fallback's (a retreat
+        straight up when backing off would fold the arm onto its base)."""
+        try:
+            self._start(ctx, self.goal_fn)
+        except SkillFailed:
+            if self.fallback is None:
+                raise
+            self._start(ctx, self.fallback)
+
+    def _start(self, ctx: SkillContext, goal_fn: LineGoal) -> None:
         model = ctx.model
-        end, approach = self.goal_fn(ctx)
+        end, approach = goal_fn(ctx)
         q_now = model.chain_q(ctx.commanded())
         start = model.chain.fk(q_now)[:3, 3]
         end_base = model.to_base(end)
@@ -166,6 +178,9 @@ class SetGripper(Phase):
 class CloseOnObject(Phase):
     """Close the gripper until the jaw stops on something; fail if it closes on air.
 
+    The jaw has stopped when it stayed within GRIPPER_STILL_SPAN_RAD for
+    GRIPPER_SETTLE_S: a soft or sliding object lets the pressing jaw creep on slowly,
+    which an instantaneous speed test would take for motion for ever.
     empty_below: a jaw angle (rad) under which nothing can be between the jaws.
     """
 
@@ -176,14 +191,14 @@ class CloseOnObject(Phase):
         self.what = what
         self.expected = expected_contact_rad
         self.empty_below = empty_below
-        self._still_since: float | None = None
+        self._anchor: tuple[float, float] | None = None
         self._started_s = 0.0
 
     def start(self, ctx: SkillContext) -> None:
         ctx.gripper_goal = self.expected - GRIPPER_SQUEEZE_RAD
         ctx.request(ctx.full_target(ctx.model.chain_q(ctx.commanded())), 0.5)
         self._started_s = ctx.now_s
-        self._still_since = None
+        self._anchor = None
 
     def update(self, ctx: SkillContext) -> bool:
         index = ctx.model.gripper_index
@@ -191,16 +206,15 @@ class CloseOnObject(Phase):
             return True
         state = ctx.core.latest_state
         assert state is not None
-        speed = abs(state.velocity[index]) if state.velocity else 0.0
-        if ctx.now_s - self._started_s < GRIPPER_SETTLE_S or speed > GRIPPER_STILL_RAD_S:
-            self._still_since = None
+        jaw = state.position[index]
+        if ctx.now_s - self._started_s < GRIPPER_SETTLE_S:
             return False
-        if self._still_since is None:
-            self._still_since = ctx.now_s
+        if self._anchor is None or abs(jaw - self._anchor[1]) > GRIPPER_STILL_SPAN_RAD:
+            self._anchor = (ctx.now_s, jaw)  # (since when, where) the jaw stays put
             return False
-        if ctx.now_s - self._still_since < GRIPPER_SETTLE_S:
+        if ctx.now_s - self._anchor[0] < GRIPPER_SETTLE_S:
             return False
-        if state.position[index] < self.empty_below:
+        if jaw < self.empty_below:
             raise SkillFailed(f"missed {self.what}: the gripper closed on nothing")
         ctx.held = self.what
         return True

@@ -19,6 +19,7 @@ from robot.cerebellum.skills.poses import (
     held_pose,
     pose_holding_at,
     require_grasp,
+    roll_across,
     solve_held,
 )
 
@@ -38,16 +39,95 @@ LARGE_SURFACE_M = 0.2
 """A surface wider than this (a table) gets the object back where it came from."""
 
 
-def place_point(ctx: SkillContext, target: str) -> np.ndarray:
-    """Where the held object's bottom centre goes (m, world) on `target`."""
+SLOT_MARGIN_M = 0.012
+"""A round object in a slot keeps this much room to the surface's edge (m): a tray's
+rim (6 mm) and where the object lands (within ~5 mm of its aim)."""
+SLOT_GAP_M = 0.02
+"""Two round objects in the two slots of one surface stand at least this far apart
+(m); the slots are as far apart as the surface allows."""
+SLOT_FALLBACK_FRACTIONS = (0.7, 0.4)
+"""A slot out of reach is moved toward the surface's centre by these steps (fractions
+of its offset from the centre) before the other slot is tried."""
+ON_TOP_HEIGHT_M = 0.05
+"""An object whose bottom is this close above a surface's top counts as standing on it."""
+
+
+def _surface_axes(ctx: SkillContext, target: str) -> np.ndarray:
+    """The surface's x and y axes (2x2, columns, world xy): turned with the object it
+    belongs to (a tray), world-aligned for fixed surfaces."""
+    world = ctx.require_world()
+    if target not in world.objects:
+        return np.eye(2)
+    x, y, z, w = world.objects[target].orientation
+    yaw = np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    c, s = np.cos(yaw), np.sin(yaw)
+    return np.array([[c, -s], [s, c]])
+
+
+def _slots(ctx: SkillContext, target: str, radius: float) -> list[np.ndarray]:
+    """Two spots on a small surface for round objects of `radius` (m), at the two ends
+    of its long side (a tray's long side runs across the arm's reach: side by side,
+    both cups stay as far from the base as the tray, and the open jaws of the gripper
+    holding one clear the other). Empty when the surface is too short for two."""
+    surface = ctx.require_world().surfaces[target]
+    half = np.asarray(surface.half_extents[:2])
+    long = int(np.argmax(half))
+    along = half[long] - radius - SLOT_MARGIN_M
+    if along < radius + SLOT_GAP_M / 2.0:
+        return []
+    local = np.zeros(2)
+    local[long] = along
+    top = np.asarray(surface.position, dtype=np.float64)
+    offset = _surface_axes(ctx, target) @ local
+    return [top + np.array([*offset, 0.0]), top - np.array([*offset, 0.0])]
+
+
+def _standing_on(ctx: SkillContext, target: str, skip: str) -> list[np.ndarray]:
+    """Positions (m) of the objects other than `skip` standing on small surface `target`."""
+    world = ctx.require_world()
+    surface = world.surfaces[target]
+    top = np.asarray(surface.position, dtype=np.float64)
+    to_local = _surface_axes(ctx, target).T
+    found = []
+    for name, obj in world.objects.items():
+        if name in (skip, target):
+            continue
+        where = np.asarray(obj.position, dtype=np.float64)
+        local = to_local @ (where[:2] - top[:2])
+        if np.all(np.abs(local) <= np.asarray(surface.half_extents[:2])) and (
+            -SLOT_MARGIN_M <= where[2] - top[2] <= ON_TOP_HEIGHT_M
+        ):
+            found.append(where)
+    return found
+
+
+def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
+    """Where the held object `what`'s bottom centre may go (m, world) on `target`, best
+    first: back where it came from on a table; on a small surface (a tray), for a round
+    object, the slot farthest from what already stands there (the one farther from the
+    arm when both are free), then spots on the way from it to the centre, then the
+    other slot (a slot may be out of reach); else the surface's centre."""
     world = ctx.require_world()
     if target not in world.surfaces:
         raise SkillFailed(f"cannot place on {target}: it is not a surface")
     surface = world.surfaces[target]
     top = np.asarray(surface.position, dtype=np.float64)
     if max(surface.half_extents[:2]) > LARGE_SURFACE_M and ctx.held_from is not None:
-        return np.array([ctx.held_from[0], ctx.held_from[1], top[2]])
-    return top
+        return [np.array([ctx.held_from[0], ctx.held_from[1], top[2]])]
+    grasp = require_grasp(what)
+    slots = _slots(ctx, target, grasp.half_width) if grasp.style == "side" else []
+    if not slots:
+        return [top]
+    others = _standing_on(ctx, target, what)
+    base = np.array([ctx.model.base.x, ctx.model.base.y])
+
+    def score(slot: np.ndarray) -> tuple[float, float]:
+        clearance = min((float(np.linalg.norm(slot[:2] - o[:2])) for o in others), default=1.0)
+        return (-round(clearance, 3), -float(np.linalg.norm(slot[:2] - base)))
+
+    best, other = sorted(slots, key=score)
+    inward = [top + (best - top) * f for f in SLOT_FALLBACK_FRACTIONS]
+    return [best, *inward, other]
 
 
 class Place(Skill):
@@ -57,6 +137,7 @@ class Place(Skill):
         what, target = self.args["object"], self.args["target"]
         grasp = require_grasp(what)
         tilt: list[np.ndarray] = []
+        chosen: list[np.ndarray] = []  # the spot, from the surface's top centre (m)
         watches = (target,) if ctx.world is not None and target in ctx.world.objects else ()
 
         def holding(c: SkillContext) -> str | None:
@@ -68,10 +149,18 @@ class Place(Skill):
             if grasp.style == "side":
                 point, approach = held_pose(c, what, bottom)
                 return point, approach, 0.0
-            return pose_holding_at(c, what, bottom)
+            # Held from above across its short side (a towel): the jaws close across
+            # the surface's short side too, so the object lies along the long side.
+            point, approach, _ = pose_holding_at(c, what, bottom)
+            half = c.require_world().surfaces[target].half_extents
+            short_axis = _surface_axes(c, target)[:, int(np.argmin(half[:2]))]
+            return point, approach, roll_across(c, point, np.array([*short_axis, 0.0]))
 
-        def above(c: SkillContext) -> tuple[float, ...]:
-            high = place_point(c, target) + UP * (DROP_CLEARANCE_M + ABOVE_M)
+        def surface_top(c: SkillContext) -> np.ndarray:
+            return np.asarray(c.require_world().surfaces[target].position, dtype=np.float64)
+
+        def above_spot(c: SkillContext, spot: np.ndarray) -> tuple[float, ...]:
+            high = spot + UP * (DROP_CLEARANCE_M + ABOVE_M)
             if grasp.style == "side":
                 return c.full_target(solve_held(c, what, high, f"{target}"))
             point, approach, roll = holding_at(c, high)
@@ -81,8 +170,19 @@ class Place(Skill):
             tilt[:] = [direction]
             return c.full_target(q)
 
+        def above(c: SkillContext) -> tuple[float, ...]:
+            """Over the first spot within reach; remembers it relative to the surface."""
+            for spot in place_points(c, target, what):
+                try:
+                    goal = above_spot(c, spot)
+                except SkillFailed:
+                    continue
+                chosen[:] = [spot - surface_top(c)]
+                return goal
+            raise SkillFailed(f"{target} out of reach")
+
         def lower(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
-            bottom = place_point(c, target) + UP * DROP_CLEARANCE_M
+            bottom = surface_top(c) + chosen[0] + UP * DROP_CLEARANCE_M
             point, approach, _ = holding_at(c, bottom)
             return point, tilt[0] if tilt else approach
 
@@ -90,6 +190,10 @@ class Place(Skill):
             tool = c.model.tool_pose(c.commanded())
             approach = tool[:3, 0]
             return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
+
+        def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
+            tool = c.model.tool_pose(c.commanded())
+            return tool[:3, 3] + UP * RETREAT_M, tool[:3, 0]
 
         def landed(c: SkillContext) -> str | None:
             world = c.require_world()
@@ -114,6 +218,13 @@ class Place(Skill):
             Do("let go", let_go),
             Wait("settle", 0.3),
             clear_jaw(),
-            MoveLine("retreat", retreat, RETREAT_SPEED_M_S, "retreat", truncate_ok=True),
+            MoveLine(
+                "retreat",
+                retreat,
+                RETREAT_SPEED_M_S,
+                "retreat",
+                truncate_ok=True,
+                fallback=retreat_up,
+            ),
             Check("verify", landed),
         ]

@@ -54,6 +54,13 @@ def wrap_half_turn(angle: float) -> float:
     return (angle + math.pi / 2) % math.pi - math.pi / 2
 
 
+def roll_across(ctx: SkillContext, point: np.ndarray, across: np.ndarray) -> float:
+    """Wrist roll (rad) of a tool pointing down at `point` (world) whose jaws close along
+    the horizontal direction `across` (either way: the jaws are symmetric)."""
+    y0 = tool_y(ctx.radial_approach(point))
+    return wrap_half_turn(math.atan2(y0[1], y0[0]) - math.atan2(across[1], across[0]))
+
+
 def grasp_pose(ctx: SkillContext, name: str) -> tuple[np.ndarray, np.ndarray, float]:
     """(tool point, approach direction, wrist roll) to grasp `name` where it is now,
     with the object just off the fixed jaw (it slides onto it as the jaw closes)."""
@@ -66,9 +73,8 @@ def grasp_pose(ctx: SkillContext, name: str) -> tuple[np.ndarray, np.ndarray, fl
     world = ctx.require_world()
     x, y, z, w = world.objects[name].orientation
     object_y = np.array([2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x)])
-    radial = ctx.radial_approach(centre)
-    y0 = tool_y(radial)
-    roll = wrap_half_turn(math.atan2(y0[1], y0[0]) - math.atan2(object_y[1], object_y[0]))
+    roll = roll_across(ctx, centre, object_y)
+    y0 = tool_y(ctx.radial_approach(centre))
     c, s = math.cos(-roll), math.sin(-roll)
     y_rolled = np.array([c * y0[0] - s * y0[1], s * y0[0] + c * y0[1], 0.0])
     return centre - y_rolled * grasp.lateral_offset, DOWN, roll

@@ -1,74 +1,288 @@
-"""pour(source, target): spout over the target, tilt at a controlled rate until the
-target is full or the source empty, untilt, verify something arrived.
+"""pour(source, target): pour over the held vessel's lip, keeping the lip over the
+target while the vessel tilts, until the target is full or the source empty; untilt
+the same way; verify something arrived.
 
-The held vessel pours over its rim on the gripper's +y side (the teapot's spout side,
-sim/scenes/tea.py): rolling the wrist negative about the tool's x axis lowers that rim.
+The held vessel pours over its lip on the gripper's +y side (the teapot's spout tip,
+sim/props.py; see `POUR_LIPS`): rolling the wrist negative about the tool's x axis
+lowers that side. Rolling turns the vessel about the tool axis, so the lip swings
+through ~8 cm as the tilt goes from 0 to 120 degrees; a fixed tool position would
+pour the stream across the table. Instead the tilt follows a path of tool poses, one
+per TILT_STEP_RAD, each placing the lip (measured from the vessel's pose in the
+gripper when the tilt starts, and again whenever it slipped, not where it was meant
+to sit) LIP_LEAD_M short of the target's centre, LIP_ABOVE_RIM_M above its rim, or
+higher while the vessel's body would otherwise come closer than BODY_ABOVE_RIM_M to
+the rim. The tilt runs fast until the first drops leave, then slowly, holding while
+drops leave (a thin stream, not a gush), and back the same way.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
-from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS
-from robot.cerebellum.skills.phases import Check, MoveJoints, Wait, transit
-from robot.cerebellum.skills.poses import held_pose, require_grasp, solve_held, tool_y
+from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
+from robot.cerebellum.skills.phases import Check, Wait, transit
+from robot.cerebellum.skills.poses import (
+    OFFSET_ITERATIONS,
+    pitch_of,
+    pitched,
+    require_grasp,
+    tool_rotation,
+    tool_y,
+)
 
-RIM_CLEARANCE_M = 0.025
-"""The source's bottom stays this far above the target's rim."""
-POUR_LIP_M = 0.065
-"""Where the stream leaves a tilted source, along the tool's +y from the source's
-centre (m): its rim (inner radius ~0.027 m) swung out by the tilt about the gripper
-axis, 4-5 cm below the rim. That point goes over the target's centre."""
-TILT_RATE_RAD_S = 0.6
+POUR_LIPS: dict[str, tuple[float, float, float]] = {
+    "teapot": (0.0, 0.0572, 0.0953),
+}
+"""Where the stream leaves each vessel, in its frame (m): the teapot's spout tip
+(sim/props.py `spout_tip()`). Vessels without a spout pour over their rim on +y."""
+WALL_M = 0.004
+"""Vessel wall thickness (sim/props.py), for the rim of a vessel without a spout."""
+LIP_ABOVE_RIM_M = 0.02
+"""The lip stays this far above the target's rim..."""
+BODY_ABOVE_RIM_M = 0.012
+"""...and every point of the vessel's body at least this far."""
+LIP_LEAD_M = 0.03
+"""The stream leaves the lip moving outward and lands ~3 cm beyond it at the rim: the
+lip is aimed this far short of the target's centre (scaled by the tilt's sine)."""
+TILT_STEP_RAD = math.radians(3.0)
 MAX_TILT_RAD = 2.1
 """About 120 degrees: past it the source is upside down and nothing more comes out."""
-FULL = 0.85
-"""Target fill level (0..1) at which pouring stops."""
+MIN_TILT_RAD = 1.4
+"""A pour path that cannot tilt at least this far (80 degrees) is out of reach."""
+FAST_TILT_RAD_S = 0.8
+"""Until the first drops leave the source..."""
+POUR_TILT_RAD_S = 0.2
+"""...then this slowly: the stream stays thin and lands where it is aimed."""
+UNTILT_RAD_S = 0.8
+PATH_JOINT_SPEED = 0.6
+"""Fraction of the joints' limits for moving from one path pose to the next."""
+FULL = 0.7
+"""Target fill level (0..1) at which the tilt stops: drops on their way add 10-30 %."""
 EMPTY = 0.05
+LIP_DRIFT_M = 0.008
+"""A lip this far from where the path put it (the vessel slipped in the jaws) makes
+the tilt plan its path again from the vessel's pose now..."""
+REPLAN_AFTER_S = 0.5
+"""...at most this often, and only with the arm at rest on its path."""
+SLOW_FROM_RAD = math.radians(55.0)
+"""Past this tilt the tilt slows down even before the first drop leaves."""
+FLOW_PAUSE_S = 0.3
+"""While drops are leaving (the source's fill fell within this long) the tilt holds:
+the stream stays thin and the source does not empty in one gush."""
 DWELL_AT_MAX_S = 1.5
 POURED_AT_LEAST = 0.05
 TRANSIT_SPEED = 0.4
 
 
-class Tilt(Phase):
-    """Roll the wrist toward the spout at TILT_RATE_RAD_S until the target is full, the
-    source empty, or the tilt at its maximum (then wait DWELL_AT_MAX_S)."""
+def _rot_x(angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
-    budget_s = 20.0
+
+def _quat_matrix(q: tuple[float, float, float, float]) -> np.ndarray:
+    x, y, z, w = q
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def vessel_points(source: str) -> tuple[np.ndarray, np.ndarray]:
+    """(lip, body outline) of `source` in its own frame (m): the lip, and points on the
+    edges of its bottom and rim that bound its body."""
+    inner = VESSEL_INNER_RADIUS[source]
+    height = VESSEL_HEIGHTS[source]
+    lip = np.asarray(POUR_LIPS.get(source, (0.0, inner + WALL_M, height)))
+    outer = inner + WALL_M
+    angles = np.linspace(0.0, 2 * math.pi, 12, endpoint=False)
+    ring = np.column_stack((outer * np.cos(angles), outer * np.sin(angles)))
+    body = np.vstack(
+        [np.column_stack((ring, np.full(len(ring), z))) for z in (0.0, height)] + [lip[None, :]]
+    )
+    return lip, body
+
+
+@dataclass
+class PourPath:
+    """Full joint targets, one per TILT_STEP_RAD of tilt from 0, and where each puts
+    the lip (m, world)."""
+
+    targets: list[tuple[float, ...]]
+    aims: list[np.ndarray]
+
+
+def lip_position(ctx: SkillContext, source: str) -> np.ndarray:
+    """Where `source`'s lip is now (m, world), from its measured pose."""
+    held = ctx.require_world().objects[source]
+    lip, _ = vessel_points(source)
+    return np.asarray(held.position) + _quat_matrix(held.orientation) @ lip
+
+
+def pour_path(
+    ctx: SkillContext, source: str, target: str, up_to_rad: float = MAX_TILT_RAD
+) -> PourPath:
+    """The tilts from 0 to `up_to_rad` that keep the held `source`'s lip over `target`
+    (see the module docstring), from the vessel's pose in the gripper now (at any
+    tilt). Stops early where the arm cannot follow; raises SkillFailed if that is
+    before MIN_TILT_RAD."""
+    model = ctx.model
+    world = ctx.require_world()
+    what = f"the pour over {target}"
+    commanded = ctx.commanded()
+    tool = model.tool_pose(commanded)
+    rotation, origin = tool[:3, :3], tool[:3, 3]
+    held = world.objects[source]
+    to_world = _quat_matrix(held.orientation)
+    lip, body = vessel_points(source)
+    # The vessel as it sits in the gripper now, in the tool frame (which turns with the
+    # wrist roll: these coordinates hold at every tilt while nothing slips).
+    lip_tool = rotation.T @ (np.asarray(held.position) + to_world @ lip - origin)
+    body_tool = (np.asarray(held.position) + body @ to_world.T - origin) @ rotation
+    cup = ctx.object_position(target)
+    rim_z = float(cup[2]) + VESSEL_HEIGHTS[target]
+    pitch = pitch_of(rotation[:, 0])
+    path = PourPath([], [])
+    seed = model.chain_q(commanded)
+    steps = int(up_to_rad / TILT_STEP_RAD + 1e-9)
+    for k in range(steps + 1):
+        tilt = k * TILT_STEP_RAD
+        point = np.array([cup[0], cup[1], rim_z])
+        approach = pitched(ctx.radial_approach(point), pitch)
+        aim = point
+        for _ in range(OFFSET_ITERATIONS):
+            turned = tool_rotation(approach) @ _rot_x(-tilt)
+            lip_now = turned @ lip_tool
+            lowest = float((body_tool @ turned.T)[:, 2].min()) - float(lip_now[2])
+            lip_z = rim_z + max(LIP_ABOVE_RIM_M, BODY_ABOVE_RIM_M - lowest)
+            # The stream leaves the lip moving outward (the tool's level +y): aim short.
+            lead = LIP_LEAD_M * math.sin(tilt) * tool_y(np.array([*approach[:2], 0.0]))
+            aim = np.array([cup[0], cup[1], lip_z]) - lead
+            point = aim - lip_now
+            approach = pitched(ctx.radial_approach(point), pitch)
+        try:
+            q = ctx.solve(point, approach, what, roll=-tilt, seed=seed)
+        except SkillFailed:
+            if tilt < MIN_TILT_RAD:
+                raise
+            break
+        path.targets.append(ctx.full_target(q))
+        path.aims.append(aim)
+        seed = q
+    return path
+
+
+class Tilt(Phase):
+    """Walk the pour path at FAST_TILT_RAD_S until the source starts to pour (or the
+    tilt reaches SLOW_FROM_RAD), then at POUR_TILT_RAD_S, holding still while drops
+    leave, until the target is full, the source empty, or the path's end (then wait
+    DWELL_AT_MAX_S). `reached` is the index of the last pose commanded."""
+
+    budget_s = 25.0
 
     def __init__(self, source: str, target: str) -> None:
         self.name = "tilt"
         self.source = source
         self.target = target
-        self._at_max_since: float | None = None
-        self._roll_index = -1
+        self.path: list[tuple[float, ...]] = []
+        self._aims: list[np.ndarray] = []
+        self._replanned_s = -math.inf
+        self.reached = 0
+        self._tilt = 0.0
+        self._last_s = 0.0
+        self._last_fill = 1.0
+        self._flowed_s = -math.inf
+        self._end_since: float | None = None
 
     def start(self, ctx: SkillContext) -> None:
-        names = ctx.model.profile.joint_names
-        if "wrist_roll" not in names:
-            raise SkillFailed("cannot pour: the arm has no wrist roll")
-        self._roll_index = names.index("wrist_roll")
-        goal = list(ctx.commanded())
-        goal[self._roll_index] = -MAX_TILT_RAD
-        gripper = ctx.model.gripper_index
-        if gripper is not None:
-            goal[gripper] = ctx.gripper_goal
-        max_roll = ctx.model.limits.max_velocity[self._roll_index]
-        ctx.request(tuple(goal), TILT_RATE_RAD_S / max_roll)
-        self._at_max_since = None
+        planned = pour_path(ctx, self.source, self.target)
+        self.path, self._aims = planned.targets, planned.aims
+        self._replanned_s = ctx.now_s
+        self.reached = 0
+        self._tilt = 0.0
+        self._last_s = ctx.now_s
+        self._last_fill = ctx.require_world().objects[self.source].filled
+        self._flowed_s = -math.inf
+        self._end_since = None
+        ctx.request(self.path[0], PATH_JOINT_SPEED)
 
     def update(self, ctx: SkillContext) -> bool:
         world = ctx.require_world()
-        full = world.objects[self.target].filled >= FULL
-        empty = world.objects[self.source].filled <= EMPTY
-        if full or empty:
-            ctx.request(ctx.commanded(), 1.0)  # stop tilting right here
+        source = world.objects[self.source].filled
+        if world.objects[self.target].filled >= FULL or source <= EMPTY:
+            ctx.request(self.path[self.reached], PATH_JOINT_SPEED)  # stop right here
             return True
-        at_max = ctx.commanded()[self._roll_index] <= -MAX_TILT_RAD + 0.02
-        if at_max and self._at_max_since is None:
-            self._at_max_since = ctx.now_s
-        return self._at_max_since is not None and ctx.now_s - self._at_max_since > DWELL_AT_MAX_S
+        dt = max(0.0, ctx.now_s - self._last_s)
+        self._last_s = ctx.now_s
+        if source < self._last_fill - 1e-9:
+            self._last_fill, self._flowed_s = source, ctx.now_s
+        pouring = ctx.now_s - self._flowed_s < FLOW_PAUSE_S
+        if not ctx.held_by_safety() and not pouring:
+            started = self._flowed_s > -math.inf or self._tilt >= SLOW_FROM_RAD
+            self._tilt += dt * (POUR_TILT_RAD_S if started else FAST_TILT_RAD_S)
+        self._follow_the_lip(ctx)
+        index = min(int(self._tilt / TILT_STEP_RAD), len(self.path) - 1)
+        if index != self.reached:
+            self.reached = index
+            ctx.request(self.path[index], PATH_JOINT_SPEED)
+        if index < len(self.path) - 1:
+            return False
+        if self._end_since is None:
+            self._end_since = ctx.now_s
+        return ctx.now_s - self._end_since > DWELL_AT_MAX_S
+
+    def _follow_the_lip(self, ctx: SkillContext) -> None:
+        """The vessel slipped in the gripper (its lip is LIP_DRIFT_M off the aim, the
+        arm at rest there): plan the path again from the vessel's pose now."""
+        aim = self._aims[self.reached]
+        settled = ctx.core.idle and ctx.now_s - self._replanned_s > REPLAN_AFTER_S
+        if not settled or np.linalg.norm(lip_position(ctx, self.source) - aim) < LIP_DRIFT_M:
+            return
+        self._replanned_s = ctx.now_s
+        try:
+            planned = pour_path(ctx, self.source, self.target)
+        except SkillFailed:
+            return  # keep pouring along the old path rather than stop mid-pour
+        self.path, self._aims = planned.targets, planned.aims
+        self.reached = min(self.reached, len(self.path) - 1)
+        ctx.request(self.path[self.reached], PATH_JOINT_SPEED)
+
+
+class Untilt(Phase):
+    """Walk the pour path back from where the tilt stopped to upright at UNTILT_RAD_S:
+    the lip stays over the target, so the last drops land in it too."""
+
+    budget_s = 15.0
+
+    def __init__(self, tilt: Tilt) -> None:
+        self.name = "untilt"
+        self.tilt = tilt
+        self._back = 0.0
+        self._last_s = 0.0
+        self._fed = -1
+
+    def start(self, ctx: SkillContext) -> None:
+        self._back = 0.0
+        self._last_s = ctx.now_s
+        self._fed = -1
+
+    def update(self, ctx: SkillContext) -> bool:
+        path = self.tilt.path
+        dt = max(0.0, ctx.now_s - self._last_s)
+        self._last_s = ctx.now_s
+        if not ctx.held_by_safety():
+            self._back += dt * UNTILT_RAD_S
+        index = max(0, self.tilt.reached - int(self._back / TILT_STEP_RAD))
+        if index != self._fed:
+            self._fed = index
+            ctx.request(path[index], PATH_JOINT_SPEED)
+        return index == 0 and ctx.arrived(path[0])
 
 
 class Pour(Skill):
@@ -85,25 +299,13 @@ class Pour(Skill):
                 return f"cannot pour from {source}: not holding it"
             if target not in world.objects or target not in VESSEL_HEIGHTS:
                 return f"cannot pour into {target}: it is not a container"
+            if source not in VESSEL_INNER_RADIUS:
+                return f"cannot pour from {source}: it is not a vessel"
             before.append(world.objects[target].filled)
             return None
 
         def over_target(c: SkillContext) -> tuple[float, ...]:
-            cup = c.object_position(target)
-            rim_z = cup[2] + VESSEL_HEIGHTS[target] + RIM_CLEARANCE_M
-            # The source's pouring lip, POUR_LIP_M along the tool's +y from the
-            # source's centre, goes over the target's centre.
-            radial = c.radial_approach(cup)
-            for _ in range(3):
-                bottom = np.array([cup[0], cup[1], rim_z]) - tool_y(radial) * POUR_LIP_M
-                point, _ = held_pose(c, source, bottom)
-                radial = c.radial_approach(point)
-            return c.full_target(solve_held(c, source, bottom, f"the pour over {target}"))
-
-        def untilt(c: SkillContext) -> tuple[float, ...]:
-            goal = list(c.commanded())
-            goal[c.model.profile.joint_names.index("wrist_roll")] = 0.0
-            return tuple(goal)
+            return pour_path(c, source, target, up_to_rad=0.0).targets[0]
 
         def poured(c: SkillContext) -> str | None:
             gained = c.require_world().objects[target].filled - before[0]
@@ -111,11 +313,12 @@ class Pour(Skill):
                 return f"nothing poured into {target}"
             return None
 
+        tilt = Tilt(source, target)
         return [
             Check("check", ready),
             *transit("over target", over_target, TRANSIT_SPEED, watches=(target,)),
-            Tilt(source, target),
-            MoveJoints("untilt", untilt, TILT_RATE_RAD_S / 4.0),
+            tilt,
+            Untilt(tilt),
             Wait("drip", 0.5),
             Check("verify", poured),
         ]
