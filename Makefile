@@ -35,10 +35,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+BENCHMARKS := bus serial_bus sim brain cerebellum_loop episodes
+
 bench: $(STAMP)
 	mkdir -p out/bench
-	for b in benchmarks/[!_c]*.py; do \
-		$(BIN)/python -m benchmarks.$$(basename $$b .py) --json out/bench/$$(basename $$b .py).json || exit 1; \
+	for b in $(BENCHMARKS); do \
+		$(BIN)/python -m benchmarks.$$b --json out/bench/$$b.json || exit 1; \
 	done
 
 # Regenerate the planner's corpus, train and export it to models/planner (about 25 min

@@ -46,10 +46,22 @@ def _tilt(obj: ObjectState) -> float:
     return math.acos(max(-1.0, min(1.0, 1.0 - 2.0 * (x * x + y * y))))
 
 
+def _yaw(orientation: tuple[float, float, float, float]) -> float:
+    x, y, z, w = orientation
+    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+
+
 def _on_surface(obj: ObjectState, world: WorldState, surface: str) -> bool:
     s = world.surfaces[surface]
-    dx = abs(obj.position[0] - s.position[0])
-    dy = abs(obj.position[1] - s.position[1])
+    dx, dy = obj.position[0] - s.position[0], obj.position[1] - s.position[1]
+    if surface in world.objects:
+        # A movable surface (tray, basket) gives its half extents in its own frame.
+        yaw = _yaw(world.objects[surface].orientation)
+        dx, dy = (
+            math.cos(yaw) * dx + math.sin(yaw) * dy,
+            -math.sin(yaw) * dx + math.cos(yaw) * dy,
+        )
+    dx, dy = abs(dx), abs(dy)
     dz = obj.position[2] - s.position[2]
     return (
         dx <= s.half_extents[0] + SURFACE_MARGIN_M
