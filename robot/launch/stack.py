@@ -181,13 +181,18 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         velocity_scale=launch.limits.velocity_scale,
     )
     world = hil.scene.world
+
+    def on_person() -> int:
+        with hil.servos.lock:  # the bus thread steps the same world until stop()
+            return hil.scene.on_person()
+
     return Stack(
         nodes=[WorldPublisher(bus, hil.state), brain, cerebellum],
         limb=limb,
         sim_time_s=lambda: world.sim_time_s,
         world_state=hil.state,
         spilled=hil.spilled,
-        on_person=lambda: hil.scene.on_person(),
+        on_person=on_person,
         _close=[hil.stop, limb.close],
     )
 
