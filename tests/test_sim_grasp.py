@@ -127,10 +127,11 @@ def _pour(seed: int) -> dict[str, int | float]:
 
 
 # Seeds where the scripted pour (test scaffolding, not a product skill) fills the cup;
-# measured over seeds 0-7 with tests/sim_motions.py as committed: in-cup particles
-# 15, 21, 24, 15, 9, 11, 21, 22 of 28 (most of the rest spilled). Seeds 4 and 5 pour
-# about half beside the cup; a real pour skill should close the loop on the fill level.
-POUR_SEEDS = [0, 1, 2, 3, 6, 7]
+# re-measured over seeds 0-7 after the teapot grasp and particle changes: in-cup
+# particles 18, 0, 21, 20, 23, 15, 19, 23 of 28. On seed 1 the scripted tilt misses the
+# cup and spills everything; the pour skill itself (robot/cerebellum/skills/pour.py)
+# is measured over 50 seeds by benchmarks/episodes.py.
+POUR_SEEDS = [0, 2, 3, 4, 5, 6, 7]
 MIN_FILL = 0.6
 
 
