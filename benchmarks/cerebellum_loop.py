@@ -1,37 +1,53 @@
 """Benchmark: the cerebellum's 1 kHz loop -- jitter, overruns, and tick cost vs joints.
 
-    python benchmarks/cerebellum_loop.py                  # 60 s alone + 60 s loaded
-    python benchmarks/cerebellum_loop.py --seconds 10 --json out.json
-    python benchmarks/cerebellum_loop.py --mode process   # loop in its own process
+    python -m benchmarks.cerebellum_loop                 # the default: process + SCHED_FIFO
+    python -m benchmarks.cerebellum_loop --mode both --realtime both --json out.json
+    python -m benchmarks.cerebellum_loop --seconds 10 --mode process --realtime off
 
 Two measurements:
 
 1. Jitter: the full tick (limb read, ruckig, safety supervisor with geometry, limb
-   write) on the SO-101 profile at 1 kHz for `--seconds`, first alone, then while a
-   the brain plans in parallel: a thread of this process planning the tea and care
-   requests back to back with the committed model, one onnxruntime thread, as the
-   brain node does. `--mode thread` runs the loop in a thread of this process (the
-   brain beside it), `--mode process` in a child process (the brain stays in the
-   parent).
-2. Tick compute: the same tick on synthetic 6-, 12- and 30-joint arms, ticks run
-   back to back: `tick_compute_p99_us_<n>_joints` is the p99 of the thread's CPU
-   time per tick (what the tick costs), `tick_wall_p99_us_<n>_joints` of its wall
-   time (which on a shared machine also counts time the scheduler gave away).
+   write) on the SO-101 profile at 1 kHz for `--seconds` per configuration. A
+   configuration is a mode (`thread`: the loop in a thread of this process, the
+   brain beside it; `process`: the loop in a child process, the brain in this one),
+   a scheduling (`rt`: the loop's thread on SCHED_FIFO with memory locked, see
+   robot/cerebellum/realtime.py; `ts`: the normal time-sharing scheduler), and a
+   load (`alone`, or `loaded`: the brain planning the tea and care requests back to
+   back with the committed model, one onnxruntime thread, as the brain node does).
+   All loads of one kind run first, then the other, modes and schedulings
+   interleaved so that a change in the shared machine's load hits them alike.
+   Each run records the load average and the hypervisor's steal time (from
+   /proc/stat) over the run, and sorts its stalls (ticks woken over 1 ms late or
+   running over a period) by where the time went, from the loop thread's schedstat
+   (`StallProbe`): this machine's run queue, blocked (the interpreter lock), or
+   outside the guest (the VM's virtual CPU not running): stalls that come from the
+   VM, not from us, are visible as a figure.
+2. Tick compute: the same tick on synthetic 6-, 12- and 30-joint arms, run by the
+   loop at 1 kHz (on SCHED_FIFO unless `--realtime off`), nothing beside it:
+   `tick_compute_p99_us_<n>_joints` is the p99 of the thread's CPU time per tick
+   (what the tick costs), `tick_wall_p99_us_<n>_joints` of its wall time (which on
+   a shared machine also counts time the scheduler or the hypervisor gave away).
 
-The limb is `EchoLimb` (exactly follows its commands), or with `--limb twin` the
-PyBullet twin of the tea scene, its physics stepped to the wall clock inside the
-loop's limb reads (so the tick also pays for physics).
+The JSON's unprefixed keys (`jitter_p99_us`, ...) are the default configuration
+(`DEFAULT_MODE`, `DEFAULT_REALTIME`) with the brain planning, as the issue asks;
+`alone_*` the same configuration alone; `<mode>_<rt|ts>_<alone|loaded>_*` every
+configuration that ran. The limb is `EchoLimb` (exactly follows its commands), or
+with `--limb twin` the PyBullet twin of the tea scene, its physics stepped to the
+wall clock inside the loop's limb reads (so the tick also pays for physics).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import multiprocessing
+import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +57,7 @@ from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop
 from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary
 from robot.cerebellum.synthetic import serial_arm_profile, serial_arm_urdf
 from robot.limbs.base import Limb
@@ -58,7 +75,43 @@ STANDING_HAND = (0.0, 0.6, 0.3)
 """A person's hand 0.6 m from the base, outside the slow-down distance of the 6-joint
 arms but close enough that separation monitoring computes the exact distance every
 tick (a far hand would take a cheaper early exit)."""
+STALL_US = 1_000.0
+"""A tick woken more than one period late counts as a stall (`stalls_per_10k`), as
+does one whose body ran longer than a period."""
+CHILD_TIMEOUT_MARGIN_S = 180.0
+SCHEDSTAT = "/proc/thread-self/schedstat"
+"""Linux: the thread's CPU time, run-queue wait (both ns) and times put on a CPU."""
+SCHEDSTAT_BYTES = 96
+"""Start-up allowance (imports, model loading) for a child process's run."""
 
+DEFAULT_MODE = "process"
+DEFAULT_REALTIME = True
+"""The configuration whose figures are the unprefixed keys: the measured choice, the
+loop in its own process on SCHED_FIFO (robot/cerebellum/README.md says why, and that
+the stack's node still runs its loop as a SCHED_FIFO thread)."""
+
+FIGURE_KEYS = (
+    "jitter_p50_us",
+    "jitter_p99_us",
+    "jitter_p999_us",
+    "jitter_max_us",
+    "overruns_per_10k",
+    "tick_compute_p99_us",
+    "tick_compute_max_us",
+    "worst_tick_index",
+    "stalls_per_10k",
+    "stall_ms",
+    "stalls_runqueue_per_10k",
+    "stalls_blocked_per_10k",
+    "stalls_outside_guest_per_10k",
+    "realtime_obtained",
+    "sched_priority",
+    "memory_locked",
+    "steal_ms",
+    "steal_percent",
+    "loadavg_1min_before",
+    "loadavg_1min_after",
+)
 
 BRAIN_REQUESTS = (
     ("tea", "Bring the guest a cup of tea."),
@@ -68,15 +121,74 @@ BRAIN_REQUESTS = (
 )
 
 
-def brain_planning(stop: threading.Event) -> None:
-    """The brain planning requests back to back until `stop` (the load of a busy brain)."""
+@dataclass(frozen=True)
+class RunConfig:
+    """One jitter run: where the loop runs, how it is scheduled, what runs beside it."""
+
+    mode: str
+    realtime: bool
+    loaded: bool
+
+    @property
+    def key(self) -> str:
+        return (
+            f"{self.mode}_{'rt' if self.realtime else 'ts'}_{'loaded' if self.loaded else 'alone'}"
+        )
+
+
+# -- the machine around the run ------------------------------------------------------------
+
+
+def steal_ms() -> float:
+    """Hypervisor steal time (ms) summed over all CPUs since boot: the 8th field of
+    /proc/stat's `cpu` line, in clock ticks (0 where there is no /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return 0.0
+    ticks_per_s = os.sysconf("SC_CLK_TCK")
+    return int(fields[8]) * 1000.0 / ticks_per_s if len(fields) > 8 else 0.0
+
+
+def loadavg_1min() -> float:
+    return os.getloadavg()[0]
+
+
+# -- the load: the brain planning ------------------------------------------------------------
+
+
+def brain_planning(stop: threading.Event, ready: threading.Event) -> None:
+    """The brain planning requests back to back until `stop` (the load of a busy brain);
+    `ready` is set once the model is loaded and planning begins."""
     from robot.brain.planner import Planner
     from robot.scenes import scene_spec
 
     planner = Planner()
+    ready.set()
     while not stop.is_set():
         for scene, text in BRAIN_REQUESTS:
             planner.plan(scene_spec(scene), text)
+
+
+@contextmanager
+def brain_load(enabled: bool) -> Iterator[None]:
+    """The brain planning in a thread of this process for the body's duration."""
+    if not enabled:
+        yield
+        return
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=brain_planning, args=(stop, ready), daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+# -- jitter ----------------------------------------------------------------------------------
 
 
 def make_limb(kind: str, model: ArmModel) -> Limb:
@@ -102,8 +214,77 @@ def targets_for(model: ArmModel, count: int, seed: int = 0) -> list[MotionReques
     ]
 
 
-def jitter_run(seconds: float, busy: bool, limb_kind: str, thread_mode: bool) -> dict[str, float]:
-    """Run the loop for `seconds`; returns its timing figures."""
+class StallProbe:
+    """Why ticks stalled: the loop thread's schedstat, sampled at the start of every
+    tick (one pread, ~2-5 us) into a list allocated once.
+
+    A stall is a tick woken more than `STALL_US` late (the time lost lies between
+    the previous tick's sample and its own) or one whose body ran longer than a
+    period (between its sample and the next); both cause overruns. The schedstat
+    change over that interval says where the time went: waiting in this machine's
+    run queue (runnable, another thread on the CPU, or a non-preemptible kernel
+    section); blocked (put on a CPU two or more times: it slept again, e.g. for the
+    interpreter lock); else neither, which on a VM means the virtual CPU itself was
+    not running (the hypervisor) or an interrupt held it. A heuristic: in a thread
+    beside busy Python threads a short lock wait in the same interval also counts as
+    blocked.
+    """
+
+    def __init__(self, capacity: int, path: str = SCHEDSTAT) -> None:
+        """capacity: ticks to sample; path: opened in (and bound to) the calling thread."""
+        try:
+            self._fd: int | None = os.open(path, os.O_RDONLY)
+        except OSError:
+            self._fd = None
+        self._raw = [b""] * capacity
+        self._count = 0
+
+    def sample(self) -> None:
+        if self._fd is not None and self._count < len(self._raw):
+            self._raw[self._count] = os.pread(self._fd, SCHEDSTAT_BYTES, 0)
+            self._count += 1
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def classify(
+        self, late_us: np.ndarray, compute_us: np.ndarray, periods: int
+    ) -> dict[str, float]:
+        """Stalls per 10 000 periods, by cause, and the time they lost (ms)."""
+        period_us = PERIOD_S * 1e6
+        # (interval start sample, time lost in us) per stall
+        stalls = [(k - 1, late_us[k]) for k in np.flatnonzero(late_us > STALL_US)]
+        stalls += [(k, compute_us[k]) for k in np.flatnonzero(compute_us > period_us)]
+        counts = {"runqueue": 0, "blocked": 0, "outside_guest": 0}
+        if self._count > 1:
+            fields = np.array([r.split()[:3] for r in self._raw[: self._count]], dtype=np.int64)
+            wait_us = np.diff(fields[:, 1]) / 1000.0
+            arrivals = np.diff(fields[:, 2])
+            for start, lost_us in stalls:
+                if not 0 <= start < wait_us.size:
+                    continue
+                if wait_us[start] >= lost_us / 2.0:
+                    counts["runqueue"] += 1
+                elif arrivals[start] >= 2:
+                    counts["blocked"] += 1
+                else:
+                    counts["outside_guest"] += 1
+        result = {
+            "stalls_per_10k": 10_000.0 * len(stalls) / periods,
+            "stall_ms": float(sum(lost for _, lost in stalls) / 1000.0),
+        }
+        for name, count in counts.items():
+            result[f"stalls_{name}_per_10k"] = 10_000.0 * count / periods
+        return result
+
+
+def jitter_run(
+    seconds: float, limb_kind: str, thread_mode: bool, realtime: RealtimeRequest | None
+) -> tuple[dict[str, float], str]:
+    """Run the loop in the calling thread for `seconds` of wall time (however many
+    periods overruns skip): (timing figures, scheduling)."""
     profile = load_profile("so101")
     model = ArmModel.from_profile(profile, BasePose())
     limb = make_limb(limb_kind, model)
@@ -112,74 +293,117 @@ def jitter_run(seconds: float, busy: bool, limb_kind: str, thread_mode: bool) ->
     core.supervisor.set_hand(STANDING_HAND)
     goals = targets_for(model, int(seconds * 1000 / RETARGET_EVERY_TICKS) + 2)
     counter = [0]
+    stop = threading.Event()
+    clock = time.monotonic_ns
+    end_ns = [0]
+    ticks = int(seconds / PERIOD_S)
+    probe = StallProbe(ticks + 16)
+    sample = probe.sample
 
     def tick() -> None:
+        sample()
         n = counter[0]
         if n % RETARGET_EVERY_TICKS == 0:
             core.request(goals[n // RETARGET_EVERY_TICKS])
         counter[0] = n + 1
         core.tick()
+        if clock() >= end_ns[0]:
+            stop.set()
 
-    ticks = int(seconds / PERIOD_S)
     history = TickRecorder(ticks + 16)
     loop = RealTimeLoop(
         tick,
         PERIOD_S,
         history=history,
         switch_interval_s=THREAD_SWITCH_INTERVAL_S if thread_mode else None,
+        realtime=realtime,
     )
-    stop = threading.Event()
-    load_stop = threading.Event()
-    load = threading.Thread(target=brain_planning, args=(load_stop,), daemon=True)
-    if busy:
-        load.start()
+    end_ns[0] = clock() + round(seconds * 1e9)
     try:
         loop.run(stop, max_ticks=ticks)
     finally:
-        load_stop.set()
         limb.close()
-    summary = history.summary()
-    return figures(summary, loop.overruns, loop.ticks)
+        probe.close()
+    scheduling = loop.scheduling
+    assert scheduling is not None  # set by run()
+    result = figures(history, loop.overruns, loop.ticks)
+    periods = max(1, loop.ticks + loop.overruns)
+    result |= probe.classify(history.late_us(), history.compute_us(), periods)
+    result["realtime_obtained"] = 1.0 if scheduling.realtime else 0.0
+    result["sched_priority"] = float(scheduling.priority)
+    result["memory_locked"] = 1.0 if scheduling.memory_locked else 0.0
+    return result, scheduling.describe()
 
 
-def figures(summary: TimingSummary, overruns: int, ticks: int) -> dict[str, float]:
+def figures(history: TickRecorder, overruns: int, ticks: int) -> dict[str, float]:
+    summary: TimingSummary = history.summary()
+    periods = max(1, ticks + overruns)  # the ticks that ran plus the ones skipped
     return {
         "jitter_p50_us": summary.jitter_p50_us,
         "jitter_p99_us": summary.jitter_p99_us,
         "jitter_p999_us": summary.jitter_p999_us,
         "jitter_max_us": summary.jitter_max_us,
-        # Per 10 000 periods of the run: the ticks that ran plus the ones skipped.
-        "overruns_per_10k": 10_000.0 * overruns / max(1, ticks + overruns),
+        "overruns_per_10k": 10_000.0 * overruns / periods,
         "tick_compute_p99_us": summary.compute_p99_us,
+        "tick_compute_max_us": summary.compute_max_us,
+        "worst_tick_index": float(np.argmax(history.late_us())) if history.count else 0.0,
     }
 
 
-def _child(queue: multiprocessing.Queue, seconds: float, limb_kind: str) -> None:
-    queue.put(jitter_run(seconds, busy=False, limb_kind=limb_kind, thread_mode=False))
+def _child(
+    queue: multiprocessing.Queue, seconds: float, limb_kind: str, realtime: RealtimeRequest | None
+) -> None:
+    queue.put(jitter_run(seconds, limb_kind, thread_mode=False, realtime=realtime))
 
 
-def jitter_run_in_process(seconds: float, busy: bool, limb_kind: str) -> dict[str, float]:
-    """The loop in a child process; the brain (if planning) in this one."""
+def jitter_run_in_process(
+    seconds: float, limb_kind: str, realtime: RealtimeRequest | None
+) -> tuple[dict[str, float], str]:
+    """The loop in a child process (whatever load runs stays in this one)."""
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    child = ctx.Process(target=_child, args=(queue, seconds, limb_kind))
-    load_stop = threading.Event()
-    load = threading.Thread(target=brain_planning, args=(load_stop,), daemon=True)
+    child = ctx.Process(target=_child, args=(queue, seconds, limb_kind, realtime))
     child.start()
-    if busy:
-        load.start()
     try:
-        result = queue.get(timeout=seconds * 3 + 60)
+        return queue.get(timeout=seconds + CHILD_TIMEOUT_MARGIN_S)
     finally:
-        load_stop.set()
         child.join()
+
+
+def measure(config: RunConfig, seconds: float, limb_kind: str, cpu: int | None) -> dict[str, float]:
+    """One configuration, with the machine's load and steal time around it."""
+    request = RealtimeRequest(cpu=cpu) if config.realtime else None
+    with brain_load(config.loaded):
+        load_before, steal_before = loadavg_1min(), steal_ms()
+        if config.mode == "thread":
+            result, scheduling = jitter_run(seconds, limb_kind, True, request)
+        else:
+            result, scheduling = jitter_run_in_process(seconds, limb_kind, request)
+        steal = steal_ms() - steal_before
+        load_after = loadavg_1min()
+    result["steal_ms"] = steal
+    result["steal_percent"] = 100.0 * steal / (seconds * 1000.0 * (os.cpu_count() or 1))
+    result["loadavg_1min_before"] = load_before
+    result["loadavg_1min_after"] = load_after
+    print(
+        f"  {config.key:<20} {scheduling:<28} p99 {result['jitter_p99_us']:8.1f} us"
+        f"  p99.9 {result['jitter_p999_us']:8.1f} us  overruns/10k "
+        f"{result['overruns_per_10k']:6.1f}  steal {steal:6.0f} ms  load {load_after:.2f}",
+        flush=True,
+    )
     return result
 
 
-def tick_compute_p99_us(joints: int, ticks: int = COMPUTE_TICKS) -> tuple[float, float]:
-    """p99 of the tick's cost (us) on a synthetic `joints`-joint arm: (CPU time of the
-    thread, wall time). On a shared machine the wall time also counts the ticks the
-    scheduler gave to other processes; the CPU time is what the tick itself costs."""
+# -- tick cost -------------------------------------------------------------------------------
+
+
+def tick_compute_p99_us(
+    joints: int, ticks: int = COMPUTE_TICKS, realtime: RealtimeRequest | None = None
+) -> tuple[float, float]:
+    """p99 of the tick's cost (us) on a synthetic `joints`-joint arm, ticked by the
+    real-time loop at 1 kHz (with `realtime` scheduling): (CPU time of the thread,
+    wall time). On a shared machine the wall time also counts time the scheduler or
+    the hypervisor gave to others; the CPU time is what the tick itself costs."""
     profile = serial_arm_profile(joints)
     chain = Chain.from_urdf(serial_arm_urdf(joints), "tool")
     model = ArmModel(profile, chain, BasePose(), fence=SYNTHETIC_FENCE, link_radius_m=0.01)
@@ -187,67 +411,116 @@ def tick_compute_p99_us(joints: int, ticks: int = COMPUTE_TICKS) -> tuple[float,
     core.start()
     core.supervisor.set_hand(STANDING_HAND)
     goals = targets_for(model, ticks // RETARGET_EVERY_TICKS + 2, seed=joints)
-    cpu = np.empty(ticks)
-    wall = np.empty(ticks)
+    cpu = np.zeros(ticks)
     cpu_clock = time.thread_time_ns
-    wall_clock = time.perf_counter_ns
-    gc.collect()
-    gc.disable()
-    try:
-        for k in range(ticks):
-            if k % RETARGET_EVERY_TICKS == 0:
-                core.request(goals[k // RETARGET_EVERY_TICKS])
-            start_cpu, start_wall = cpu_clock(), wall_clock()
-            core.tick()
-            wall[k] = wall_clock() - start_wall
-            cpu[k] = cpu_clock() - start_cpu
-    finally:
-        gc.enable()
-    return float(np.percentile(cpu, 99.0) / 1000.0), float(np.percentile(wall, 99.0) / 1000.0)
+    counter = [0]
+
+    def tick() -> None:
+        k = counter[0]
+        if k % RETARGET_EVERY_TICKS == 0:
+            core.request(goals[k // RETARGET_EVERY_TICKS])
+        start_cpu = cpu_clock()
+        core.tick()
+        cpu[k] = cpu_clock() - start_cpu
+        counter[0] = k + 1
+
+    history = TickRecorder(ticks + 16)
+    loop = RealTimeLoop(tick, PERIOD_S, history=history, realtime=realtime)
+    loop.run(threading.Event(), max_ticks=ticks)
+    wall_us = history.compute_us()
+    return float(np.percentile(cpu, 99.0) / 1000.0), float(np.percentile(wall_us, 99.0))
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def configurations(modes: list[str], realtimes: list[bool], loads: list[bool]) -> list[RunConfig]:
+    """Loads outermost, modes and schedulings interleaved inside each."""
+    return [RunConfig(m, r, loaded) for loaded in loads for m in modes for r in realtimes]
+
+
+def flatten(results: dict[RunConfig, dict[str, float]]) -> dict[str, float]:
+    """The flat JSON: the default configuration unprefixed (loaded) and `alone_`, then
+    every configuration under its key. Without the default in the set, the first
+    configuration that ran stands in for it (its mode and scheduling are recorded)."""
+    flat: dict[str, float] = {}
+    chosen = [c for c in results if c.mode == DEFAULT_MODE and c.realtime == DEFAULT_REALTIME]
+    reference = chosen[0] if chosen else next(iter(results))
+    loaded = results.get(RunConfig(reference.mode, reference.realtime, True))
+    alone = results.get(RunConfig(reference.mode, reference.realtime, False))
+    if loaded is not None:
+        flat |= loaded
+    if alone is not None:
+        flat |= {f"alone_{key}": value for key, value in alone.items()}
+    flat["mode_is_process"] = 1.0 if reference.mode == "process" else 0.0
+    flat["realtime_requested"] = 1.0 if reference.realtime else 0.0
+    for config, figs in results.items():
+        flat |= {f"{config.key}_{key}": value for key, value in figs.items()}
+    return flat
+
+
+def print_table(results: dict[RunConfig, dict[str, float]]) -> None:
+    keys = [c.key for c in results]
+    width = max(14, *(len(k) + 2 for k in keys))
+    print(f"\n{'figure':<30}" + "".join(f"{k:>{width}}" for k in keys))
+    for figure in FIGURE_KEYS:
+        row = "".join(f"{results[c][figure]:>{width}.1f}" for c in results)
+        print(f"{figure:<30}{row}")
+
+
+def choices(value: str, both: tuple[str, str]) -> list[str]:
+    return list(both) if value == "both" else [value]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="per jitter run (s)")
-    parser.add_argument("--mode", choices=("thread", "process"), default="thread")
+    parser.add_argument("--mode", choices=("thread", "process", "both"), default=DEFAULT_MODE)
+    parser.add_argument(
+        "--realtime",
+        choices=("on", "off", "both"),
+        default="on" if DEFAULT_REALTIME else "off",
+        help="SCHED_FIFO + mlockall for the loop's thread (falls back if not permitted)",
+    )
+    parser.add_argument(
+        "--load", choices=("alone", "loaded", "both"), default="both", help="brain planning"
+    )
+    parser.add_argument("--cpu", type=int, help="with --realtime: pin the loop to this CPU")
     parser.add_argument("--limb", choices=("echo", "twin"), default="echo")
+    parser.add_argument("--no-compute", action="store_true", help="skip the tick-cost part")
+    parser.add_argument(
+        "--compute-ticks", type=int, default=COMPUTE_TICKS, help="ticks per tick-cost arm"
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
 
+    configs = configurations(
+        choices(args.mode, ("thread", "process")),
+        [v == "on" for v in choices(args.realtime, ("off", "on"))],
+        [v == "loaded" for v in choices(args.load, ("alone", "loaded"))],
+    )
     print(
         f"cerebellum loop: {1 / PERIOD_S:.0f} Hz, {args.seconds:.0f} s per run, "
-        f"mode={args.mode}, limb={args.limb}; load: the brain planning back to back"
+        f"limb={args.limb}, {len(configs)} configurations; load: the brain planning back "
+        f"to back; {os.cpu_count()} CPUs, load average {loadavg_1min():.2f}"
     )
-    if args.mode == "thread":
-        alone = jitter_run(args.seconds, False, args.limb, thread_mode=True)
-        loaded = jitter_run(args.seconds, True, args.limb, thread_mode=True)
-    else:
-        alone = jitter_run_in_process(args.seconds, False, args.limb)
-        loaded = jitter_run_in_process(args.seconds, True, args.limb)
-    compute = {n: tick_compute_p99_us(n) for n in JOINT_COUNTS}
+    results = {c: measure(c, args.seconds, args.limb, args.cpu) for c in configs}
+    print_table(results)
+    result = flatten(results)
 
-    rows = (
-        "jitter_p50_us",
-        "jitter_p99_us",
-        "jitter_p999_us",
-        "jitter_max_us",
-        "overruns_per_10k",
-        "tick_compute_p99_us",
-    )
-    print(f"{'figure':<24}{'alone':>12}{'with load':>12}")
-    for key in rows:
-        print(f"{key:<24}{alone[key]:>12.1f}{loaded[key]:>12.1f}")
-    print(f"{'tick cost p99 (us)':<24}{'CPU':>12}{'wall':>12}")
-    for n, (cpu, wall) in compute.items():
-        print(f"{f'{n} joints':<24}{cpu:>12.1f}{wall:>12.1f}")
-
-    result: dict[str, float] = {key: loaded[key] for key in rows}
-    result |= {f"alone_{key}": alone[key] for key in rows}
-    result |= {f"tick_compute_p99_us_{n}_joints": cpu for n, (cpu, _) in compute.items()}
-    result |= {f"tick_wall_p99_us_{n}_joints": wall for n, (_, wall) in compute.items()}
-    result["mode_is_process"] = 1.0 if args.mode == "process" else 0.0
+    if not args.no_compute:
+        # Under SCHED_FIFO (memory left unlocked) when any configuration asked for it.
+        rt = RealtimeRequest(cpu=args.cpu, lock_memory=False) if args.realtime != "off" else None
+        compute = {n: tick_compute_p99_us(n, args.compute_ticks, rt) for n in JOINT_COUNTS}
+        print(f"\n{'tick cost p99 (us)':<22}{'CPU':>12}{'wall':>12}")
+        for n, (cpu, wall) in compute.items():
+            print(f"{f'{n} joints':<22}{cpu:>12.1f}{wall:>12.1f}")
+        result |= {f"tick_compute_p99_us_{n}_joints": cpu for n, (cpu, _) in compute.items()}
+        result |= {f"tick_wall_p99_us_{n}_joints": wall for n, (_, wall) in compute.items()}
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2))
+        print(f"wrote {args.json}")
     return 0
 
 

@@ -149,6 +149,10 @@ class SkillStatus(Message, frozen=True, kw_only=True):
 
     reason: on failure, a sentence the brain can replan from ("cup_red out of reach").
     progress: 0..1, the skill's own estimate.
+    holding: the object in the gripper when this status was sent, per the cerebellum's
+    grasp check (set when the jaws close on it and it comes along, cleared on release
+    or a failed lift), or None for an empty gripper. After a failure it tells the brain
+    whether the object is still in hand, a symbolic fact: no joint angles.
     """
 
     plan_seq: int
@@ -157,6 +161,7 @@ class SkillStatus(Message, frozen=True, kw_only=True):
     state: SkillState
     reason: str = ""
     progress: float = 0.0
+    holding: str | None = None
 
 
 class ObjectState(msgspec.Struct, frozen=True):
@@ -256,7 +261,9 @@ class LoopStats(Message, frozen=True, kw_only=True):
     """Timing of the cerebellum's loop over the last window (about one second).
 
     period_us: the target period; jitter_*: wake-up lateness percentiles (us);
-    compute_p99_us: time spent in the tick body; overruns: ticks skipped.
+    compute_p99_us: time spent in the tick body; overruns: ticks skipped;
+    sched_policy / sched_priority: the loop thread's scheduling as obtained
+    ("SCHED_FIFO", 50 when real-time was granted; "SCHED_OTHER", 0 otherwise).
     """
 
     period_us: float
@@ -267,6 +274,8 @@ class LoopStats(Message, frozen=True, kw_only=True):
     jitter_p999_us: float
     jitter_max_us: float
     compute_p99_us: float
+    sched_policy: str = "SCHED_OTHER"
+    sched_priority: int = 0
 
 
 class Heartbeat(Message, frozen=True, kw_only=True):

@@ -12,6 +12,11 @@
   disabled while the loop runs, and restored afterwards. `gc.disable` is
   process-wide: run the loop in its own process when the rest of the process
   allocates heavily for a long time.
+- Real-time scheduling (optional, `realtime=RealtimeRequest()`): the thread that
+  runs the loop is put on SCHED_FIFO (optionally pinned to a CPU, memory locked) for
+  the duration of `run` and put back afterwards; refused permissions fall back to
+  the normal scheduler with one warning (see robot/cerebellum/realtime.py). The
+  obtained policy is in `scheduling` and in every `LoopStats`.
 - Every `stats_period_s` the loop summarises its window into `LoopStats` and hands
   it to `on_stats` (once a second: the only allocation the loop itself makes).
 """
@@ -24,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from robot.cerebellum.realtime import RealtimeRequest, Scheduling, realtime_section
 from robot.cerebellum.stats import TickRecorder
 from robot.msgs import LoopStats
 
@@ -31,7 +37,12 @@ NS_PER_S = 1_000_000_000
 DEFAULT_PERIOD_S = 0.001
 """1 kHz, the rate of Franka FCI and of ros2_control on real-time kernels."""
 DEFAULT_SPIN_S = 0.0003
-"""Busy-wait the last 300 us before a deadline: above the ~50-100 us a sleep overshoots."""
+"""Busy-wait the last 300 us before a deadline under the normal scheduler: above the
+~80-110 us (p50-p99) a 0.7 ms sleep overshoots there (50 us of it is timer slack)."""
+REALTIME_SPIN_S = 0.00015
+"""Busy-wait under SCHED_FIFO: the kernel gives real-time threads no timer slack and
+the same sleep overshoots 30 / 45 / 80 us (p50 / p99 / p99.9, max ~100 us) on the
+development VM, so a shorter spin keeps the real-time thread off its core longer."""
 STATS_PERIOD_S = 1.0
 THREAD_SWITCH_INTERVAL_S = 5e-5
 """Switch interval to use when the loop shares its process with busy threads."""
@@ -47,6 +58,10 @@ class RealTimeLoop:
     (`sys.setswitchinterval`, process-wide). In a thread beside busy Python threads
     the default 5 ms is how long this loop can wait for the interpreter lock after
     a sleep; 50 us bounds that wait (see robot/cerebellum/README.md for figures).
+    spin_s: busy-wait before each deadline (s); None: `REALTIME_SPIN_S` when
+    SCHED_FIFO was obtained, else `DEFAULT_SPIN_S`.
+    realtime: ask for SCHED_FIFO (and a CPU, locked memory) for the running thread;
+    None leaves its scheduling alone.
     """
 
     def __init__(
@@ -54,23 +69,28 @@ class RealTimeLoop:
         tick: Callable[[], None],
         period_s: float = DEFAULT_PERIOD_S,
         *,
-        spin_s: float = DEFAULT_SPIN_S,
+        spin_s: float | None = None,
         stats_period_s: float = STATS_PERIOD_S,
         on_stats: Callable[[LoopStats], None] | None = None,
         history: TickRecorder | None = None,
         manage_gc: bool = True,
         switch_interval_s: float | None = None,
+        realtime: RealtimeRequest | None = None,
     ) -> None:
         if period_s <= 0:
             raise ValueError(f"loop period must be > 0 s, got {period_s}")
         self.tick = tick
         self.period_ns = round(period_s * NS_PER_S)
-        self.spin_ns = round(spin_s * NS_PER_S)
+        self.spin_s = spin_s
+        self.spin_ns = round((DEFAULT_SPIN_S if spin_s is None else spin_s) * NS_PER_S)
         self.stats_period_ns = round(stats_period_s * NS_PER_S)
         self.on_stats = on_stats
         self.history = history
         self.manage_gc = manage_gc
         self.switch_interval_s = switch_interval_s
+        self.realtime = realtime
+        self.scheduling: Scheduling | None = None
+        """What the loop's thread obtained in the current or last `run` (None before)."""
         ticks_per_window = max(1, round(stats_period_s / period_s))
         # Room for a window plus slack: a window can hold a few more ticks than nominal.
         self.window = TickRecorder(ticks_per_window + ticks_per_window // 10 + 16)
@@ -88,12 +108,19 @@ class RealTimeLoop:
         switch_interval = sys.getswitchinterval()
         if self.switch_interval_s is not None:
             sys.setswitchinterval(self.switch_interval_s)
+        # Pay numpy's first-call cost here, not in the tick that publishes LoopStats.
+        self.window.warm_up()
         if self.manage_gc:
             gc.collect()
             gc.freeze()
             gc.disable()
         try:
-            self._run(stop, max_ticks)
+            with realtime_section(self.realtime) as scheduling:
+                self.scheduling = scheduling
+                if self.spin_s is None:
+                    spin_s = REALTIME_SPIN_S if scheduling.realtime else DEFAULT_SPIN_S
+                    self.spin_ns = round(spin_s * NS_PER_S)
+                self._run(stop, max_ticks)
         finally:
             if self.manage_gc:
                 gc.unfreeze()
@@ -143,6 +170,14 @@ class RealTimeLoop:
                 self._publish_stats()
         self.ticks = ticks
 
+    @property
+    def _sched_policy(self) -> str:
+        return self.scheduling.policy if self.scheduling is not None else "SCHED_OTHER"
+
+    @property
+    def _sched_priority(self) -> int:
+        return self.scheduling.priority if self.scheduling is not None else 0
+
     def _publish_stats(self) -> None:
         summary = self.window.summary()
         overruns = self._window_overruns
@@ -160,6 +195,8 @@ class RealTimeLoop:
                 jitter_p999_us=summary.jitter_p999_us,
                 jitter_max_us=summary.jitter_max_us,
                 compute_p99_us=summary.compute_p99_us,
+                sched_policy=self._sched_policy,
+                sched_priority=self._sched_priority,
             )
         )
 

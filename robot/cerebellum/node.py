@@ -14,8 +14,12 @@ The layers meet only through atomic swaps of whole objects (`MotionCore.request`
 and the bus, so a slow skill update can delay a new target, never a tick.
 
 Thread or process: the loop runs as a thread here, with the interpreter's switch
-interval lowered to 50 us while it runs (see `RealTimeLoop`); measured figures for
-both choices are in robot/cerebellum/README.md.
+interval lowered to 50 us while it runs (see `RealTimeLoop`), and by default on
+SCHED_FIFO with memory locked where the OS permits it (`realtime`; refused, it
+falls back to the normal scheduler with one warning). Measured figures for thread
+and process, with and without SCHED_FIFO, are in robot/cerebellum/README.md: the
+loop in its own process is the measured best, which this node does not do yet; a
+thread beside a busy Python thread (the brain) waits for the interpreter lock.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop, rate_for_cycle_time
 from robot.cerebellum.motion import MotionCore
+from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
@@ -57,6 +62,9 @@ CYCLE_SAMPLES = 20
 """Read+write cycles timed at start-up to choose the loop rate."""
 MAX_RATE_HZ = 1000.0
 LOOP_JOIN_S = 0.5
+DEFAULT_REALTIME = RealtimeRequest()
+"""The loop's thread on SCHED_FIFO 50, memory locked, any CPU, where permitted: the
+measured default (robot/cerebellum/README.md)."""
 
 
 def measure_cycle_s(limb: Limb, samples: int = CYCLE_SAMPLES) -> float:
@@ -75,7 +83,9 @@ class Cerebellum(Node):
 
     rate_hz: loop rate; None chooses it from the limb's measured cycle time (at most
     1 kHz). velocity_scale: fraction (0..1] of the joints' speed limits planned motion
-    uses. The node does not close the limb: its owner does.
+    uses. realtime: SCHED_FIFO priority, CPU and memory locking for the loop's
+    thread (None: the normal scheduler); what was obtained is `loop.scheduling` and
+    every `LoopStats`. The node does not close the limb: its owner does.
     """
 
     def __init__(
@@ -89,6 +99,7 @@ class Cerebellum(Node):
         velocity_scale: float = 1.0,
         home: tuple[float, ...] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        realtime: RealtimeRequest | None = DEFAULT_REALTIME,
     ) -> None:
         super().__init__(bus, "cerebellum", period_s=SKILL_PERIOD_S)
         self.model = model
@@ -121,6 +132,7 @@ class Cerebellum(Node):
             dt,
             on_stats=lambda s: self._publish_rt(self._stats_pub.publish, s),
             switch_interval_s=THREAD_SWITCH_INTERVAL_S,
+            realtime=realtime,
         )
         self.dropped = 0
         """Messages the loop could not publish because a fifo subscriber was full."""
@@ -158,7 +170,10 @@ class Cerebellum(Node):
         )
         self._loop_thread.start()
         log.info(
-            "cerebellum: loop at %.0f Hz (limb cycle %.2f ms)", self.rate_hz, self.cycle_s * 1e3
+            "cerebellum: loop at %.0f Hz (limb cycle %.2f ms), real-time %s",
+            self.rate_hz,
+            self.cycle_s * 1e3,
+            "requested" if self.loop.realtime is not None else "off",
         )
 
     def teardown(self) -> None:

@@ -59,6 +59,14 @@ class TickRecorder:
         self._index = 0
         self.count = 0
 
+    def warm_up(self) -> None:
+        """Compute one summary on a dummy tick and forget it: the first percentile call
+        of a fresh process costs ~10-30 ms (numpy's lazy set-up), too much to pay
+        inside a 1 ms tick."""
+        self.record(0, 0)
+        self.summary()
+        self.reset()
+
     def late_us(self) -> np.ndarray:
         """Lateness of the recorded ticks (us), oldest first is not guaranteed."""
         n = min(self.count, self.capacity)

@@ -5,6 +5,7 @@
     [limbs]   backend = "sim" | "serial" | "hil"
     [bus]     backend = "inprocess" | "zenoh"
     [rates]   control_hz, physics_hz
+    [cerebellum] realtime, priority, cpu   (the real-time loop's scheduling)
     [limits]  velocity_scale, collaborative speed, separation distances
     [brain]   model folder, threads, replans
     [kiosk]   host, port, token, requests        (only for `robot kiosk`)
@@ -66,6 +67,16 @@ class RatesSection(_Section):
     physics_hz: float = 240.0
 
 
+class CerebellumSection(_Section):
+    realtime: bool = True
+    """Run the loop's thread on SCHED_FIFO with memory locked where the OS permits it
+    (root, CAP_SYS_NICE or an rtprio limit); refused, it warns once and runs normally."""
+    priority: int = 50
+    """SCHED_FIFO priority, 1..99."""
+    cpu: int = -1
+    """Pin the loop's thread to this CPU index; -1 leaves it free."""
+
+
 class LimitsSection(_Section):
     velocity_scale: float = 1.0
     """Fraction (0..1] of the profile's joint velocity limits that motion may use."""
@@ -97,6 +108,7 @@ class Launch(_Section):
     limbs: LimbsSection = LimbsSection()
     bus: BusSection = BusSection()
     rates: RatesSection = RatesSection()
+    cerebellum: CerebellumSection = CerebellumSection()
     limits: LimitsSection = LimitsSection()
     brain: BrainSection = BrainSection()
     kiosk: KioskSection | None = None
@@ -123,6 +135,10 @@ def _check(launch: Launch, path: Path) -> None:
         fail("limits.protective_distance_m", "must be > 0 and below limits.slow_distance_m")
     if launch.rates.control_hz <= 0 or launch.rates.physics_hz <= 0:
         fail("rates", "must be positive")
+    if not 1 <= launch.cerebellum.priority <= 99:
+        fail("cerebellum.priority", f"must be in 1..99, got {launch.cerebellum.priority}")
+    if launch.cerebellum.cpu < -1:
+        fail("cerebellum.cpu", f"must be a CPU index or -1, got {launch.cerebellum.cpu}")
     if launch.brain.threads < 1:
         fail("brain.threads", "must be >= 1")
     if launch.bus.backend == "zenoh" and not (launch.bus.listen or launch.bus.connect):

@@ -25,6 +25,7 @@ import numpy as np
 from robot.brain.node import BrainNode
 from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
 from robot.launch.config import Launch
 from robot.limbs.base import Limb
@@ -79,6 +80,14 @@ class Stack:
         for close in reversed(self._close):
             close()
         self._close.clear()
+
+
+def loop_realtime(launch: Launch) -> RealtimeRequest | None:
+    """The real-time loop's scheduling request from `[cerebellum]` (None: normal)."""
+    section = launch.cerebellum
+    if not section.realtime:
+        return None
+    return RealtimeRequest(priority=section.priority, cpu=None if section.cpu < 0 else section.cpu)
 
 
 def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
@@ -179,6 +188,7 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         rate_hz=None,
         safety=safety_config(launch, hil.profile),
         velocity_scale=launch.limits.velocity_scale,
+        realtime=loop_realtime(launch),
     )
     world = hil.scene.world
 
@@ -220,6 +230,7 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         rate_hz=None,
         safety=safety_config(launch, profile),
         velocity_scale=launch.limits.velocity_scale,
+        realtime=loop_realtime(launch),
     )
     start = time.monotonic()
     return Stack(
