@@ -42,24 +42,38 @@ class ScriptedPlanner:
 
 class FakeCerebellum(Node):
     """Answers each SkillCall: running, then succeeded, or failed for the first
-    `fail_times` calls of the skill named `fail_skill`."""
+    `fail_times` calls of the skill named `fail_skill`. Reports what it holds as the
+    real one does (a pick takes the object, a place or handover lets go); a failure
+    with `drop_on_fail` lets go of the held object too (it slipped)."""
 
-    def __init__(self, bus: Bus, fail_skill: str = "", fail_times: int = 0) -> None:
+    def __init__(
+        self, bus: Bus, fail_skill: str = "", fail_times: int = 0, drop_on_fail: bool = False
+    ) -> None:
         super().__init__(bus, "fake_cerebellum")
         self.fail_skill = fail_skill
         self.fail_times = fail_times
+        self.drop_on_fail = drop_on_fail
+        self.held: str | None = None
         self.calls: list[SkillCall] = []
         self.handle(SkillCall, self.on_call, policy=fifo(16))
 
     def on_call(self, call: SkillCall) -> None:
         self.calls.append(call)
         common = {"plan_seq": call.plan_seq, "index": call.index, "skill": call.step.skill}
-        self.bus.publish(SkillStatus(state="running", **common))
+        self.bus.publish(SkillStatus(state="running", holding=self.held, **common))
         if call.step.skill == self.fail_skill and self.fail_times > 0:
             self.fail_times -= 1
-            self.bus.publish(SkillStatus(state="failed", reason="cup_red slipped", **common))
-        else:
-            self.bus.publish(SkillStatus(state="succeeded", progress=1.0, **common))
+            if self.drop_on_fail:
+                self.held = None
+            self.bus.publish(
+                SkillStatus(state="failed", reason="cup_red slipped", holding=self.held, **common)
+            )
+            return
+        if call.step.skill == "pick":
+            self.held = call.step.args["object"]
+        elif call.step.skill in ("place", "handover"):
+            self.held = None
+        self.bus.publish(SkillStatus(state="succeeded", progress=1.0, holding=self.held, **common))
 
 
 @pytest.fixture
@@ -134,7 +148,8 @@ def test_replanning_is_bounded(bus):
         bus, ScriptedPlanner({"serve": SERVE}), ["serve"], cerebellum, max_replans=2
     )
     assert [p.attempt for p in plans] == [0, 1, 2]
-    assert len(cerebellum.calls) == 3
+    # Each new plan sets off from home (the hand is empty), then tries the pick again.
+    assert [c.step.skill for c in cerebellum.calls] == ["pick", "go_home"] * 2 + ["pick"]
     assert "Sorry, I couldn't finish that." in [u.text for u in speech]
 
 
@@ -149,3 +164,22 @@ def test_refused_request_moves_nothing_and_the_next_one_runs(bus):
         "succeeded",
     ]
     assert all(c.plan_seq == plans[1].seq for c in cerebellum.calls)
+
+
+CUP_TO_TRAY = (
+    Step("pick", {"object": "cup_red"}),
+    Step("place", {"object": "cup_red", "target": "tray"}),
+)
+
+
+def test_an_object_dropped_during_a_failed_place_is_picked_up_again(bus):
+    cerebellum = FakeCerebellum(bus, fail_skill="place", fail_times=1, drop_on_fail=True)
+    planner = ScriptedPlanner({"tray": CUP_TO_TRAY})
+    statuses, plans, _, brain = run_until_final(bus, planner, ["tray"], cerebellum)
+    assert [p.attempt for p in plans] == [0, 1]
+    # The cerebellum says the gripper is empty: the same place would fail again.
+    assert plans[1].steps == (Step("go_home", {}), *CUP_TO_TRAY)
+    assert [c.step.skill for c in cerebellum.calls] == ["pick", "place", "go_home", "pick", "place"]
+    assert statuses[-1].state == "succeeded"
+    assert brain.world.where("cup_red") == "tray" and brain.world.held is None
+    assert planner.calls == [("tray", 0)]  # repaired without planning from scratch

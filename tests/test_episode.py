@@ -3,9 +3,14 @@ the world (robot/launch/episode.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pybullet as p
 import pytest
 
+import robot.launch.episode as episode
+from robot.cerebellum.lockstep import Lockstep
 from robot.launch.episode import EpisodeResult, run_episode
 from robot.msgs import Plan, Step
 
@@ -21,6 +26,7 @@ def cup_to_tray() -> Plan:
     )
 
 
+@pytest.mark.slow
 def test_a_cup_to_the_tray_succeeds_and_reports_every_step() -> None:
     result = run_episode("tea", 0, cup_to_tray())
     assert result.verdict.success, result.reasons
@@ -56,6 +62,98 @@ def test_a_failed_step_stops_the_plan_and_the_world_judges_it() -> None:
     assert result.world.objects["cup_red"].position == pytest.approx(
         result.before.objects["cup_red"].position, abs=0.005
     )  # nothing moved
+
+
+class NoPlanner:
+    """A planner that must not be needed: the repairs of the running plan suffice."""
+
+    def plan(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the planner was asked for a fresh plan")
+
+
+def slippery_while_carried(monkeypatch: pytest.MonkeyPatch, name: str, slip_s: float = 0.15) -> Any:
+    """A `watch` hook that makes `name` slippery (no friction: a wet cup) for `slip_s`
+    simulated seconds once the first `place` starts carrying it, so it slides out of
+    the jaws and drops onto the table. Physics only: nothing is moved by hand."""
+    built: list[Any] = []
+    original = episode.build_scene
+
+    def build_and_keep(*args: Any, **kwargs: Any) -> Any:
+        built.append(original(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(episode, "build_scene", build_and_keep)
+    since: list[float] = []
+
+    def set_friction(friction: float) -> None:
+        scene = built[0]
+        body = scene.objects[name].body
+        p.changeDynamics(body.body_id, -1, lateralFriction=friction, physicsClientId=body.client)
+
+    def watch(ls: Lockstep) -> None:
+        skill = ls.runner.skill
+        if not since and skill is not None and skill.name == "place" and skill.state:
+            since.append(ls.time_s)
+            body = built[0].objects[name].body
+            since.append(p.getDynamicsInfo(body.body_id, -1, physicsClientId=body.client)[1])
+            set_friction(0.0)
+        elif len(since) == 2 and ls.time_s - since[0] > slip_s:
+            set_friction(since[1])
+            since.append(ls.time_s)  # done
+
+    return watch
+
+
+def test_a_cup_that_slips_out_on_the_way_is_picked_up_again_and_placed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = cup_to_tray()
+    watch = slippery_while_carried(monkeypatch, "cup_red")
+    judged: list[Plan] = []
+    original_judge = episode.judge
+
+    def judge_spy(promised: Plan, *args: Any) -> Any:
+        judged.append(promised)
+        return original_judge(promised, *args)
+
+    monkeypatch.setattr(episode, "judge", judge_spy)
+    result = run_episode("tea", 0, plan, planner=NoPlanner(), watch=watch)
+    first = [s for s in result.steps if s.attempt == 0]
+    assert [(s.skill, s.status) for s in first] == [
+        ("say", "succeeded"),
+        ("pick", "succeeded"),
+        ("place", "failed"),
+    ]
+    # The cerebellum found the jaws empty, so the brain picks the cup up again rather
+    # than sending the same place.
+    assert result.replans == 1 and result.replan_sources == ("pick_again",)
+    assert [s.skill for s in result.plans[1].steps] == ["go_home", "pick", "place"]
+    assert [(s.skill, s.status, s.attempt) for s in result.steps[3:]] == [
+        ("go_home", "succeeded", 1),
+        ("pick", "succeeded", 1),
+        ("place", "succeeded", 1),
+    ]
+    # Judged by what the first plan promised, not by the repair that finished it.
+    assert result.plan is plan and judged == [plan]
+    assert result.success and result.reasons == ()
+    assert not result.first_attempt_success
+    times = [t for s in result.steps for t in (s.t_start, s.t_end)]
+    assert times == sorted(times) and result.sim_time_s > times[-1]
+    tray = result.world.surfaces["tray"]
+    cup = np.asarray(result.world.objects["cup_red"].position)
+    assert np.all(np.abs(cup[:2] - tray.position[:2]) <= np.asarray(tray.half_extents[:2]))
+    assert cup[2] == pytest.approx(tray.position[2], abs=0.01)
+    assert result.on_person == 0
+
+
+@pytest.mark.slow
+def test_without_a_planner_an_episode_does_not_replan(monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = slippery_while_carried(monkeypatch, "cup_red")
+    result = run_episode("tea", 0, cup_to_tray(), watch=watch, settle_s=0.1)
+    assert result.replans == 0 and len(result.plans) == 1
+    assert [s.status for s in result.steps] == ["succeeded", "succeeded", "failed"]
+    assert not result.success
+    assert any(r.startswith("place failed") for r in result.reasons)
 
 
 FAMILY_PLANS: dict[str, tuple[str, Plan]] = {

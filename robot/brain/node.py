@@ -8,10 +8,11 @@ Protocol (DESIGN.md, robot/bus.py):
   the previous one's `SkillStatus` says `succeeded`; `say` steps become `Utterance`s
   here, never SkillCalls; `PlanStatus` follows the steps (running / succeeded /
   failed / refused);
-- on a failed or cancelled step: replan from the current world (the brain's tracked
-  world model with fill levels from the latest `WorldState`), at most `max_replans`
-  times, publishing the new Plan with `attempt` + 1 and saying so in the request's
-  language.
+- on a failed or cancelled step: correct the world model (fill levels from the latest
+  `WorldState`, the gripper from `SkillStatus.holding`) and choose the next plan with
+  `robot.brain.replan.next_plan` (the same decision the episodes benchmark runs), at
+  most `max_replans` times, publishing the new Plan with `attempt` + 1 and saying so in
+  the request's language.
 
 Instructions that arrive while a plan runs wait their turn, in order.
 """
@@ -26,7 +27,8 @@ from pathlib import Path
 from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
-from robot.brain.world import WorldModel, replay
+from robot.brain.replan import DEFAULT_MAX_REPLANS, Failure, next_plan, promise
+from robot.brain.world import WorldModel
 from robot.bus import Bus, fifo, latest
 from robot.errors import PlanRejected
 from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Utterance, WorldState
@@ -35,18 +37,22 @@ from robot.scenes import scene_spec
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_REPLANS = 2
+__all__ = ["DEFAULT_MAX_REPLANS", "BrainNode"]
+
 INSTRUCTION_QUEUE = 16
 STATUS_QUEUE = 64
 
 
 @dataclass
 class _Run:
-    """The plan being carried out: the published plan, its step index, its request."""
+    """The plan being carried out: the published plan, its step index, its request,
+    and what the request's first plan promised from the world it was planned in."""
 
     instruction: Instruction
     lang: str
     plan: Plan
+    start: WorldModel
+    promised: WorldModel | None
     index: int = 0
 
 
@@ -126,7 +132,7 @@ class BrainNode(Node):
             return
         reason = msg.reason or f"{step.skill} {msg.state}"
         self._status(run, "failed", reason)
-        self._replan(run, reason)
+        self._replan(run, Failure(run.plan, run.index, reason, msg.holding, self.world_state))
 
     # -- planning and driving ---------------------------------------------------------------
 
@@ -160,11 +166,10 @@ class BrainNode(Node):
             )
             self._statuses.publish(PlanStatus(plan_seq=0, state="planning"))
             assert self.planner is not None
-            plan = self.planner.plan(
-                self.spec, instr.text, self._current_world(), language=lang
-            ).plan
+            start = self._current_world()
+            plan = self.planner.plan(self.spec, instr.text, start, language=lang).plan
             plan = self._plans.publish(plan)
-            run = _Run(instr, lang, plan)
+            run = _Run(instr, lang, plan, start, promise(start, plan))
             if plan.refused:
                 self._status(run, "refused", plan.reason)
                 self._say(plan.reason, lang)
@@ -194,33 +199,24 @@ class BrainNode(Node):
             self._say(speech.narrate(step, run.lang), run.lang)
         self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
 
-    def _replan(self, run: _Run, reason: str) -> None:
-        """Plan the rest again from the current world, or give up after `max_replans`."""
-        attempt = run.plan.attempt + 1
+    def _replan(self, run: _Run, failure: Failure) -> None:
+        """Go on with the plan `next_plan` chooses, or give up after `max_replans`."""
+        assert self.planner is not None
+        decision = next_plan(
+            failure, self.world, run.promised, run.start, self.planner, self.spec, self.max_replans
+        )
+        # What the cerebellum measured wins over what the brain assumed.
+        self.world = decision.world
         self._run = None
-        if attempt > self.max_replans:
+        if decision.plan is None:
             self._say(speech.event_text("give_up", run.lang), run.lang)
             self._next_instruction()
             return
+        log.info("replanning %r (%s): %s", run.instruction.text, decision.source, failure.reason)
         self._say(speech.event_text("replan", run.lang), run.lang)
-        self._statuses.publish(PlanStatus(plan_seq=0, state="planning", reason=reason))
-        world = self._current_world()
-        remaining = run.plan.steps[run.index :]
-        try:
-            # The rest of the plan still holds in the world as it is now: go on from the
-            # failed step.
-            replay(world, remaining)
-            plan = Plan(
-                instruction=run.instruction.text,
-                steps=remaining,
-                language=run.lang,
-                attempt=attempt,
-            )
-        except PlanRejected:
-            assert self.planner is not None
-            plan = self.planner.plan(self.spec, run.instruction.text, world, attempt, run.lang).plan
-        plan = self._plans.publish(plan)
-        new_run = _Run(run.instruction, run.lang, plan)
+        self._statuses.publish(PlanStatus(plan_seq=0, state="planning", reason=failure.reason))
+        plan = self._plans.publish(decision.plan)
+        new_run = _Run(run.instruction, run.lang, plan, run.start, run.promised)
         if plan.refused:
             self._status(new_run, "refused", plan.reason)
             self._say(plan.reason, run.lang)

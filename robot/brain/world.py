@@ -22,6 +22,9 @@ FULL_FRACTION = 0.5
 START = "start"
 """Location of an object that has not been moved by the plan."""
 GRIPPER = "gripper"
+SOMEWHERE = "somewhere"
+"""Location of an object that left the gripper without being put anywhere (it slipped
+or was dropped): not where it started, not with a person, so it may be picked again."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,8 @@ class WorldModel:
     """Immutable, hashable state of one scene as the brain believes it.
 
     held: the object in the gripper or None. filled: names of full objects.
-    located: (object, where) pairs; where is START, GRIPPER, a surface or a person.
+    located: (object, where) pairs; where is START, GRIPPER, SOMEWHERE, a surface or a
+    person.
     """
 
     spec: SceneSpec
@@ -53,6 +57,25 @@ class WorldModel:
         known = {n for n in state.objects}
         merged = (self.filled - known) | (filled & self.spec.graspable)
         return replace(self, filled=frozenset(merged))
+
+    def with_holding(self, holding: str | None) -> WorldModel:
+        """Take what the gripper holds from the cerebellum's grasp check (a
+        `SkillStatus.holding`): an object the model held that is no longer held is
+        SOMEWHERE; an object now held is in the GRIPPER. Raises ValueError for a name
+        that is not a graspable object of the scene."""
+        if holding == self.held:
+            return self
+        if holding is not None and holding not in self.spec.graspable:
+            raise ValueError(
+                f"the cerebellum reports holding {holding!r}, which is not a graspable "
+                f"object of scene {self.spec.name!r}"
+            )
+        located = self.located
+        if self.held is not None:
+            located = tuple((o, SOMEWHERE if o == self.held else w) for o, w in located)
+        if holding is not None:
+            located = tuple((o, GRIPPER if o == holding else w) for o, w in located)
+        return replace(self, held=holding, located=located)
 
     def where(self, obj: str) -> str:
         return dict(self.located).get(obj, START)

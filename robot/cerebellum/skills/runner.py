@@ -24,6 +24,11 @@ from robot.msgs import SkillCall, SkillStatus, WorldState
 
 log = logging.getLogger(__name__)
 
+JAW_EMPTY_MARGIN_RAD = 0.1
+"""Jaws squeezing an object stop on it, well short of their goal (the grasp aims
+GRIPPER_SQUEEZE_RAD, 0.25 rad, inside it). Measured within this of the commanded
+goal, or opening past it, they hold nothing (rad)."""
+
 SKILLS: dict[str, type[Skill]] = {
     "pick": Pick,
     "place": Place,
@@ -98,9 +103,27 @@ class SkillRunner:
             state=state,  # type: ignore[arg-type]
             reason=reason,
             progress=progress,
+            # What the grasp check believes is in the gripper: after a failure the brain
+            # replans from it (a dropped object must be picked again).
+            holding=self.ctx.held,
         )
 
+    def check_grasp(self) -> None:
+        """Forget a held object the jaws no longer hold (it slipped out on the way), so
+        `SkillStatus.holding` and the next skill agree with the gripper."""
+        ctx = self.ctx
+        index = ctx.model.gripper_index
+        state = ctx.core.latest_state
+        if ctx.held is None or index is None or state is None:
+            return
+        if state.position[index] <= ctx.gripper_goal + JAW_EMPTY_MARGIN_RAD:
+            log.info("the jaws hold nothing: %s is no longer in the gripper", ctx.held)
+            ctx.held = None
+            ctx.held_from = None
+
     def _finish(self, state: str, reason: str = "") -> SkillStatus:
+        if state != "succeeded":
+            self.check_grasp()
         status = self._status(state, reason)
         if state != "succeeded":
             log.info("skill %s %s: %s", status.skill, state, reason)
