@@ -13,7 +13,7 @@ the silent servos.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import ClassVar
@@ -23,6 +23,9 @@ from firmware_bridge.control_tables import Register, model_by_number
 from firmware_bridge.errors import BusTimeout, ProtocolError, ServoError
 from firmware_bridge.packet import BROADCAST_ID, Packet
 from firmware_bridge.transport import Transport
+
+ParamsLength = int | Mapping[int, int] | None
+"""The params a reply carries: one count for every servo, one per servo ID, or unknown."""
 
 DEFAULT_RETRIES = 2
 """Extra attempts after a timeout or a corrupted reply (bounded: a dead servo costs
@@ -73,6 +76,8 @@ class ServoBus:
         """Per-servo return delay the timeouts allow for; set it lower once known."""
         self.corrupted = 0
         """Count of corrupted packets skipped since the bus was opened."""
+        self.stale = 0
+        """Count of late replies (to an earlier, timed-out request) skipped."""
 
     @classmethod
     def open(cls, port: str, baud: int, **kwargs: float) -> ServoBus:
@@ -113,25 +118,37 @@ class ServoBus:
         self,
         packet: bytes,
         ids: Sequence[int],
-        params_len: int | None,
+        params_len: ParamsLength,
         timeout: float | None = None,
     ) -> dict[int, Packet]:
         """Send `packet`, gather one status packet per ID in `ids` (what arrives in time).
 
-        params_len: the params each reply carries, when known (sizes the first read).
+        params_len: the params each reply carries (one count for all, or one per ID),
+        when known: it sizes the first read, and a healthy reply of another length is
+        a late answer to an earlier request, skipped.
         """
         t = self.transport
-        per_reply = self.status_overhead + (params_len or 0)
+        lengths = _lengths(ids, params_len)
+        need = self.status_overhead * len(ids) + sum(lengths.values() if lengths else ())
         if timeout is None:
-            timeout = t.reply_timeout(
-                len(packet), per_reply * len(ids), self.return_delay_s * len(ids)
-            )
+            timeout = t.reply_timeout(len(packet), need, self.return_delay_s * len(ids))
         t.send(packet)
-        return self._gather(ids, per_reply * len(ids), time.monotonic() + timeout)
+        return self._gather(ids, need, time.monotonic() + timeout, lengths)
 
-    def _gather(self, ids: Sequence[int], need: int, deadline: float) -> dict[int, Packet]:
+    def _gather(
+        self,
+        ids: Sequence[int],
+        need: int,
+        deadline: float,
+        lengths: Mapping[int, int] | None = None,
+    ) -> dict[int, Packet]:
         """Parse status packets for `ids` from the bytes received so far and those that
-        arrive before `deadline`; `need`: the bytes all replies take at least."""
+        arrive before `deadline`; `need`: the bytes all replies take at least.
+
+        lengths: the params each ID's reply carries. A reply without an error and of
+        another length answers an earlier request that timed out (its servo was slow,
+        the reply came after we sent again): it is counted in `stale` and skipped.
+        """
         t = self.transport
         rx = t.buffer
         want = set(ids)
@@ -153,6 +170,9 @@ class ServoBus:
                     continue
                 pos = end
                 if reply.is_status and reply.servo_id in want:
+                    if _is_stale(reply, lengths):
+                        self.stale += 1
+                        continue
                     want.discard(reply.servo_id)
                     got[reply.servo_id] = reply
             if not want:
@@ -171,7 +191,7 @@ class ServoBus:
         self,
         make_packet: Callable[[list[int]], bytes],
         ids: Sequence[int],
-        params_len: int | None,
+        params_len: ParamsLength,
         got: dict[int, Packet] | None = None,
     ) -> dict[int, Packet]:
         """Request with bounded retries; re-ask only the servos that did not answer.
@@ -311,7 +331,7 @@ class SyncReader:
             lambda missing: bus.codec.sync_read(missing, self.address, self.length),
             self.ids,
             self.length,
-            got=bus._gather(self.ids, self.total, deadline),
+            got=bus._gather(self.ids, self.total, deadline, dict.fromkeys(self.ids, self.length)),
         )
         for reply in got.values():
             bus._check_length(reply, self.length)
@@ -402,7 +422,7 @@ class DynamixelBus(ServoBus):
         got = self._transact(
             lambda missing: dynamixel.bulk_read([by_id[i] for i in missing]),
             list(by_id),
-            min(lengths.values()),  # sizes the first wait; never over-waits
+            lengths,
         )
         for sid, reply in got.items():
             self._check_length(reply, lengths[sid])
@@ -439,6 +459,20 @@ class FeetechBus(ServoBus):
         if len(replies) != 1:  # none, or duplicates whose info reads would collide
             return [PingReply(servo_id, 0, "?") for _ in replies]
         return [self._info(servo_id)]
+
+
+def _lengths(ids: Sequence[int], params_len: ParamsLength) -> Mapping[int, int] | None:
+    if params_len is None or isinstance(params_len, Mapping):
+        return params_len
+    return dict.fromkeys(ids, params_len)
+
+
+def _is_stale(reply: Packet, lengths: Mapping[int, int] | None) -> bool:
+    """A healthy reply whose length is not the one asked for: an earlier request's.
+    (A reply with an error may carry no params; it is ours and raises later.)"""
+    if lengths is None or reply.error:
+        return False
+    return len(reply.params) != lengths.get(reply.servo_id, len(reply.params))
 
 
 def _dxl_ping_reply(reply: Packet) -> PingReply:

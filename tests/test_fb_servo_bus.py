@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from firmware_bridge import dynamixel, feetech
 from firmware_bridge.control_tables import get_model
 from firmware_bridge.errors import (
     AccessError,
@@ -282,3 +283,21 @@ def test_port_discovery_lists_acm_and_names_adapters(monkeypatch: pytest.MonkeyP
     found = ports.list_servo_ports()
     assert [p.device for p in found] == ["/dev/ttyACM0", "/dev/ttyUSB0"]
     assert "CH9102" in found[0].adapter and "U2D2" in found[1].adapter
+
+
+def test_a_late_reply_to_an_earlier_request_is_skipped(
+    setup: tuple[FaultyBus, ServoBus],
+) -> None:
+    # A slow servo's status to an earlier write (no params) arrives after the next read
+    # was sent, ahead of the read's reply: it must not be taken as the read's answer.
+    virtual, bus = setup
+    codec = dynamixel if bus.protocol == "dynamixel" else feetech
+    goal = get_model(MODELS[bus.protocol])["goal_position"]
+    bus.write(2, goal, 1500)
+
+    def late_write_status_first(replies: list[Reply]) -> list[Reply]:
+        return [Reply(codec.encode_status(2, 0, b""), 0.0), *replies]
+
+    virtual.faults = [late_write_status_first]
+    assert bus.read(2, goal) == 1500
+    assert bus.stale == 1
