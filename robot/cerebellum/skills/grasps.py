@@ -8,9 +8,13 @@ Figures from the props' descriptions (sim/props.py docstrings), in metres:
   let a body turn about the line between them; held above its centre of mass it
   hangs upright: the teapot and the glass are; a cup is held at its middle, just
   above its empty centre of mass, because higher up the jaws catch its handle;
-- the pill box and the rolled towel: from above, jaws across their short side (y),
-  the tool frame 6-8 mm above their top: closing swings the moving jaw's tip down
-  ~2 cm, and lower it would strike the table.
+- the pill box and the folded towel: from above, jaws across their 5 cm side (y),
+  the tool frame 2 mm above their top, so the jaws (2 cm past the tool frame) hold
+  their upper two thirds. Both are 5 cm across because the moving jaw's bent pad lies
+  nearly parallel to the fixed jaw only around 5-6 cm: a narrower box (the 3.4 cm pill
+  box we had) is pinched by the pad's tip at its top edge, turns about that edge and
+  falls out when the carry turns the gripper level. Closing swings the pad's tip to
+  ~2.2 cm past the tool frame at contact: still above the table.
 
 Gripper (SO-101, robot/descriptions/so101/generate_urdf.py): the fixed jaw's inner
 face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
@@ -66,14 +70,14 @@ GRASPS: dict[str, Grasp] = {
     "cup_blue": Grasp("side", 0.040, 0.056),
     "teapot": Grasp("side", 0.060, 0.062),
     "water_glass": Grasp("side", 0.065, 0.058),
-    "pill_box": Grasp("top", 0.034, 0.034),
-    "towel": Grasp("top", 0.038, 0.044),
+    "pill_box": Grasp("top", 0.030, 0.050),
+    "towel": Grasp("top", 0.032, 0.050),
 }
 
 VESSEL_HEIGHTS: dict[str, float] = {
     "cup_red": 0.075,
     "cup_blue": 0.075,
-    "teapot": 0.085,
+    "teapot": 0.103,
     "water_glass": 0.095,
     "basket": 0.055,
 }

@@ -11,13 +11,21 @@ per TILT_STEP_RAD, each placing the lip (measured from the vessel's pose in the
 gripper when the tilt starts, and again whenever it slipped, not where it was meant
 to sit) LIP_LEAD_M short of the target's centre, LIP_ABOVE_RIM_M above its rim, or
 higher while the vessel's body would otherwise come closer than BODY_ABOVE_RIM_M to
-the rim. The tilt runs fast until the first drops leave, then slowly, holding while
-drops leave (a thin stream, not a gush), and back the same way.
+the rim. The tilt runs fast until the first drops leave, then slowly, backing off
+while drops leave (a dribble, not a gush), and back the same way.
+
+When to stop: a vessel tilted past its lip keeps pouring while the wrist turns back,
+and drops in the spout or the air land after the tilt has stopped. `Flow` counts
+both from the fill levels of source and target (FULL_VOLUME_ML turns one into the
+other): the tilt ends when what is in the target plus what is in flight reaches FULL,
+and backs off to let the stream land when the present rate would get there within
+STOP_LATENCY_S. So the first of two cups takes only its share of a teapot.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +41,10 @@ from robot.cerebellum.skills.poses import (
     tool_rotation,
     tool_y,
 )
+from robot.msgs import WorldState
 
 POUR_LIPS: dict[str, tuple[float, float, float]] = {
-    "teapot": (0.0, 0.0572, 0.0953),
+    "teapot": (0.0, 0.0538, 0.0997),
 }
 """Where the stream leaves each vessel, in its frame (m): the teapot's spout tip
 (sim/props.py `spout_tip()`). Vessels without a spout pour over their rim on +y."""
@@ -45,8 +54,9 @@ LIP_ABOVE_RIM_M = 0.02
 """The lip stays this far above the target's rim..."""
 BODY_ABOVE_RIM_M = 0.012
 """...and every point of the vessel's body at least this far."""
-LIP_LEAD_M = 0.03
-"""The stream leaves the lip moving outward and lands ~3 cm beyond it at the rim: the
+LIP_LEAD_M = 0.015
+"""The stream leaves the lip moving outward and crosses the rim 0.5-2.5 cm beyond it
+(slow drops fall off the spout's floor, fast ones fly on; measured in the twin): the
 lip is aimed this far short of the target's centre (scaled by the tilt's sine)."""
 TILT_STEP_RAD = math.radians(3.0)
 MAX_TILT_RAD = 2.1
@@ -60,8 +70,27 @@ POUR_TILT_RAD_S = 0.2
 UNTILT_RAD_S = 0.8
 PATH_JOINT_SPEED = 0.6
 """Fraction of the joints' limits for moving from one path pose to the next."""
-FULL = 0.7
-"""Target fill level (0..1) at which the tilt stops: drops on their way add 10-30 %."""
+FULL = 0.55
+"""Target fill level (0..1) at which the tilt stops, counting what is in flight
+(`Flow.in_flight`): just over the brain's "full" (0.5, robot/brain/world.py), so one
+teapot fills two cups."""
+FULL_VOLUME_ML: dict[str, float] = {
+    "teapot": 196.0,
+    "cup_red": 147.0,
+    "cup_blue": 147.0,
+    "water_glass": 196.0,
+}
+"""What each vessel holds when its fill level reads 1 (ml, sim/props.py: 7 ml a
+particle): converts what left the source into the target's fill level."""
+STOP_LATENCY_S = 0.3
+"""From deciding to stop until the tilting back closes the lip (s): when what pours
+at the present rate for this long would fill the target, the tilt backs off and lets
+the stream land first (then tops up if it is still short)."""
+RATE_WINDOW_S = 0.4
+"""The pouring rate is measured over this long (s)."""
+FLIGHT_S = 0.8
+"""A drop reaches the target within this long after leaving the source (s); one that
+has not is stuck or spilled, and no longer counts as on its way."""
 EMPTY = 0.05
 LIP_DRIFT_M = 0.008
 """A lip this far from where the path put it (the vessel slipped in the jaws) makes
@@ -71,8 +100,13 @@ REPLAN_AFTER_S = 0.5
 SLOW_FROM_RAD = math.radians(55.0)
 """Past this tilt the tilt slows down even before the first drop leaves."""
 FLOW_PAUSE_S = 0.3
-"""While drops are leaving (the source's fill fell within this long) the tilt holds:
-the stream stays thin and the source does not empty in one gush."""
+"""While drops are leaving (the source's fill fell within this long) the tilt backs
+off: held still, a vessel whose surface is over its lip keeps pouring faster and
+faster; tilted back a little, it lets one more drop go and stops..."""
+BACK_OFF_RAD_S = 0.4
+"""...at this rate..."""
+BACK_OFF_MAX_RAD = math.radians(8.0)
+"""...but never further than this below the tilt where the first drop left."""
 DWELL_AT_MAX_S = 1.5
 POURED_AT_LEAST = 0.05
 TRANSIT_SPEED = 0.4
@@ -178,11 +212,55 @@ def pour_path(
     return path
 
 
+class Flow:
+    """What a pour has moved, from the fill levels of its source and target, in the
+    target's fill level (0..1): what is in flight (left the source within FLIGHT_S
+    and not landed: in the spout or the air) and how fast the source pours."""
+
+    def __init__(self, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        self.known = source in FULL_VOLUME_ML and target in FULL_VOLUME_ML
+        self.ratio = FULL_VOLUME_ML[source] / FULL_VOLUME_ML[target] if self.known else 0.0
+        self._start: tuple[float, float] | None = None
+        self._history: deque[tuple[float, float]] = deque()
+        self._now: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def record(self, now_s: float, world: WorldState) -> None:
+        """Note the source's and target's fill levels at `now_s` (s)."""
+        source = world.objects[self.source].filled
+        target = world.objects[self.target].filled
+        if self._start is None:
+            self._start = (source, target)
+        self._now = (now_s, source, target)
+        self._history.append((now_s, source))
+        while self._history[0][0] < now_s - max(FLIGHT_S, RATE_WINDOW_S):
+            self._history.popleft()
+
+    def _since(self, seconds: float) -> float:
+        """How much left the source in the last `seconds` (target fill level)."""
+        now_s, source, _ = self._now
+        then = next((f for t, f in self._history if t >= now_s - seconds), source)
+        return max(0.0, then - source) * self.ratio
+
+    def in_flight(self) -> float:
+        if not self.known or self._start is None:
+            return 0.0
+        _, source, target = self._now
+        missing = (self._start[0] - source) * self.ratio - (target - self._start[1])
+        return max(0.0, min(missing, self._since(FLIGHT_S)))
+
+    def rate(self) -> float:
+        """Target fill level per s, over the last RATE_WINDOW_S."""
+        return self._since(RATE_WINDOW_S) / RATE_WINDOW_S if self.known else 0.0
+
+
 class Tilt(Phase):
     """Walk the pour path at FAST_TILT_RAD_S until the source starts to pour (or the
-    tilt reaches SLOW_FROM_RAD), then at POUR_TILT_RAD_S, holding still while drops
-    leave, until the target is full, the source empty, or the path's end (then wait
-    DWELL_AT_MAX_S). `reached` is the index of the last pose commanded."""
+    tilt reaches SLOW_FROM_RAD), then at POUR_TILT_RAD_S, backing off while drops
+    leave (a dribble the target can count, not a gush), until the target is full, the
+    source empty, or the path's end (then wait DWELL_AT_MAX_S). `reached` is the index
+    of the last pose commanded."""
 
     budget_s = 25.0
 
@@ -197,7 +275,9 @@ class Tilt(Phase):
         self._tilt = 0.0
         self._last_s = 0.0
         self._last_fill = 1.0
+        self.flow = Flow(source, target)
         self._flowed_s = -math.inf
+        self._first_drop_tilt: float | None = None
         self._end_since: float | None = None
 
     def start(self, ctx: SkillContext) -> None:
@@ -207,25 +287,33 @@ class Tilt(Phase):
         self.reached = 0
         self._tilt = 0.0
         self._last_s = ctx.now_s
-        self._last_fill = ctx.require_world().objects[self.source].filled
+        world = ctx.require_world()
+        self._last_fill = world.objects[self.source].filled
+        self.flow = Flow(self.source, self.target)
+        self.flow.record(ctx.now_s, world)
         self._flowed_s = -math.inf
+        self._first_drop_tilt = None
         self._end_since = None
         ctx.request(self.path[0], PATH_JOINT_SPEED)
 
     def update(self, ctx: SkillContext) -> bool:
         world = ctx.require_world()
         source = world.objects[self.source].filled
-        if world.objects[self.target].filled >= FULL or source <= EMPTY:
+        self.flow.record(ctx.now_s, world)
+        expected = world.objects[self.target].filled + self.flow.in_flight()
+        if expected >= FULL or source <= EMPTY:
             ctx.request(self.path[self.reached], PATH_JOINT_SPEED)  # stop right here
             return True
         dt = max(0.0, ctx.now_s - self._last_s)
         self._last_s = ctx.now_s
         if source < self._last_fill - 1e-9:
             self._last_fill, self._flowed_s = source, ctx.now_s
-        pouring = ctx.now_s - self._flowed_s < FLOW_PAUSE_S
-        if not ctx.held_by_safety() and not pouring:
-            started = self._flowed_s > -math.inf or self._tilt >= SLOW_FROM_RAD
-            self._tilt += dt * (POUR_TILT_RAD_S if started else FAST_TILT_RAD_S)
+            if self._first_drop_tilt is None:
+                self._first_drop_tilt = self._tilt
+        if expected + self.flow.rate() * STOP_LATENCY_S >= FULL:
+            self._flowed_s = ctx.now_s  # nearly full: back off and let the stream land
+        if not ctx.held_by_safety():
+            self._tilt = self._next_tilt(ctx.now_s, dt)
         self._follow_the_lip(ctx)
         index = min(int(self._tilt / TILT_STEP_RAD), len(self.path) - 1)
         if index != self.reached:
@@ -236,6 +324,14 @@ class Tilt(Phase):
         if self._end_since is None:
             self._end_since = ctx.now_s
         return ctx.now_s - self._end_since > DWELL_AT_MAX_S
+
+    def _next_tilt(self, now_s: float, dt: float) -> float:
+        """The tilt (rad) after `dt` s: back off while drops leave, else tilt on."""
+        if self._first_drop_tilt is not None and now_s - self._flowed_s < FLOW_PAUSE_S:
+            lowest = self._first_drop_tilt - BACK_OFF_MAX_RAD
+            return max(lowest, self._tilt - dt * BACK_OFF_RAD_S)
+        started = self._first_drop_tilt is not None or self._tilt >= SLOW_FROM_RAD
+        return self._tilt + dt * (POUR_TILT_RAD_S if started else FAST_TILT_RAD_S)
 
     def _follow_the_lip(self, ctx: SkillContext) -> None:
         """The vessel slipped in the gripper (its lip is LIP_DRIFT_M off the aim, the

@@ -1,0 +1,142 @@
+"""The lidded teapot pours through its spout only, and the pour skill's stop rule:
+what is in flight counts toward the target, so one teapot fills two cups."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pybullet as p
+import pytest
+
+from robot.brain.world import FULL_FRACTION
+from robot.cerebellum.skills import pour
+from robot.cerebellum.skills.grasps import GRASPS, VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
+from robot.msgs import ObjectState, WorldState
+from sim import props
+from sim.bodies import MAX_PARTS, build_body
+from sim.liquids import PARTICLE_RADIUS, TEA, Liquid, Vessel, spawn_points
+from sim.scenes.common import build_floor
+from sim.world import World
+
+ML_PER_PARTICLE = 7.0
+"""sim/liquids.py: a 16 mm drop stands for ~7 ml."""
+POT_HEIGHT_M = 0.40
+"""Where the test's static teapot hangs, its bottom above the floor (m)."""
+SPOUT_REACH_M = 0.03
+"""A drop that left through the spout passes below the tip within this (m)."""
+BELOW_TIP_M = 0.05
+
+
+def test_teapot_fits_pybullet_and_matches_what_the_skills_assume() -> None:
+    prop = props.teapot()
+    assert prop.cavity is not None
+    assert len(prop.parts) <= MAX_PARTS
+    assert np.allclose(pour.POUR_LIPS["teapot"], props.spout_tip(), atol=5e-4)
+    assert VESSEL_HEIGHTS["teapot"] == pytest.approx(props.TEAPOT_HEIGHT)
+    assert VESSEL_INNER_RADIUS["teapot"] == pytest.approx(props.TEAPOT_INNER_RADIUS)
+    assert GRASPS["teapot"].width == pytest.approx(2 * (props.TEAPOT_INNER_RADIUS + props.WALL))
+
+
+def test_the_window_passes_one_drop_and_sits_above_the_full_pot() -> None:
+    prop = props.teapot()
+    assert prop.cavity is not None
+    full = spawn_points(prop.cavity, props.TEAPOT_PARTICLES)
+    assert full[:, 2].max() + PARTICLE_RADIUS < props.WINDOW_BOTTOM
+    drop = 2 * PARTICLE_RADIUS
+    assert drop < props.WINDOW_HEIGHT < 2 * drop
+    assert drop < props.SPOUT_WIDTH < 2 * drop
+
+
+def _tilted_teapot(tilt_rad: float) -> tuple[World, Vessel, Liquid, np.ndarray]:
+    """A static full teapot (set-up, before physics runs) rolled `tilt_rad` about its x
+    axis, spout side down, as the pour skill holds it; and its spout tip (world)."""
+    world = World()
+    build_floor(world.client)
+    prop = props.teapot()
+    assert prop.cavity is not None
+    body = build_body(world.client, prop.parts, 0.0, (0.0, 0.0, POT_HEIGHT_M))
+    orientation = p.getQuaternionFromEuler((-tilt_rad, 0.0, 0.0))
+    p.resetBasePositionAndOrientation(
+        body.body_id, (0.0, 0.0, POT_HEIGHT_M), orientation, physicsClientId=world.client
+    )
+    vessel = Vessel("teapot", body, prop.cavity)
+    liquid = Liquid(world.client)
+    liquid.fill(vessel, props.TEAPOT_PARTICLES, TEA)
+    rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+    tip = np.array([0.0, 0.0, POT_HEIGHT_M]) + rotation @ props.spout_tip()
+    return world, vessel, liquid, tip
+
+
+def test_a_teapot_tilted_45_degrees_keeps_its_tea() -> None:
+    world, vessel, liquid, _ = _tilted_teapot(math.radians(45.0))
+    with world:
+        world.step(round(1.0 * world.rate_hz))
+        assert liquid.count_inside(vessel) == props.TEAPOT_PARTICLES
+
+
+def test_a_teapot_on_its_side_pours_through_its_spout_only() -> None:
+    """A lid-less pot tilted this far pours over its whole rim; this one's drops all
+    fall past the spout's tip."""
+    world, _, liquid, tip = _tilted_teapot(math.radians(90.0))
+    with world:
+        level = tip[2] - BELOW_TIP_M
+        crossed: dict[int, np.ndarray] = {}
+        before = liquid.positions()
+        for _ in range(round(2.0 * world.rate_hz)):
+            world.step(1)
+            now = liquid.positions()
+            for body, old, new in zip(liquid.particles, before, now, strict=True):
+                if body not in crossed and old[2] >= level > new[2]:
+                    crossed[body] = new[:2]
+            before = now
+        assert len(crossed) >= props.TEAPOT_PARTICLES // 3
+        misses = [xy for xy in crossed.values() if np.linalg.norm(xy - tip[:2]) > SPOUT_REACH_M]
+        assert not misses, (tip[:2], misses)
+
+
+def _world(source: float, target: float) -> WorldState:
+    return WorldState(
+        scene="tea",
+        objects={
+            "teapot": ObjectState(position=(0.0, 0.0, 0.0), filled=source),
+            "cup_red": ObjectState(position=(0.0, 0.0, 0.0), filled=target),
+        },
+    )
+
+
+def test_stop_level_and_volumes_match_the_props_and_the_brain() -> None:
+    assert pour.FULL > FULL_FRACTION
+    assert pour.FULL_VOLUME_ML["teapot"] == props.TEAPOT_PARTICLES * ML_PER_PARTICLE
+    assert pour.FULL_VOLUME_ML["cup_red"] == props.CUP_CAPACITY * ML_PER_PARTICLE
+    # One teapot holds what two cups need to reach the stop level.
+    assert 2 * pour.FULL * pour.FULL_VOLUME_ML["cup_red"] <= pour.FULL_VOLUME_ML["teapot"]
+
+
+def test_drops_in_flight_count_until_they_land_or_are_given_up() -> None:
+    flow = pour.Flow("teapot", "cup_red")
+    drop_in_pot = 1.0 / props.TEAPOT_PARTICLES
+    drop_in_cup = 1.0 / props.CUP_CAPACITY
+    flow.record(0.0, _world(1.0, 0.0))
+    assert flow.in_flight() == 0.0
+    flow.record(0.1, _world(1.0 - 2 * drop_in_pot, 0.0))  # two drops left the pot
+    assert flow.in_flight() == pytest.approx(2 * drop_in_cup)
+    assert flow.rate() > 0.0
+    flow.record(0.3, _world(1.0 - 2 * drop_in_pot, drop_in_cup))  # one landed
+    assert flow.in_flight() == pytest.approx(drop_in_cup)
+    flow.record(0.3 + pour.FLIGHT_S + 0.1, _world(1.0 - 2 * drop_in_pot, drop_in_cup))
+    assert flow.in_flight() == 0.0  # the other one spilled or stuck: no longer counted
+    assert flow.rate() == 0.0
+
+
+def test_an_unknown_vessel_counts_nothing_in_flight() -> None:
+    flow = pour.Flow("teapot", "bowl")
+    world = WorldState(
+        scene="tea",
+        objects={
+            "teapot": ObjectState(position=(0.0, 0.0, 0.0), filled=0.5),
+            "bowl": ObjectState(position=(0.0, 0.0, 0.0), filled=0.0),
+        },
+    )
+    flow.record(0.0, world)
+    assert flow.in_flight() == 0.0 and flow.rate() == 0.0
