@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
+from robot.cerebellum.skills.lines import require_line
 from robot.cerebellum.skills.phases import (
     Check,
     Do,
+    LineGoal,
     MoveLine,
     SetGripper,
     Wait,
@@ -22,6 +24,7 @@ from robot.cerebellum.skills.poses import (
     require_grasp,
     solve_held,
 )
+from robot.msgs import WorldState
 
 HANDOVER_SPEED = 0.25
 """Near a person: a quarter of the joints' speed limits."""
@@ -36,6 +39,81 @@ RETREAT_RISE_M = 0.03
 """Retreat back and up: clear of what was just let go, and within reach when the
 object stood far out."""
 RETREAT_SPEED_M_S = 0.06
+RESTING_RADIUS_M = 0.10
+"""An object within this of the handover point (m) was handed over before and rests on
+the palm: the next one is put on top of it, not pushed into it from the side..."""
+RESTING_TOP_M = 0.035
+"""...whose top is at most this far above its reference point (m): our care objects
+lying on a palm (a towel or a pill box on its side: 5 cm tall, its reference point at
+mid-height) stand no higher. The lowering then stops on it (contact)..."""
+STACK_CLEARANCE_M = 0.015
+"""...arriving this far above that top (m): less than ABOVE_M, since the stack's top is
+a bound already and every centimetre higher costs reach..."""
+STACK_DROP_M = 0.0
+"""...and letting go this far above it (m)."""
+
+
+def stack_top(world: WorldState, person: str, what: str) -> float | None:
+    """Height (m, above the handover point) of the top of what was handed over before
+    and rests on the palm, or None when the palm is empty (`what` itself is ignored)."""
+    handover = np.asarray(world.persons[person].position, dtype=np.float64)
+    top: float | None = None
+    for name, obj in world.objects.items():
+        where = np.asarray(obj.position, dtype=np.float64)
+        if name != what and float(np.linalg.norm(where - handover)) <= RESTING_RADIUS_M:
+            here = float(where[2] - handover[2]) + RESTING_TOP_M
+            top = here if top is None else max(top, here)
+    return top
+
+
+def arrival_rise(world: WorldState, person: str, what: str) -> float:
+    """How far above the handover point (m) the held object's bottom arrives before it
+    is lowered: ABOVE_M over an empty palm, STACK_CLEARANCE_M over the top of what
+    already rests there (two handovers in a row)."""
+    top = stack_top(world, person, what)
+    return ABOVE_M if top is None else max(ABOVE_M, top + STACK_CLEARANCE_M)
+
+
+def release_rise(world: WorldState, person: str, what: str) -> float:
+    """Where (m, above the handover point) the lowering aims: BELOW_M under it, into
+    an empty palm (which stops it first); just over what already rests there, so the
+    second object is set down on the first, not pressed into it (which shoves it off
+    a palm)."""
+    top = stack_top(world, person, what)
+    return -BELOW_M if top is None else top + STACK_DROP_M
+
+
+STOPPED_LAG_M = 0.01
+"""The lowering has stopped on the palm when the measured tool point stays this far (m)
+above the commanded one (the held object presses on the palm)..."""
+STOPPED_S = 0.3
+"""...for this long (s): contact jitter keeps the joints from ever standing still
+enough for a plain arrival, which would then wait out the phase's budget."""
+
+
+class LowerOntoPalm(MoveLine):
+    """The lowering toward the palm: done when the line ends, or when the arm stays
+    held up above where it is commanded (what it carries rests on the palm)."""
+
+    def __init__(self, name: str, goal: LineGoal, speed_m_s: float, what: str) -> None:
+        super().__init__(name, goal, speed_m_s, what, contact_ok=True)
+        self._held_up_since: float | None = None
+
+    def start(self, ctx: SkillContext) -> None:
+        self._held_up_since = None
+        super().start(ctx)
+
+    def update(self, ctx: SkillContext) -> bool:
+        if super().update(ctx):
+            return True
+        commanded = ctx.model.tool_pose(ctx.commanded())[2, 3]
+        measured = ctx.model.tool_pose(ctx.measured())[2, 3]
+        if measured - commanded < STOPPED_LAG_M:
+            self._held_up_since = None
+            return False
+        if self._held_up_since is None:
+            self._held_up_since = ctx.now_s
+        return ctx.now_s - self._held_up_since >= STOPPED_S
 
 
 class Handover(Skill):
@@ -70,16 +148,23 @@ class Handover(Skill):
                 if person not in world.persons:
                     raise SkillFailed(f"{person} is not in the scene")
                 bottom = np.asarray(world.persons[person].position, dtype=np.float64)
-                return c.full_target(solve_held(c, what, bottom + UP * ABOVE_M, what_point))
-            point, approach, roll = pose_at(c, ABOVE_M)
+                rise = arrival_rise(world, person, what)
+                return c.full_target(solve_held(c, what, bottom + UP * rise, what_point))
+            point, approach, roll = pose_at(c, arrival_rise(c.require_world(), person, what))
             low, _, _ = pose_at(c, -BELOW_M)
             # Held from above: lean out if straight down is out of reach (as place does).
-            q, direction = c.solve_tilted(lambda _d: [point, low], approach, what_point, roll)
+
+            def line_down(q: np.ndarray, d: np.ndarray) -> None:
+                require_line(c, q, low, d, what_point)
+
+            q, direction = c.solve_tilted(
+                lambda _d: [point, low], approach, what_point, roll, check=line_down
+            )
             tilt[:] = [direction]
             return c.full_target(q)
 
         def lower(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
-            point, approach, _ = pose_at(c, -BELOW_M)
+            point, approach, _ = pose_at(c, release_rise(c.require_world(), person, what))
             return point, tilt[0] if tilt else approach
 
         def retreat(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +178,8 @@ class Handover(Skill):
 
         return [
             Check("check", holding),
-            *transit("to person", to_person, HANDOVER_SPEED),
-            MoveLine("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand", contact_ok=True),
+            *transit("to person", to_person, HANDOVER_SPEED, keep_pitch=grasp.style == "top"),
+            LowerOntoPalm("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand"),
             SetGripper("release", grasp.open_rad),
             Do("let go", let_go),
             Wait("settle", 0.5),

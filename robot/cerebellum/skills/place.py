@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
+from robot.cerebellum.skills.lines import require_line
 from robot.cerebellum.skills.phases import (
     Check,
     Do,
@@ -33,6 +36,10 @@ RETREAT_RISE_M = 0.03
 """Retreat back and up: clear of what was just let go, and within reach when the
 object stood far out."""
 RETREAT_SPEED_M_S = 0.08
+RETREAT_LEANS_RAD = tuple(math.radians(d) for d in (0, 10, 20, 30))
+"""A retreat straight up that the wrist cannot follow with the axis it released with
+(a top grasp put down near the base: the wrist flex at its limit) leans the axis
+outward by these, pivoting about the tool point between the open jaws."""
 LANDED_MARGIN_M = 0.015
 TRANSIT_SPEED = 0.5
 LARGE_SURFACE_M = 0.2
@@ -166,7 +173,13 @@ class Place(Skill):
             point, approach, roll = holding_at(c, high)
             # Held from above: lean out if straight down is out of reach.
             low = point - UP * ABOVE_M
-            q, direction = c.solve_tilted(lambda _d: [point, low], approach, f"{target}", roll)
+
+            def line_down(q: np.ndarray, d: np.ndarray) -> None:
+                require_line(c, q, low, d, f"{target}")
+
+            q, direction = c.solve_tilted(
+                lambda _d: [point, low], approach, f"{target}", roll, check=line_down
+            )
             tilt[:] = [direction]
             return c.full_target(q)
 
@@ -192,8 +205,22 @@ class Place(Skill):
             return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
 
         def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
+            """Straight up; with the approach axis leaned outward if the gripper points
+            down so steeply that the wrist, at its limit, cannot keep that axis."""
             tool = c.model.tool_pose(c.commanded())
-            return tool[:3, 3] + UP * RETREAT_M, tool[:3, 0]
+            here, axis = tool[:3, 3], tool[:3, 0]
+            end = here + UP * RETREAT_M
+            q = c.model.chain_q(c.commanded())
+            outward = c.radial_approach(here)
+            for lean in RETREAT_LEANS_RAD:
+                direction = axis * math.cos(lean) + outward * math.sin(lean)
+                direction /= float(np.linalg.norm(direction))
+                try:
+                    require_line(c, q, end, direction, "retreat")
+                except SkillFailed:
+                    continue
+                return end, direction
+            return end, axis
 
         def landed(c: SkillContext) -> str | None:
             world = c.require_world()
@@ -210,7 +237,13 @@ class Place(Skill):
 
         return [
             Check("check", holding),
-            *transit("above target", above, TRANSIT_SPEED, watches=watches),
+            *transit(
+                "above target",
+                above,
+                TRANSIT_SPEED,
+                watches=watches,
+                keep_pitch=grasp.style == "top",
+            ),
             MoveLine(
                 "lower", lower, LOWER_SPEED_M_S, f"{target}", watches=watches, contact_ok=True
             ),
