@@ -3,17 +3,22 @@
     python -m benchmarks.cerebellum_loop                 # the default: process + SCHED_FIFO
     python -m benchmarks.cerebellum_loop --mode both --realtime both --json out.json
     python -m benchmarks.cerebellum_loop --seconds 10 --mode process --realtime off
+    python -m benchmarks.cerebellum_loop --mode all --load loaded   # thread, stack, process
 
 Two measurements:
 
 1. Jitter: the full tick (limb read, ruckig, safety supervisor with geometry, limb
    write) on the SO-101 profile at 1 kHz for `--seconds` per configuration. A
    configuration is a mode (`thread`: the loop in a thread of this process, the
-   brain beside it; `process`: the loop in a child process, the brain in this one),
+   brain beside it; `stack`: as the hil and serial stacks run it, the loop in a
+   thread of this process and the brain's thread here too, but planning through a
+   `PlannerProcess` (robot/brain/planner_process.py), so the decoding runs in a child
+   process; `process`: the loop in a child process, the brain in this one),
    a scheduling (`rt`: the loop's thread on SCHED_FIFO with memory locked, see
    robot/cerebellum/realtime.py; `ts`: the normal time-sharing scheduler), and a
    load (`alone`, or `loaded`: the brain planning the tea and care requests back to
-   back with the committed model, one onnxruntime thread, as the brain node does).
+   back with the committed model, one onnxruntime thread, as the brain node does;
+   `stack` runs loaded only, alone it is `thread`).
    All loads of one kind run first, then the other, modes and schedulings
    interleaved so that a change in the shared machine's load hits them alike.
    Each run records the load average and the hypervisor's steal time (from
@@ -86,9 +91,10 @@ SCHEDSTAT_BYTES = 96
 
 DEFAULT_MODE = "process"
 DEFAULT_REALTIME = True
-"""The configuration whose figures are the unprefixed keys: the measured choice, the
-loop in its own process on SCHED_FIFO (robot/cerebellum/README.md says why, and that
-the stack's node still runs its loop as a SCHED_FIFO thread)."""
+"""The configuration whose figures are the unprefixed keys: the measured best, the
+loop in its own process on SCHED_FIFO. The stack runs its loop as a SCHED_FIFO thread
+with the brain's decoding in a `PlannerProcess`: that is `--mode stack`, keys
+`stack_rt_loaded_*` (robot/cerebellum/README.md, "Where the brain runs")."""
 
 FIGURE_KEYS = (
     "jitter_p50_us",
@@ -158,27 +164,37 @@ def loadavg_1min() -> float:
 # -- the load: the brain planning ------------------------------------------------------------
 
 
-def brain_planning(stop: threading.Event, ready: threading.Event) -> None:
+def brain_planning(stop: threading.Event, ready: threading.Event, remote: bool = False) -> None:
     """The brain planning requests back to back until `stop` (the load of a busy brain);
-    `ready` is set once the model is loaded and planning begins."""
+    `ready` is set once the model is loaded and planning begins. remote: plan through a
+    `PlannerProcess` (decoding in its child, this thread waiting in `recv`), as the
+    hil and serial stacks do; else with a `Planner` in this thread."""
     from robot.brain.planner import Planner
+    from robot.brain.planner_process import PlannerProcess
     from robot.scenes import scene_spec
 
-    planner = Planner()
-    ready.set()
-    while not stop.is_set():
-        for scene, text in BRAIN_REQUESTS:
-            planner.plan(scene_spec(scene), text)
+    planner = PlannerProcess() if remote else Planner()
+    try:
+        ready.set()
+        while not stop.is_set():
+            for scene, text in BRAIN_REQUESTS:
+                planner.plan(scene_spec(scene), text)
+    finally:
+        if isinstance(planner, PlannerProcess):
+            planner.close()
 
 
 @contextmanager
-def brain_load(enabled: bool) -> Iterator[None]:
-    """The brain planning in a thread of this process for the body's duration."""
+def brain_load(enabled: bool, remote: bool = False) -> Iterator[None]:
+    """The brain planning in a thread of this process for the body's duration (with
+    `remote`, the thread plans through a `PlannerProcess`)."""
     if not enabled:
         yield
         return
     stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=brain_planning, args=(stop, ready), daemon=True)
+    # Keyword only when set: a stand-in `brain_planning(stop, ready)` (tests) still fits.
+    kwargs = {"remote": True} if remote else {}
+    thread = threading.Thread(target=brain_planning, args=(stop, ready), kwargs=kwargs, daemon=True)
     thread.start()
     ready.wait()
     try:
@@ -281,10 +297,14 @@ class StallProbe:
 
 
 def jitter_run(
-    seconds: float, limb_kind: str, thread_mode: bool, realtime: RealtimeRequest | None
+    seconds: float,
+    limb_kind: str,
+    switch_interval_s: float | None,
+    realtime: RealtimeRequest | None,
 ) -> tuple[dict[str, float], str]:
     """Run the loop in the calling thread for `seconds` of wall time (however many
-    periods overruns skip): (timing figures, scheduling)."""
+    periods overruns skip): (timing figures, scheduling). switch_interval_s: the
+    interpreter's switch interval while the loop runs (None: left alone)."""
     profile = load_profile("so101")
     model = ArmModel.from_profile(profile, BasePose())
     limb = make_limb(limb_kind, model)
@@ -315,7 +335,7 @@ def jitter_run(
         tick,
         PERIOD_S,
         history=history,
-        switch_interval_s=THREAD_SWITCH_INTERVAL_S if thread_mode else None,
+        switch_interval_s=switch_interval_s,
         realtime=realtime,
     )
     end_ns[0] = clock() + round(seconds * 1e9)
@@ -353,7 +373,7 @@ def figures(history: TickRecorder, overruns: int, ticks: int) -> dict[str, float
 def _child(
     queue: multiprocessing.Queue, seconds: float, limb_kind: str, realtime: RealtimeRequest | None
 ) -> None:
-    queue.put(jitter_run(seconds, limb_kind, thread_mode=False, realtime=realtime))
+    queue.put(jitter_run(seconds, limb_kind, switch_interval_s=None, realtime=realtime))
 
 
 def jitter_run_in_process(
@@ -370,13 +390,20 @@ def jitter_run_in_process(
         child.join()
 
 
-def measure(config: RunConfig, seconds: float, limb_kind: str, cpu: int | None) -> dict[str, float]:
-    """One configuration, with the machine's load and steal time around it."""
+def measure(
+    config: RunConfig,
+    seconds: float,
+    limb_kind: str,
+    cpu: int | None,
+    switch_interval_s: float = THREAD_SWITCH_INTERVAL_S,
+) -> dict[str, float]:
+    """One configuration, with the machine's load and steal time around it.
+    switch_interval_s: the interpreter's switch interval for the loop in a thread."""
     request = RealtimeRequest(cpu=cpu) if config.realtime else None
-    with brain_load(config.loaded):
+    with brain_load(config.loaded, remote=config.mode == "stack"):
         load_before, steal_before = loadavg_1min(), steal_ms()
-        if config.mode == "thread":
-            result, scheduling = jitter_run(seconds, limb_kind, True, request)
+        if config.mode in ("thread", "stack"):
+            result, scheduling = jitter_run(seconds, limb_kind, switch_interval_s, request)
         else:
             result, scheduling = jitter_run_in_process(seconds, limb_kind, request)
         steal = steal_ms() - steal_before
@@ -435,8 +462,15 @@ def tick_compute_p99_us(
 
 
 def configurations(modes: list[str], realtimes: list[bool], loads: list[bool]) -> list[RunConfig]:
-    """Loads outermost, modes and schedulings interleaved inside each."""
-    return [RunConfig(m, r, loaded) for loaded in loads for m in modes for r in realtimes]
+    """Loads outermost, modes and schedulings interleaved inside each (`stack` alone is
+    `thread` alone: left out)."""
+    return [
+        RunConfig(m, r, loaded)
+        for loaded in loads
+        for m in modes
+        for r in realtimes
+        if loaded or m != "stack"
+    ]
 
 
 def flatten(results: dict[RunConfig, dict[str, float]]) -> dict[str, float]:
@@ -468,14 +502,21 @@ def print_table(results: dict[RunConfig, dict[str, float]]) -> None:
         print(f"{figure:<30}{row}")
 
 
-def choices(value: str, both: tuple[str, str]) -> list[str]:
+def choices(value: str, both: tuple[str, ...], every: tuple[str, ...] = ()) -> list[str]:
+    if value == "all":
+        return list(every)
     return list(both) if value == "both" else [value]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="per jitter run (s)")
-    parser.add_argument("--mode", choices=("thread", "process", "both"), default=DEFAULT_MODE)
+    parser.add_argument(
+        "--mode",
+        choices=("thread", "stack", "process", "both", "all"),
+        default=DEFAULT_MODE,
+        help="both: thread and process; all: thread, stack and process",
+    )
     parser.add_argument(
         "--realtime",
         choices=("on", "off", "both"),
@@ -487,6 +528,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cpu", type=int, help="with --realtime: pin the loop to this CPU")
     parser.add_argument("--limb", choices=("echo", "twin"), default="echo")
+    parser.add_argument(
+        "--switch-interval-us",
+        type=float,
+        default=THREAD_SWITCH_INTERVAL_S * 1e6,
+        help="the interpreter's switch interval while the loop runs in a thread (us)",
+    )
     parser.add_argument("--no-compute", action="store_true", help="skip the tick-cost part")
     parser.add_argument(
         "--compute-ticks", type=int, default=COMPUTE_TICKS, help="ticks per tick-cost arm"
@@ -495,16 +542,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     configs = configurations(
-        choices(args.mode, ("thread", "process")),
+        choices(args.mode, ("thread", "process"), ("thread", "stack", "process")),
         [v == "on" for v in choices(args.realtime, ("off", "on"))],
         [v == "loaded" for v in choices(args.load, ("alone", "loaded"))],
     )
     print(
         f"cerebellum loop: {1 / PERIOD_S:.0f} Hz, {args.seconds:.0f} s per run, "
         f"limb={args.limb}, {len(configs)} configurations; load: the brain planning back "
-        f"to back; {os.cpu_count()} CPUs, load average {loadavg_1min():.2f}"
+        f"to back; {os.cpu_count()} CPUs, load average {loadavg_1min():.2f}; switch interval "
+        f"{args.switch_interval_us:.0f} us for a loop in a thread"
     )
-    results = {c: measure(c, args.seconds, args.limb, args.cpu) for c in configs}
+    switch_interval_s = args.switch_interval_us / 1e6
+    results = {c: measure(c, args.seconds, args.limb, args.cpu, switch_interval_s) for c in configs}
     print_table(results)
     result = flatten(results)
 

@@ -139,7 +139,13 @@ class Chain:
         terms[revolute, 1] = (self._origins @ k @ k)[revolute]
         terms[self._prismatic, 2] = (self._origins @ slide)[self._prismatic]
         self._terms = terms
-        self._coefficients = np.empty((self.dof, 3))
+        # Per-call buffers, allocated once (FK runs every tick): the coefficients as
+        # (n, 1, 3) rows and the terms as (n, 3, 16) so that one batched matmul (a
+        # ufunc, cheaper to call than einsum) builds every local transform.
+        self._terms16 = np.ascontiguousarray(terms.reshape(self.dof, 3, 16))
+        self._coefficients = np.empty((self.dof, 1, 3))
+        self._motion = np.empty((self.dof, 1, 16))
+        self._local = np.empty((self.dof, 4, 4))
         self._frames = np.empty((self.dof + 1, 4, 4))
 
     # -- construction ------------------------------------------------------------
@@ -221,12 +227,19 @@ class Chain:
     # -- forward kinematics --------------------------------------------------------
 
     def _local_transforms(self, q: np.ndarray) -> np.ndarray:
-        """Each joint's origin times its motion, (n, 4, 4), vectorised over joints."""
+        """Each joint's origin times its motion, (n, 4, 4), vectorised over joints.
+
+        The returned array is reused by the next call."""
         coefficients = self._coefficients
-        coefficients[:, 0] = np.sin(q)
-        coefficients[:, 1] = 1.0 - np.cos(q)
-        coefficients[:, 2] = q
-        return self._origins + np.einsum("nk,nkij->nij", coefficients, self._terms)
+        sin, one_minus_cos = coefficients[:, 0, 0], coefficients[:, 0, 1]
+        np.sin(q, out=sin)
+        np.cos(q, out=one_minus_cos)
+        np.subtract(1.0, one_minus_cos, out=one_minus_cos)
+        coefficients[:, 0, 2] = q
+        np.matmul(coefficients, self._terms16, out=self._motion)
+        local = self._local
+        np.add(self._origins, self._motion.reshape(self.dof, 4, 4), out=local)
+        return local
 
     def frames(
         self,

@@ -28,6 +28,13 @@ from robot.limbs.base import Limb
 from robot.msgs import EStop, JointCommand, JointState, SafetyEvent, WorldState
 
 NS_PER_S = 1e9
+FOLLOW_TOLERANCE_RAD = 1e-9
+"""A supervisor change of the planned position below this (rad, any joint) is rounding:
+ruckig's velocity steps at full acceleration come out ~1e-13 rad/s over `a * dt`, and
+the supervisor trims them (what is sent stays within its limits). Re-seeding ruckig
+from such a trim would make it recompute the whole trajectory on the next tick (the
+costliest tick there is) for nothing; the trajectory goes on from its own state, and
+the supervisor passes its next target through exactly."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,11 @@ class MotionRequest:
 
     target: tuple[float, ...]
     speed_scale: float = 1.0
+
+
+def _deviates(a: list[float], b: list[float], tolerance: float) -> bool:
+    """True when some joint of `a` differs from `b` by more than `tolerance`."""
+    return any(abs(x - y) > tolerance for x, y in zip(a, b, strict=True))
 
 
 def hand_near(world: WorldState) -> tuple[float, float, float] | None:
@@ -158,7 +170,7 @@ class MotionCore:
         planned = trajectory.update()
         previous_velocity = supervisor.velocity
         position, velocity = supervisor.filter(planned)
-        if position != planned:
+        if position != planned and _deviates(position, planned, FOLLOW_TOLERANCE_RAD):
             trajectory.follow(position, velocity, previous_velocity)
         command = JointCommand(position=tuple(position), velocity=tuple(velocity))
         self.commanded = command.position

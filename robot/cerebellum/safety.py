@@ -196,23 +196,28 @@ class SafetySupervisor:
             for i in range(len(velocity)):
                 velocity[i] = 0.0
             return self.position, velocity
-        self._check_targets(target)
         brake = self.stale or self.separation == "stop"
         caps = self._collab if self.separation == "slow" else self._vmax
-        self._step(target, caps, brake)
+        self._step(target, caps, brake, check_targets=True)
         if self.geometry is not None:
             self._check_geometry(target, caps, brake)
         self.position, self._next_position = self._next_position, self.position
         self.velocity, self._next_velocity = self._next_velocity, self.velocity
         return self.position, self.velocity
 
-    def _step(self, target: Sequence[float], caps: list[float], brake: bool) -> None:
-        """Fill `_next_position/_next_velocity` with the bounded step toward target."""
+    def _step(
+        self, target: Sequence[float], caps: list[float], brake: bool, check_targets: bool = False
+    ) -> None:
+        """Fill `_next_position/_next_velocity` with the bounded step toward target.
+
+        check_targets: also raise a `joint_limit` event when a joint's target first asks
+        past a limit (in the same pass over the joints: one loop per tick, not two)."""
         dt = self.dt
         position, velocity = self.position, self.velocity
         lower, upper, amax = self._lower, self._upper, self._amax
         zone = self._braking_zone
         out_p, out_v = self._next_position, self._next_velocity
+        over_limit = self._joint_over_limit
         for i in range(len(position)):
             p = position[i]
             v = velocity[i]
@@ -220,6 +225,8 @@ class SafetySupervisor:
             dv = a * dt
             cap = 0.0 if brake else caps[i]
             goal = target[i]
+            if check_targets and (goal < lower[i] or goal > upper[i]) != over_limit[i]:
+                self._target_limit_changed(i, goal)
             if goal != goal:  # NaN target: bad input holds still
                 goal = p
             wanted = (goal - p) / dt
@@ -318,22 +325,20 @@ class SafetySupervisor:
             kind, severity = kinds[state]
             self._event(kind, severity, detail=f"hand {distance * 100:.0f} cm from the arm")
 
-    def _check_targets(self, target: Sequence[float]) -> None:
-        """Raise a `joint_limit` event when a target first asks past a limit."""
-        flags = self._joint_over_limit
-        lower, upper = self._lower, self._upper
-        for i in range(len(flags)):
-            over = target[i] < lower[i] or target[i] > upper[i]
-            if over != flags[i]:
-                flags[i] = over
-                if over:
-                    self._event(
-                        "joint_limit",
-                        "warning",
-                        joint=self.limits.names[i],
-                        detail=f"target {target[i]:.3f} rad outside "
-                        f"[{lower[i]:.3f}, {upper[i]:.3f}]; held at the limit",
-                    )
+    def _target_limit_changed(self, i: int, goal: float) -> None:
+        """Joint `i`'s target crossed a limit (rad): flag it; raise `joint_limit` when
+        it now asks past one."""
+        lower, upper = self._lower[i], self._upper[i]
+        over = goal < lower or goal > upper
+        self._joint_over_limit[i] = over
+        if over:
+            self._event(
+                "joint_limit",
+                "warning",
+                joint=self.limits.names[i],
+                detail=f"target {goal:.3f} rad outside [{lower:.3f}, {upper:.3f}]; "
+                "held at the limit",
+            )
 
     def _event(self, kind: SafetyKind, severity: str, joint: str = "", detail: str = "") -> None:
         self.events.append(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from robot.brain.node import BrainNode
+from robot.brain.planner_process import PlannerProcess
 from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.realtime import RealtimeRequest
@@ -104,20 +105,42 @@ def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
 def build_stack(
     launch: Launch, bus: Bus, *, seed: int | None = None, gui: bool = False, realtime: bool = False
 ) -> Stack:
-    """Open the limb and world of `launch` and create (not start) its nodes."""
+    """Open the limb and world of `launch` and create (not start) its nodes.
+
+    With a real-time loop (`hil`, `serial`) the brain plans through a `PlannerProcess`:
+    decoding in a thread of the loop's process would hold the interpreter lock the
+    loop needs every tick (robot/cerebellum/README.md, "Where the brain runs"). The
+    `sim` backend runs in simulated time, so its brain keeps the planner in-process.
+    """
     seed = launch.scene.seed if seed is None else seed
-    brain = BrainNode(
-        bus,
-        launch.scene.name,
-        model_dir=launch.resolve(launch.brain.model),
-        max_replans=launch.brain.max_replans,
-        threads=launch.brain.threads,
-    )
+    model_dir = launch.resolve(launch.brain.model)
     if launch.limbs.backend == "sim":
+        brain = BrainNode(
+            bus,
+            launch.scene.name,
+            model_dir=model_dir,
+            max_replans=launch.brain.max_replans,
+            threads=launch.brain.threads,
+        )
         return _sim_stack(launch, bus, brain, seed, gui, realtime)
-    if launch.limbs.backend == "hil":
-        return _hil_stack(launch, bus, brain, seed, gui)
-    return _serial_stack(launch, bus, brain)
+    planner = PlannerProcess(model_dir, threads=launch.brain.threads)
+    try:
+        brain = BrainNode(
+            bus,
+            launch.scene.name,
+            planner=planner,  # type: ignore[arg-type]  # a drop-in for Planner
+            max_replans=launch.brain.max_replans,
+            threads=launch.brain.threads,
+        )
+        if launch.limbs.backend == "hil":
+            stack = _hil_stack(launch, bus, brain, seed, gui)
+        else:
+            stack = _serial_stack(launch, bus, brain)
+    except BaseException:
+        planner.close()
+        raise
+    stack._close.insert(0, planner.close)  # closed last: the nodes have stopped by then
+    return stack
 
 
 def _sim_stack(

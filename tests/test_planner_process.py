@@ -1,0 +1,120 @@
+"""PlannerProcess: the planner in a spawned child, answering as the in-process Planner does."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
+from robot.brain.planner_process import PlannerProcess, PlannerProcessError
+from robot.brain.world import WorldModel
+from robot.msgs import Plan
+from robot.scenes import scene_spec
+
+REQUESTS = (
+    ("tea", "Please set the navy mug down on the tray."),
+    ("care", "Hand the hand towel to the patient."),
+    ("tea", "Throw the teapot at the guest."),
+)
+
+
+def unstamped(plan: Plan) -> Plan:
+    """`plan` without its creation time (two planners stamp the same plan differently)."""
+    return msgspec.structs.replace(plan, stamp_ns=0)
+
+
+def reaped(pid: int) -> bool:
+    """True when `pid` is no longer our child (exited and waited for: no zombie)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0) and not Path(f"/proc/{pid}").exists()
+    except ChildProcessError:
+        return True
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[PlannerProcess]:
+    planner = PlannerProcess(DEFAULT_MODEL_DIR)
+    yield planner
+    planner.close()
+
+
+@pytest.fixture(scope="module")
+def local() -> Planner:
+    return Planner(DEFAULT_MODEL_DIR)
+
+
+def test_arguments_and_results_cross_the_pipe_unchanged(local: Planner) -> None:
+    spec = scene_spec("tea")
+    world = WorldModel.initial(spec).with_holding("cup_red")
+    result = local.plan(spec, "Put the red cup on the tray.", world)
+    for value in (spec, world, result.plan, result.decoded):
+        assert pickle.loads(pickle.dumps(value)) == value
+
+
+@pytest.mark.parametrize(("scene", "text"), REQUESTS)
+def test_the_child_plans_as_the_planner_does(
+    remote: PlannerProcess, local: Planner, scene: str, text: str
+) -> None:
+    spec = scene_spec(scene)
+    expected = local.plan(spec, text)
+    got = remote.plan(spec, text)
+    assert unstamped(got.plan) == unstamped(expected.plan)
+    assert got.code == expected.code
+    assert got.source == expected.source
+
+
+def test_world_attempt_and_language_reach_the_child(remote: PlannerProcess, local: Planner) -> None:
+    spec = scene_spec("tea")
+    world = WorldModel.initial(spec).with_holding("cup_blue")
+    args = (spec, "Put the cup on the tray.", world, 2, "de")
+    got = remote.plan(*args)
+    assert unstamped(got.plan) == unstamped(local.plan(*args).plan)
+    assert got.plan.attempt == 2 and got.plan.language == "de"
+    assert remote.load_ms > 0.0
+
+
+def test_an_error_in_the_child_names_what_failed_and_the_child_goes_on(
+    remote: PlannerProcess,
+) -> None:
+    with pytest.raises(PlannerProcessError, match=r"no_such_scene.*AttributeError") as info:
+        remote.plan("no_such_scene", "Bring the tea.")  # type: ignore[arg-type]
+    assert info.value.remote_type == "AttributeError"
+    assert remote.alive
+    assert not remote.plan(scene_spec("tea"), "Bring the guest a cup of tea.").plan.refused
+
+
+def test_a_model_that_does_not_load_is_a_clear_error_and_leaves_no_child(tmp_path: Path) -> None:
+    children_before = {p.pid for p in multiprocessing.active_children()}
+    with pytest.raises(PlannerProcessError, match=r"could not load .*model\.onnx") as info:
+        PlannerProcess(tmp_path)
+    assert info.value.remote_type == "ModelLoadError"
+    children_after = {p.pid for p in multiprocessing.active_children()}
+    assert children_after <= children_before
+
+
+def test_a_dead_child_is_a_clear_error_and_close_reaps_it() -> None:
+    planner = PlannerProcess(DEFAULT_MODEL_DIR)
+    pid = planner.pid
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(PlannerProcessError, match=rf"pid {pid}.*(died|gone).*restart"):
+        planner.plan(scene_spec("tea"), "Bring the guest a cup of tea.")
+    assert not planner.alive
+    planner.close()
+    planner.close()  # twice is fine
+    assert reaped(pid)
+
+
+def test_close_ends_the_child_without_a_zombie_and_later_plans_fail() -> None:
+    with PlannerProcess(DEFAULT_MODEL_DIR) as planner:
+        pid = planner.pid
+        assert planner.alive
+    assert reaped(pid)
+    with pytest.raises(PlannerProcessError, match="closed"):
+        planner.plan(scene_spec("tea"), "Bring the guest a cup of tea.")
