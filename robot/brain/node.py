@@ -27,7 +27,7 @@ from pathlib import Path
 from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
-from robot.brain.replan import DEFAULT_MAX_REPLANS, Failure, next_plan, promise
+from robot.brain.replan import DEFAULT_MAX_REPLANS, Failure, PlannerLike, next_plan, promise
 from robot.brain.world import WorldModel
 from robot.bus import Bus, fifo, latest
 from robot.errors import PlanRejected
@@ -59,7 +59,8 @@ class _Run:
 class BrainNode(Node):
     """Plans each `Instruction` and drives the plan step by step through the cerebellum.
 
-    planner: a loaded `Planner` (tests pass one to share it); None loads `model_dir`
+    planner: a loaded `Planner` (tests pass one to share it) or a `PlannerProcess`
+    (the stacks with a real-time loop decode in a child process); None loads `model_dir`
     in the node's own thread at start, with `threads` onnxruntime intra-op threads.
     narrate: say each motion step as it starts.
     """
@@ -68,7 +69,7 @@ class BrainNode(Node):
         self,
         bus: Bus,
         scene: str,
-        planner: Planner | None = None,
+        planner: PlannerLike | None = None,
         model_dir: Path | str = DEFAULT_MODEL_DIR,
         max_replans: int = DEFAULT_MAX_REPLANS,
         narrate: bool = True,
@@ -77,7 +78,7 @@ class BrainNode(Node):
     ) -> None:
         super().__init__(bus, name, period_s=None)
         self.spec = scene_spec(scene)
-        self.planner = planner
+        self.planner: PlannerLike | None = planner
         self.model_dir = model_dir
         self.max_replans = max_replans
         self.threads = threads

@@ -48,15 +48,16 @@ class PlanResultLike(Protocol):
 
 
 class PlannerLike(Protocol):
-    """What `next_plan` needs of a planner (robot.brain.planner.Planner)."""
+    """What the brain needs of a planner: `robot.brain.planner.Planner`, or
+    `robot.brain.planner_process.PlannerProcess` running one in a child process."""
 
     def plan(
         self,
         spec: SceneSpec,
         instruction: str,
-        world: WorldModel | None,
-        attempt: int,
-        language: str,
+        world: WorldModel | None = None,
+        attempt: int = 0,
+        language: str = "",
     ) -> PlanResultLike: ...
 
 

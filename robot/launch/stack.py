@@ -128,7 +128,7 @@ def build_stack(
         brain = BrainNode(
             bus,
             launch.scene.name,
-            planner=planner,  # type: ignore[arg-type]  # a drop-in for Planner
+            planner=planner,
             max_replans=launch.brain.max_replans,
             threads=launch.brain.threads,
         )
