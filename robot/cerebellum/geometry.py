@@ -9,9 +9,19 @@ joint configuration this module answers, vectorised over segments:
 - how close a point (a person's hand) is to the arm.
 
 Units: metres. All depths are 0 when there is nothing wrong.
+
+The supervisor runs these checks on every tick of the 1 kHz loop, on arrays of a few
+dozen rows, where a numpy call costs far more than its arithmetic. So the per-tick
+methods use few calls, each writing into a buffer allocated once (`out=`), and
+everything that does not depend on the configuration (which link pairs to test,
+how long each link can be) is computed in the constructor.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 import numpy as np
 
@@ -21,9 +31,11 @@ Box = tuple[tuple[float, float, float], tuple[float, float, float]]
 """An axis-aligned box as (min corner, max corner), metres, world frame."""
 
 _EPS = 1e-12
-BROAD_PHASE_PAIRS = 16
-"""Above this many link pairs a bounding-sphere pass first picks the ones worth an
-exact segment distance; below it the exact pass alone is cheaper."""
+BROAD_PHASE_SLACK_M = 1e-9
+"""Added to every bounding-sphere test (m) so that rounding (~1e-15 m) can never drop
+a link pair whose exact distance is within reach: the broad phase only skips pairs
+that the exact pass would find clear too, so the depth is the same as with no
+broad phase at all."""
 
 
 class ArmGeometry:
@@ -58,26 +70,64 @@ class ArmGeometry:
         pairs = [(i, j) for i in range(segments) for j in range(i + min_pair_gap, segments)]
         self._pair_a = np.array([a for a, _ in pairs], dtype=np.intp)
         self._pair_b = np.array([b for _, b in pairs], dtype=np.intp)
-        self._fence_low = np.asarray(fence[0] if fence else (-np.inf,) * 3, dtype=np.float64)
-        self._fence_high = np.asarray(fence[1] if fence else (np.inf,) * 3, dtype=np.float64)
-        self._broad_phase = len(pairs) > BROAD_PHASE_PAIRS
-        self._q = np.zeros(chain.dof)
         self._points = np.zeros((segments + 1, 3))
+        self._pick_chain_joints = _chain_joint_picker(chain_index, chain.dof)
         # The arm's length along its links (m): no link point is further from the base.
         lengths = [np.linalg.norm(j.origin[:3, 3]) for j in chain.joints[1:]]
         self._length = float(sum(lengths) + np.linalg.norm(chain.tip_offset[:3, 3]))
         self._length += float(np.linalg.norm(chain.joints[0].origin[:3, 3]))
         self._length += sum(max(abs(j.lower), abs(j.upper)) for j in chain.joints if j.prismatic)
+        self._init_fence(fence)
+        self._init_self_collision(len(pairs), segments)
+        self._init_hand(segments)
+
+    def _init_fence(self, fence: Box | None) -> None:
+        """Constants and buffers for `fence_depth` (one row per fenced point)."""
+        fenced = max(self._points.shape[0] - (1 + self.fence_from), 0)
+        self._fence_low = np.asarray(fence[0] if fence else (-np.inf,) * 3, dtype=np.float64)
+        self._fence_high = np.asarray(fence[1] if fence else (np.inf,) * 3, dtype=np.float64)
+        self._below = np.empty((fenced, 3))
+        self._above = np.empty((fenced, 3))
+
+    def _init_self_collision(self, pair_count: int, segments: int) -> None:
+        """Constants and buffers for `self_collision_depth`'s broad phase.
+
+        Two segments can only come within `reach` of each other if their bounding
+        spheres (centre at the midpoint, radius half the longest the link can be) do.
+        The test runs on doubled midpoints (start + end, no halving), so the
+        squared bound is (length_a + length_b + 2 (reach + slack))^2, per pair."""
+        reach = 2.0 * self.radius + self.margin
+        lengths = _max_link_lengths(self.chain, self.base)
+        bound = lengths[self._pair_a] + lengths[self._pair_b] + 2.0 * (reach + BROAD_PHASE_SLACK_M)
+        self._pair_bound_sq = bound * bound
+        # Coordinates in rows (3, n): gathering and summing squares run along
+        # contiguous rows, cheaper than small (n, 3) rows for a few hundred pairs.
+        self._pair_ends = np.concatenate([self._pair_a, self._pair_b])
+        self._doubled_centres = np.empty((3, segments))
+        self._gathered = np.empty((3, 2 * pair_count))
+        # Views into it, made once: first ends, second ends (then their gap), per axis.
+        self._gap = self._gathered[:, :pair_count]
+        self._other_end = self._gathered[:, pair_count:]
+        self._gap_axes = tuple(self._gap)
+        self._gap_sq = np.empty(pair_count)
+        self._near = np.empty(pair_count, dtype=bool)
+
+    def _init_hand(self, segments: int) -> None:
+        """Buffers for `hand_distance`'s exact pass (one row per segment)."""
+        self._direction = np.empty((segments, 3))
+        self._to_hand = np.empty((segments, 3))
+        self._closest = np.empty((segments, 3))
+        self._length_sq = np.empty(segments)
+        self._t = np.empty((segments, 1))
+        self._t_flat = self._t[:, 0]
+        self._gap_sq_hand = np.empty(segments)
 
     def points(self, position: list[float] | tuple[float, ...]) -> np.ndarray:
         """World positions of the base origin, each moving frame and the tip, (n+2, 3).
 
         Takes the profile-ordered joint array. Reused buffer: copy to keep.
         """
-        q = self._q
-        for k, i in enumerate(self.chain_index):
-            q[k] = position[i]
-        frames = self.chain.frames(q, self.base)
+        frames = self.chain.frames(self._pick_chain_joints(position), self.base)
         points = self._points
         points[0] = self.base[:3, 3]
         points[1:] = frames[:, :3, 3]
@@ -88,7 +138,8 @@ class ArmGeometry:
         if self.fence is None:
             return 0.0
         fenced = points[1 + self.fence_from :]
-        outside = np.maximum(self._fence_low - fenced, fenced - self._fence_high)
+        outside = np.subtract(self._fence_low, fenced, out=self._below)
+        np.maximum(outside, np.subtract(fenced, self._fence_high, out=self._above), out=outside)
         return float(max(0.0, outside.max()))
 
     def self_collision_depth(self, points: np.ndarray) -> float:
@@ -97,18 +148,15 @@ class ArmGeometry:
             return 0.0
         starts, ends = points[:-1], points[1:]
         reach = 2.0 * self.radius + self.margin
-        if not self._broad_phase:
-            dist = segment_distances(
-                starts[self._pair_a], ends[self._pair_a], starts[self._pair_b], ends[self._pair_b]
-            )
-            return float(max(0.0, reach - dist.min()))
-        # Broad phase: two segments can only come within `reach` if their bounding
-        # spheres (centre at the midpoint, radius half the length) do.
-        centres = 0.5 * (starts + ends)
-        half = 0.5 * np.sqrt(np.einsum("ij,ij->i", ends - starts, ends - starts))
-        gap = centres[self._pair_a] - centres[self._pair_b]
-        bound = half[self._pair_a] + half[self._pair_b] + reach
-        near = np.einsum("ij,ij->i", gap, gap) < bound * bound
+        # Broad phase (see `_init_self_collision`): which pairs' spheres are in reach.
+        centres = np.add(starts.T, ends.T, out=self._doubled_centres)
+        np.take(centres, self._pair_ends, axis=1, out=self._gathered, mode="clip")
+        gap = np.subtract(self._gap, self._other_end, out=self._gap)
+        np.multiply(gap, gap, out=gap)
+        x, y, z = self._gap_axes
+        gap_sq = np.add(x, y, out=self._gap_sq)
+        np.add(gap_sq, z, out=gap_sq)
+        near = np.less(gap_sq, self._pair_bound_sq, out=self._near)
         if not near.any():
             return 0.0
         a, b = self._pair_a[near], self._pair_b[near]
@@ -134,14 +182,64 @@ class ArmGeometry:
         Any answer above `beyond` is as good as another: then a cheap lower bound (the
         hand's distance to the base origin less the arm's length) may be returned.
         """
-        base = points[0]
-        dx, dy, dz = hand[0] - base[0], hand[1] - base[1], hand[2] - base[2]
+        bx, by, bz = points[0].tolist()
+        dx, dy, dz = hand[0] - bx, hand[1] - by, hand[2] - bz
         bound = (dx * dx + dy * dy + dz * dz) ** 0.5 - self._length - self.radius
         if bound > beyond:
             return bound
+        # `point_segment_distances` for one point, into the buffers: the closest point
+        # of each segment is start + t (end - start), t clamped to [0, 1].
         starts, ends = points[:-1], points[1:]
-        d = point_segment_distances(np.asarray(hand, dtype=np.float64), starts, ends)
-        return float(max(0.0, d.min() - self.radius))
+        direction = np.subtract(ends, starts, out=self._direction)
+        to_hand = np.subtract(hand, starts, out=self._to_hand)
+        length_sq = np.vecdot(direction, direction, out=self._length_sq)
+        np.maximum(length_sq, _EPS, out=length_sq)
+        t = self._t
+        along = np.vecdot(to_hand, direction, out=self._t_flat)
+        np.divide(along, length_sq, out=along)
+        np.maximum(t, 0.0, out=t)
+        np.minimum(t, 1.0, out=t)
+        # hand - closest = (hand - start) - t (end - start)
+        offset = np.multiply(t, direction, out=self._closest)
+        np.subtract(to_hand, offset, out=offset)
+        nearest_sq = float(np.vecdot(offset, offset, out=self._gap_sq_hand).min())
+        # sqrt is monotonic: the root of the least square is the least distance.
+        return max(0.0, math.sqrt(nearest_sq) - self.radius)
+
+
+def _chain_joint_picker(
+    chain_index: tuple[int, ...], dof: int
+) -> Callable[[Sequence[float]], Sequence[float]]:
+    """A function from the profile-ordered joint array to the chain's joint values."""
+    if dof == 1:
+        only = chain_index[0]
+        return lambda position: (position[only],)
+    return itemgetter(*chain_index)
+
+
+def _max_link_lengths(chain: Chain, base: np.ndarray) -> np.ndarray:
+    """The longest (m) each segment (base origin -> frame 0 -> ... -> tip) can be.
+
+    Segment k ends at joint k's frame, whose origin sits at origin.t + q origin.R axis
+    in its parent frame (q = 0 for a revolute joint): constant for a revolute joint,
+    longest at a limit for a prismatic one (the length is convex in q). The tip
+    segment is the tool offset. `base` stretches lengths by at most its largest
+    singular value (1 for a rigid placement)."""
+    lengths = []
+    for joint in chain.joints:
+        offset = joint.origin[:3, 3]
+        if joint.prismatic:
+            slide = joint.origin[:3, :3] @ joint.axis
+            ends = (joint.lower, joint.upper)
+            if not all(math.isfinite(q) for q in ends):
+                lengths.append(math.inf)  # an unlimited slide: every pair stays in reach
+                continue
+            lengths.append(max(float(np.linalg.norm(offset + q * slide)) for q in ends))
+        else:
+            lengths.append(float(np.linalg.norm(offset)))
+    lengths.append(float(np.linalg.norm(chain.tip_offset[:3, 3])))
+    stretch = float(np.linalg.norm(base[:3, :3], 2))
+    return np.array(lengths) * stretch
 
 
 def point_segment_distances(point: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -51,8 +51,12 @@ class Limb(ABC):
                 f"command has {len(position)} joints, profile {self.profile.robot.name!r} "
                 f"has {len(self._lower)}: {self.joint_names}"
             )
+        # min(max(p, lo), hi), spelt out as comparisons: a call to min/max per joint
+        # costs more than the comparison itself (the limb clamps every tick). Same
+        # results as the builtins, NaN and a crossed lo > hi included: max(p, lo) is
+        # lo only if lo > p, and min(x, hi) is hi only if hi < x.
         bounds = zip(position, self._lower, self._upper, strict=True)
-        return tuple(min(max(p, lo), hi) for p, lo, hi in bounds)
+        return tuple([hi if hi < (x := lo if lo > p else p) else x for p, lo, hi in bounds])
 
     def __enter__(self) -> Limb:
         return self
