@@ -3,6 +3,8 @@ of an object handed over before), straight lines checked before a pose is chosen
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,7 +17,9 @@ from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.grasps import FIXED_JAW_FACE_Y, HINGE_TO_TOOL_X, grasp_for
 from robot.cerebellum.skills.handover import ABOVE_M, arrival_rise
 from robot.cerebellum.skills.lines import require_line
-from robot.cerebellum.skills.poses import DOWN, UP
+from robot.cerebellum.skills.phases import carry_pitches, steep_carry
+from robot.cerebellum.skills.place import place_points
+from robot.cerebellum.skills.poses import DOWN, UP, pitch_of
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.launch.episode import run_episode
 from robot.limbs.twin import TwinLimb
@@ -54,10 +58,12 @@ def test_top_grasps_hold_most_of_the_object_between_parallel_jaws(name: str) -> 
     # were pinched by the pad's tip and turned out of the grip when carried level).
     assert grasp.width == pytest.approx(size[1])
     assert grasp.contact_rad > 0.6
-    # The tool frame at most 4 mm above the top: the jaws cover 2/3 of its height.
+    # The tool frame at most 6 mm above the top: the jaws cover half its height or more.
     above_top = grasp.height - size[2]
-    assert 0.0 <= above_top <= 0.004
-    assert (JAW_REACH_BELOW_TOOL_M - above_top) / size[2] >= 0.55
+    assert 0.0 <= above_top <= 0.006
+    assert (JAW_REACH_BELOW_TOOL_M - above_top) / size[2] >= 0.45
+    # Laid along the surface it is placed on, the object's length is known.
+    assert grasp.length == pytest.approx(size[0])
     assert grasp.lateral_offset > FIXED_JAW_FACE_Y + grasp.half_width
     assert HINGE_TO_TOOL_X > 0
 
@@ -81,6 +87,75 @@ def test_a_second_handover_arrives_above_what_already_rests_on_the_palm() -> Non
     rise = arrival_rise(world, "resident", "pill_box")
     assert rise > 0.85 - 0.82 + ABOVE_M / 2
     assert rise < 0.12  # and still within reach (see the next test)
+
+
+def test_carrying_pitches_go_from_the_held_pitch_down_to_level() -> None:
+    held = math.radians(70.0)
+    pitches = carry_pitches(held)
+    assert pitches[0] == pytest.approx(held)
+    assert pitches[-1] == 0.0
+    assert all(a > b for a, b in itertools.pairwise(pitches))
+    assert carry_pitches(0.0) == [0.0]
+
+
+def test_a_steep_carry_keeps_the_gripper_pointing_down_and_its_roll(care: SkillContext) -> None:
+    """Carrying a pill box held from above, the gripper stays pitched well down (a
+    level gripper lets the box turn out of the jaws) and the wrist does not roll."""
+    model = care.model
+    radial = np.array([1.0, 0.0, 0.0])
+    point = np.array([model.base.x + 0.20, model.base.y, 0.70 + 0.12])
+    q = steep_carry(care, point, radial, math.radians(70.0))
+    tool = model.tool_pose(model.with_chain_q(care.commanded(), q))
+    assert np.allclose(tool[:3, 3], point, atol=0.005)
+    assert math.degrees(pitch_of(tool[:3, 0])) >= 55.0
+    roll = model.chain.joint_names.index("wrist_roll")
+    assert q[roll] == pytest.approx(model.chain_q(care.commanded())[roll])
+
+
+def test_the_residents_hand_is_reached_with_the_gripper_pitched_well_down(
+    care: SkillContext,
+) -> None:
+    """An object held from above arrives over the palm with the gripper at least 50 deg
+    down: less steep, the pill box turned out of the jaws (the hand stood too high)."""
+    handover = np.asarray(care.require_world().persons["resident"].position)
+    pill = grasp_for("pill_box")
+    assert pill is not None
+    point = handover + UP * (ABOVE_M + pill.height)
+    q = care.solve(point, pitched_down(care, point, 50.0), "resident")
+    assert q is not None
+
+
+def pitched_down(ctx: SkillContext, point: np.ndarray, degrees: float) -> np.ndarray:
+    radial = ctx.radial_approach(point)
+    angle = math.radians(degrees)
+    return radial * math.cos(angle) + DOWN * math.sin(angle)
+
+
+def test_the_towel_goes_in_the_basket_centre_first_then_nearer_the_arm(
+    care: SkillContext,
+) -> None:
+    care.held = "towel"
+    try:
+        spots = place_points(care, "basket", "towel")
+    finally:
+        care.held = None
+    basket = care.require_world().surfaces["basket"]
+    centre = np.asarray(basket.position)
+    base = np.array([care.model.base.x, care.model.base.y])
+    assert np.allclose(spots[0], centre)
+    distances = [float(np.linalg.norm(s[:2] - base)) for s in spots]
+    assert len(spots) >= 2 and all(a > b for a, b in itertools.pairwise(distances))
+    # Every spot leaves the towel (laid along the long side) inside the basket's floor.
+    half = np.asarray(basket.half_extents[:2])
+    towel_half = np.array([props.TOWEL_SIZE[0], props.TOWEL_SIZE[1]]) / 2
+    if half[1] > half[0]:
+        towel_half = towel_half[::-1]
+    x, y, z, w = care.require_world().objects["basket"].orientation
+    yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    to_local = np.array([[math.cos(yaw), math.sin(yaw)], [-math.sin(yaw), math.cos(yaw)]])
+    for spot in spots:
+        local = to_local @ (spot[:2] - centre[:2])
+        assert np.all(np.abs(local) + towel_half <= half + 1e-9)
 
 
 @pytest.mark.slow  # ~25 s: every tilt that is out of reach costs IK restarts
@@ -126,15 +201,63 @@ def test_the_pill_box_goes_back_on_the_side_table(seed: int) -> None:
     assert ok, reasons
 
 
+PALM_BELOW_HANDOVER_M = 0.02
+"""The palm's top is this far below the handover point (sim/person.py)."""
+ON_PALM_RADIUS_M = 0.06
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [2, 44])
+@pytest.mark.parametrize("seed", [2, 6, 10])
 def test_the_pill_box_is_handed_over_without_slipping(seed: int) -> None:
-    ok, reasons = _run(
-        "Hand the pill box to the resident",
-        (
+    plan = Plan(
+        instruction="Hand the pill box to the resident",
+        steps=(
             Step("pick", {"object": "pill_box"}),
             Step("handover", {"object": "pill_box", "person": "resident"}),
+        ),
+    )
+    result = run_episode("care", seed, plan)
+    assert result.success, result.reasons
+    # Stricter than the judge (anywhere within 10 cm of the handover point, which the
+    # table top below the hand is too): it rests on the palm itself.
+    box = np.asarray(result.world.objects["pill_box"].position)
+    hand = np.asarray(result.world.persons["resident"].position)
+    assert box[2] >= hand[2] - PALM_BELOW_HANDOVER_M - 0.005
+    assert float(np.linalg.norm(box[:2] - hand[:2])) <= ON_PALM_RADIUS_M
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [8])
+def test_the_towel_goes_in_the_basket(seed: int) -> None:
+    ok, reasons = _run(
+        "Put the towel in the basket",
+        (
+            Step("pick", {"object": "towel"}),
+            Step("place", {"object": "towel", "target": "basket"}),
         ),
         seed,
     )
     assert ok, reasons
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0])
+def test_the_towel_and_then_the_pill_box_both_rest_on_the_palm(seed: int) -> None:
+    plan = Plan(
+        instruction="Give the resident the towel and the pill box.",
+        steps=(
+            Step("pick", {"object": "towel"}),
+            Step("handover", {"object": "towel", "person": "resident"}),
+            Step("pick", {"object": "pill_box"}),
+            Step("handover", {"object": "pill_box", "person": "resident"}),
+        ),
+    )
+    result = run_episode("care", seed, plan)
+    assert result.success, result.reasons
+    hand = np.asarray(result.world.persons["resident"].position)
+    towel = np.asarray(result.world.objects["towel"].position)
+    box = np.asarray(result.world.objects["pill_box"].position)
+    for where in (towel, box):
+        assert where[2] >= hand[2] - PALM_BELOW_HANDOVER_M - 0.005
+        assert float(np.linalg.norm(where[:2] - hand[:2])) <= ON_PALM_RADIUS_M
+    assert box[2] > towel[2]  # put on top of the towel, not pushed off beside it

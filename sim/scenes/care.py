@@ -27,17 +27,29 @@ ARM_BASE = (0.0, 0.0, SIDE_TABLE_TOP)
 GLASS_XY = polar(0.31, 20.0)  # clear of the resident's hand above the table
 PILL_BOX_XY = polar(0.18, 5.0)
 TOWEL_XY = polar(0.19, -30.0)
-BASKET_XY = polar(0.29, -72.0)  # things go in from above: within 0.32 m
+BASKET_RADIUS_M = 0.27
+"""How far the basket's centre stands from the arm's base (m). Things go in from
+above, held by two jaws that let them turn once the gripper leans out of the
+vertical; 2 cm closer than the 0.29 m we had, the arm reaches over the rim with its
+gripper pitched up to 10 deg more steeply, and reaches the centre for more of the seeds'
++-3 cm offsets (at 0.29 m, 7 of 50 towels were out of reach)."""
+BASKET_ANGLE_DEG = -78.0
+"""...and its bearing (deg left of +x): 6 deg further round than before, so that the
+towel's randomised spots still clear the nearer basket (at -72 deg some seeds found
+no spot for the towel at all)."""
+BASKET_XY = polar(BASKET_RADIUS_M, BASKET_ANGLE_DEG)
 CHAIR_XY = (0.24, 0.68)
 RESIDENT_FEET = (0.24, 0.62, 0.0)
 RESIDENT_HANDOVER = (0.17, 0.22, SIDE_TABLE_TOP + 0.06)
-"""0.28 m from the arm's base, 8 cm above the table (the palm 2 cm lower). A pill box
-or a towel is held from above between two jaws and turns out of them once the gripper
-levels out: this low, the SO-101 reaches the point with its gripper pitched 50-60 deg
-down (12 cm above the table it managed only 40-50 deg, and the box slipped). Closer
-to the base it would point down more steeply, but the glass, held level from the side,
-no longer reached it (0.23 m). It still reaches higher, to put a second object on top
-of a first."""
+"""0.28 m from the arm's base, 6 cm above the table (the palm 2 cm lower, a hand held
+out just over the table). A pill box or a towel is held from above between two jaws
+and turns out of them once the gripper leans far out of the vertical: this low, the
+SO-101 reaches the point with its gripper pitched ~60 deg down (at 12 cm it managed
+only 40-50 deg, and 6 of 25 pill boxes slipped out). Closer to the base it would point
+down more steeply, but the glass, held level from the side, no longer reached it
+(0.23 m). It still reaches higher, to put a second object on top of a first.
+The table top lies within the judge's 10 cm of this point: `handover` itself checks
+that what it let go rests on the palm."""
 CHAIR_SEAT = 0.46
 RESIDENT_SHIRT = (0.55, 0.35, 0.60, 1.0)
 

@@ -14,7 +14,13 @@ Figures from the props' descriptions (sim/props.py docstrings), in metres:
   nearly parallel to the fixed jaw only around 5-6 cm: a narrower box (the 3.4 cm pill
   box we had) is pinched by the pad's tip at its top edge, turns about that edge and
   falls out when the carry turns the gripper level. Closing swings the pad's tip to
-  ~2.2 cm past the tool frame at contact: still above the table.
+  ~2.2 cm past the tool frame at contact: still above the table. Held so, an object
+  turns about the line through the pad's tip: below its centre of mass, it topples
+  over once the gripper leans out of the vertical. The towel (11 cm long, lying
+  across the jaws) is held 5 mm above its top, which puts that line near its middle;
+  the pill box (6 cm) stays 2 mm above its top (3 and 6 mm did no better on the seeds
+  tried), and both are
+  carried with the gripper pointing steeply down (`phases.transit(keep_pitch=True)`).
 
 Gripper (SO-101, robot/descriptions/so101/generate_urdf.py): the fixed jaw's inner
 face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
@@ -40,11 +46,13 @@ MAX_OPEN_RAD = 1.5
 @dataclass(frozen=True)
 class Grasp:
     """style: "side" or "top"; height: tool frame above the object's bottom (m);
-    width: across the jaws (m)."""
+    width: across the jaws (m); length: along the jaws, of an object held from above
+    (m; 0 for side grasps), so a place knows how much room it has."""
 
     style: str
     height: float
     width: float
+    length: float = 0.0
 
     @property
     def half_width(self) -> float:
@@ -70,8 +78,8 @@ GRASPS: dict[str, Grasp] = {
     "cup_blue": Grasp("side", 0.040, 0.056),
     "teapot": Grasp("side", 0.060, 0.062),
     "water_glass": Grasp("side", 0.065, 0.058),
-    "pill_box": Grasp("top", 0.030, 0.050),
-    "towel": Grasp("top", 0.032, 0.050),
+    "pill_box": Grasp("top", 0.030, 0.050, 0.060),
+    "towel": Grasp("top", 0.035, 0.050, 0.110),
 }
 
 VESSEL_HEIGHTS: dict[str, float] = {

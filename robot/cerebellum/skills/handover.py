@@ -3,10 +3,13 @@ speed, release it there, retreat."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
-from robot.cerebellum.skills.lines import require_line
+from robot.cerebellum.skills.grasps import Grasp
+from robot.cerebellum.skills.lines import require_line, rising_retreat
 from robot.cerebellum.skills.phases import (
     Check,
     Do,
@@ -39,6 +42,10 @@ RETREAT_RISE_M = 0.03
 """Retreat back and up: clear of what was just let go, and within reach when the
 object stood far out."""
 RETREAT_SPEED_M_S = 0.06
+RETREAT_UP_RISES_M = (RETREAT_M, RETREAT_M / 2)
+RETREAT_UP_LEANS_RAD = tuple(math.radians(d) for d in (0, 10, 20, 30, 40))
+"""When backing off is out of reach, the retreat goes straight up by the first of
+these rises (m) it can, its axis leaned outward by the first of these (rad)."""
 RESTING_RADIUS_M = 0.10
 """An object within this of the handover point (m) was handed over before and rests on
 the palm: the next one is put on top of it, not pushed into it from the side..."""
@@ -83,6 +90,37 @@ def release_rise(world: WorldState, person: str, what: str) -> float:
     return -BELOW_M if top is None else top + STACK_DROP_M
 
 
+HELD_MARGIN_M = 0.03
+"""A held object's reference point is at most its grasp's reach from the tool point
+(the grasp height and half width) plus this (m); farther, it slipped out."""
+PALM_BELOW_M = 0.02
+"""The palm's top lies this far below a person's handover point (m)..."""
+ON_PALM_RADIUS_M = 0.06
+"""...and what was handed over rests within this of the handover point across (m),
+no lower than the palm's top less ON_PALM_SINK_M: otherwise it fell off."""
+ON_PALM_SINK_M = 0.005
+
+
+def slipped(ctx: SkillContext, what: str, grasp: Grasp) -> str | None:
+    """Why `what` is no longer in the gripper (it fell out on the way), or None."""
+    tool = ctx.model.tool_pose(ctx.measured())[:3, 3]
+    reach = float(np.hypot(grasp.height, grasp.half_width)) + HELD_MARGIN_M
+    if float(np.linalg.norm(ctx.object_position(what) - tool)) <= reach:
+        return None
+    ctx.held = None
+    ctx.held_from = None
+    return f"{what} slipped out of the gripper on the way"
+
+
+def off_palm(world: WorldState, person: str, where: np.ndarray, what: str) -> str | None:
+    """Why `what`, at `where` (m, world), is not resting on `person`'s palm, or None."""
+    handover = np.asarray(world.persons[person].position, dtype=np.float64)
+    across = float(np.linalg.norm(where[:2] - handover[:2]))
+    if across <= ON_PALM_RADIUS_M and where[2] >= handover[2] - PALM_BELOW_M - ON_PALM_SINK_M:
+        return None
+    return f"{what} fell off {person}'s hand"
+
+
 STOPPED_LAG_M = 0.01
 """The lowering has stopped on the palm when the measured tool point stays this far (m)
 above the commanded one (the held object presses on the palm)..."""
@@ -93,17 +131,22 @@ enough for a plain arrival, which would then wait out the phase's budget."""
 
 class LowerOntoPalm(MoveLine):
     """The lowering toward the palm: done when the line ends, or when the arm stays
-    held up above where it is commanded (what it carries rests on the palm)."""
+    held up above where it is commanded (what it carries rests on the palm); then it
+    is commanded to stay where it stopped, so it no longer presses on the hand."""
 
     def __init__(self, name: str, goal: LineGoal, speed_m_s: float, what: str) -> None:
         super().__init__(name, goal, speed_m_s, what, contact_ok=True)
         self._held_up_since: float | None = None
+        self._stopped_at: tuple[float, ...] | None = None
 
     def start(self, ctx: SkillContext) -> None:
         self._held_up_since = None
+        self._stopped_at = None
         super().start(ctx)
 
     def update(self, ctx: SkillContext) -> bool:
+        if self._stopped_at is not None:
+            return ctx.arrived(self._stopped_at, contact_ok=True)
         if super().update(ctx):
             return True
         commanded = ctx.model.tool_pose(ctx.commanded())[2, 3]
@@ -113,7 +156,11 @@ class LowerOntoPalm(MoveLine):
             return False
         if self._held_up_since is None:
             self._held_up_since = ctx.now_s
-        return ctx.now_s - self._held_up_since >= STOPPED_S
+        if ctx.now_s - self._held_up_since < STOPPED_S:
+            return False
+        self._stopped_at = ctx.full_target(ctx.model.chain_q(ctx.measured()))
+        ctx.request(self._stopped_at, self.joint_speed)
+        return False
 
 
 class Handover(Skill):
@@ -172,6 +219,11 @@ class Handover(Skill):
             approach = tool[:3, 0]
             return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
 
+        def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
+            """Straight up, leaning the axis out as needed: backing off along a steep
+            axis from a low palm is out of reach."""
+            return rising_retreat(c, RETREAT_UP_RISES_M, RETREAT_UP_LEANS_RAD, "retreat")
+
         def let_go(c: SkillContext) -> None:
             c.held = None
             c.held_from = None
@@ -179,10 +231,22 @@ class Handover(Skill):
         return [
             Check("check", holding),
             *transit("to person", to_person, HANDOVER_SPEED, keep_pitch=grasp.style == "top"),
+            Check("still held", lambda c: slipped(c, what, grasp)),
             LowerOntoPalm("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand"),
             SetGripper("release", grasp.open_rad),
             Do("let go", let_go),
             Wait("settle", 0.5),
             clear_jaw(),
-            MoveLine("retreat", retreat, RETREAT_SPEED_M_S, "retreat", truncate_ok=True),
+            MoveLine(
+                "retreat",
+                retreat,
+                RETREAT_SPEED_M_S,
+                "retreat",
+                truncate_ok=True,
+                fallback=retreat_up,
+            ),
+            Check(
+                "verify",
+                lambda c: off_palm(c.require_world(), person, c.object_position(what), what),
+            ),
         ]

@@ -9,6 +9,9 @@ before committing to a candidate, not when the phase that follows it starts.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
 from robot.cerebellum.cartesian import solve_segment
@@ -42,3 +45,32 @@ def require_line(
             geometry.self_collision_clearance(points) < PLANNING_CLEARANCE_M
         ):
             raise SkillFailed(f"{what} out of reach")
+
+
+UP = np.array([0.0, 0.0, 1.0])
+
+
+def rising_retreat(
+    ctx: SkillContext, rises_m: Sequence[float], leans_rad: Sequence[float], what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(end, approach) of a retreat straight up from the commanded tool pose: the first
+    of `rises_m` (m) whose line the arm can follow with its approach axis leaned
+    outward (away from the base, pivoting about the tool point) by the first of
+    `leans_rad` (rad) that works. A gripper pointing steeply down near the edge of its
+    reach cannot keep its axis while it rises: a small arm reaches less steeply higher
+    up. Raises SkillFailed("<what> out of reach") when none can."""
+    tool = ctx.model.tool_pose(ctx.commanded())
+    here, axis = tool[:3, 3], tool[:3, 0]
+    q = ctx.model.chain_q(ctx.commanded())
+    outward = ctx.radial_approach(here)
+    for rise in rises_m:
+        end = here + UP * rise
+        for lean in leans_rad:
+            direction = axis * math.cos(lean) + outward * math.sin(lean)
+            direction /= float(np.linalg.norm(direction))
+            try:
+                require_line(ctx, q, end, direction, what)
+            except SkillFailed:
+                continue
+            return end, direction
+    raise SkillFailed(f"{what} out of reach")

@@ -6,6 +6,7 @@ watched object moves, so every phase aims at where things are *now*.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from robot.cerebellum.cartesian import Segment, solve_segment
 from robot.cerebellum.kinematics import OutOfReach
 from robot.cerebellum.skills.base import PLANNING_CLEARANCE_M, Phase, SkillContext, SkillFailed
+from robot.cerebellum.skills.poses import pitch_of, pitched
 
 JointGoal = Callable[[SkillContext], tuple[float, ...]]
 LineGoal = Callable[[SkillContext], tuple[np.ndarray, np.ndarray]]
@@ -266,8 +268,45 @@ class Wait(Phase):
         return ctx.now_s >= self._until
 
 
+CARRY_PITCH_STEP_RAD = math.radians(10.0)
+"""A carrying pose out of reach at the held pitch is tried this much less steep, and
+again, down to level."""
+
+
+def carry_pitches(start: float) -> list[float]:
+    """Pitches (rad below the horizontal) to try for a carrying pose, steepest first:
+    `start`, then CARRY_PITCH_STEP_RAD less each time, ending level."""
+    steps = int(start / CARRY_PITCH_STEP_RAD)
+    pitches = [start - k * CARRY_PITCH_STEP_RAD for k in range(steps + 1)]
+    return pitches if pitches[-1] == 0.0 else [*pitches, 0.0]
+
+
+def steep_carry(
+    ctx: SkillContext, point: np.ndarray, radial: np.ndarray, pitch: float
+) -> np.ndarray:
+    """Chain joints (rad) for the tool at `point` (m, world), pitched down along the
+    horizontal `radial` by `pitch` (rad) or as little less as reach needs, with the
+    wrist roll as it is now: spinning the jaws about a steep approach axis would wring
+    the object out of them. Raises SkillFailed when even a level pose is out of reach."""
+    names = list(ctx.model.chain.joint_names)
+    roll = (
+        float(ctx.model.chain_q(ctx.commanded())[names.index("wrist_roll")])
+        if "wrist_roll" in names
+        else None
+    )
+    for tried in carry_pitches(pitch):
+        try:
+            return ctx.solve(point, pitched(radial, tried), "a safe carrying pose", roll=roll)
+        except SkillFailed:
+            continue
+    raise SkillFailed("a safe carrying pose out of reach")
+
+
 TUCK_RADIUS_M = 0.25
 """Swinging from one side to the other, the tool passes this close to the base (m)..."""
+TUCK_RADIUS_STEEP_M = 0.20
+"""...or this close (m) when the gripper keeps pointing down: a small arm holds its
+gripper steep only near its base."""
 TUCK_RISE_M = 0.03
 """...and this much above the higher of where it starts and where it goes (m)."""
 
@@ -278,12 +317,19 @@ def transit(
     speed: float,
     watches: tuple[str, ...] = (),
     contact_ok: bool = False,
+    keep_pitch: bool = False,
 ) -> list[Phase]:
     """Phases that move to `goal` the way a person carries a cup past a table: draw in
     toward the base, swing the pan, then reach out. A straight joint-space move from
     one side of the table to the other sweeps the tool (and what it holds) through
-    whatever stands between, a person's hand included."""
+    whatever stands between, a person's hand included.
+
+    The carrying poses hold the gripper level, or with `keep_pitch` as steeply pitched
+    down as it is when the transit starts (as much as reach allows): an object held
+    from above between two jaws turns about the line between them once the gripper
+    levels out, and falls out."""
     cache: dict[str, tuple[float, ...]] = {}
+    start: dict[str, float] = {}  # the tool's height (m) and pitch (rad) at the start
 
     def final(ctx: SkillContext) -> tuple[float, ...]:
         cache["goal"] = goal(ctx)
@@ -294,19 +340,26 @@ def transit(
         goal_q = cache.get("goal") or final(ctx)
         here = model.tool_pose(ctx.commanded())
         there = model.tool_pose(goal_q)
-        height = max(here[2, 3], there[2, 3]) + TUCK_RISE_M
+        if not start:
+            start.update(z=float(here[2, 3]), pitch=max(0.0, pitch_of(here[:3, 0])))
+        # Steep carries stay as low as they can (reach), so they rise from the start
+        # height, not from the first tuck's again.
+        height = max(start["z"] if keep_pitch else here[2, 3], there[2, 3]) + TUCK_RISE_M
         source = there if pan_from_goal else here
         base = model.base
+        radius = TUCK_RADIUS_STEEP_M if keep_pitch else TUCK_RADIUS_M
         azimuth = np.arctan2(source[1, 3] - base.y, source[0, 3] - base.x)
         point = np.array(
             [
-                base.x + TUCK_RADIUS_M * np.cos(azimuth),
-                base.y + TUCK_RADIUS_M * np.sin(azimuth),
+                base.x + radius * np.cos(azimuth),
+                base.y + radius * np.sin(azimuth),
                 height,
             ]
         )
-        approach = np.array([np.cos(azimuth), np.sin(azimuth), 0.0])
-        return ctx.full_target(ctx.solve(point, approach, "a safe carrying pose", roll=None))
+        radial = np.array([np.cos(azimuth), np.sin(azimuth), 0.0])
+        if not keep_pitch:
+            return ctx.full_target(ctx.solve(point, radial, "a safe carrying pose", roll=None))
+        return ctx.full_target(steep_carry(ctx, point, radial, start["pitch"]))
 
     return [
         MoveJoints(f"{name}: draw in", lambda c: tucked(c, False), speed),

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
-from robot.cerebellum.skills.lines import require_line
+from robot.cerebellum.skills.grasps import Grasp
+from robot.cerebellum.skills.lines import require_line, rising_retreat
 from robot.cerebellum.skills.phases import (
     Check,
     Do,
@@ -108,12 +109,42 @@ def _standing_on(ctx: SkillContext, target: str, skip: str) -> list[np.ndarray]:
     return found
 
 
+TOWARD_ARM_FRACTIONS = (0.5, 1.0)
+"""An object held from above whose surface's centre is out of reach goes this far (as
+fractions of the room it has there) from the centre toward the arm's base."""
+
+
+def _toward_arm(ctx: SkillContext, target: str, grasp: Grasp) -> list[np.ndarray]:
+    """Spots (m, world) on small surface `target` between its centre and its side
+    nearest the arm, for an object held from above lying along the surface's long side
+    (as `place` lays it): each of TOWARD_ARM_FRACTIONS of the room left on either
+    axis (half extent minus the object's half length or half width), no farther."""
+    surface = ctx.require_world().surfaces[target]
+    half = np.asarray(surface.half_extents[:2], dtype=np.float64)
+    along_long = int(np.argmax(half))
+    object_half = np.full(2, grasp.half_width)
+    object_half[along_long] = grasp.length / 2.0
+    room = np.maximum(0.0, half - object_half)
+    top = np.asarray(surface.position, dtype=np.float64)
+    axes = _surface_axes(ctx, target)
+    to_base = np.array([ctx.model.base.x, ctx.model.base.y]) - top[:2]
+    local = axes.T @ to_base
+    if not np.any(room > 0.0) or float(np.linalg.norm(local)) < 1e-9:
+        return []
+    # The farthest shift toward the base that stays within the room on both axes.
+    scale = min((room[k] / abs(local[k]) for k in range(2) if abs(local[k]) > 1e-9), default=0.0)
+    shift = axes @ (local * scale)
+    return [top + np.array([*(shift * f), 0.0]) for f in TOWARD_ARM_FRACTIONS]
+
+
 def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     """Where the held object `what`'s bottom centre may go (m, world) on `target`, best
     first: back where it came from on a table; on a small surface (a tray), for a round
     object, the slot farthest from what already stands there (the one farther from the
     arm when both are free), then spots on the way from it to the centre, then the
-    other slot (a slot may be out of reach); else the surface's centre."""
+    other slot (a slot may be out of reach); for an object held from above, the
+    surface's centre, then spots nearer the arm within the room it leaves; else the
+    surface's centre."""
     world = ctx.require_world()
     if target not in world.surfaces:
         raise SkillFailed(f"cannot place on {target}: it is not a surface")
@@ -122,7 +153,9 @@ def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     if max(surface.half_extents[:2]) > LARGE_SURFACE_M and ctx.held_from is not None:
         return [np.array([ctx.held_from[0], ctx.held_from[1], top[2]])]
     grasp = require_grasp(what)
-    slots = _slots(ctx, target, grasp.half_width) if grasp.style == "side" else []
+    if grasp.style == "top":
+        return [top, *_toward_arm(ctx, target, grasp)]
+    slots = _slots(ctx, target, grasp.half_width)
     if not slots:
         return [top]
     others = _standing_on(ctx, target, what)
@@ -207,20 +240,11 @@ class Place(Skill):
         def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
             """Straight up; with the approach axis leaned outward if the gripper points
             down so steeply that the wrist, at its limit, cannot keep that axis."""
-            tool = c.model.tool_pose(c.commanded())
-            here, axis = tool[:3, 3], tool[:3, 0]
-            end = here + UP * RETREAT_M
-            q = c.model.chain_q(c.commanded())
-            outward = c.radial_approach(here)
-            for lean in RETREAT_LEANS_RAD:
-                direction = axis * math.cos(lean) + outward * math.sin(lean)
-                direction /= float(np.linalg.norm(direction))
-                try:
-                    require_line(c, q, end, direction, "retreat")
-                except SkillFailed:
-                    continue
-                return end, direction
-            return end, axis
+            try:
+                return rising_retreat(c, (RETREAT_M,), RETREAT_LEANS_RAD, "retreat")
+            except SkillFailed:
+                tool = c.model.tool_pose(c.commanded())
+                return tool[:3, 3] + UP * RETREAT_M, tool[:3, 0]
 
         def landed(c: SkillContext) -> str | None:
             world = c.require_world()

@@ -92,6 +92,9 @@ FLIGHT_S = 0.8
 """A drop reaches the target within this long after leaving the source (s); one that
 has not is stuck or spilled, and no longer counts as on its way."""
 EMPTY = 0.05
+FULL_ENOUGH = 0.5
+"""A pour that leaves its target below this fill level (the brain's "full",
+robot/brain/world.py FULL_FRACTION) while the source still holds tea has failed."""
 LIP_DRIFT_M = 0.008
 """A lip this far from where the path put it (the vessel slipped in the jaws) makes
 the tilt plan its path again from the vessel's pose now..."""
@@ -404,9 +407,14 @@ class Pour(Skill):
             return pour_path(c, source, target, up_to_rad=0.0).targets[0]
 
         def poured(c: SkillContext) -> str | None:
-            gained = c.require_world().objects[target].filled - before[0]
-            if gained < POURED_AT_LEAST:
+            objects = c.require_world().objects
+            filled = objects[target].filled
+            if filled - before[0] < POURED_AT_LEAST:
                 return f"nothing poured into {target}"
+            if filled < FULL_ENOUGH and objects[source].filled > EMPTY:
+                # Drops stuck in the spout counted as on their way and ended the tilt
+                # early: say so, and the brain pours again (a top-up).
+                return f"{target} only {filled:.0%} full: the pour stopped early"
             return None
 
         tilt = Tilt(source, target)
