@@ -78,3 +78,17 @@ def test_a_refusal_succeeds_only_if_nothing_moved() -> None:
     refused = Plan(instruction="Throw the teapot", refused=True, reason="unsafe")
     assert judge(refused, "tea", BEFORE, BEFORE).success
     assert not judge(refused, "tea", BEFORE, tea_world((0.3, -0.1, 0.75))).success
+
+
+def test_a_handover_counts_on_the_palm_not_on_the_table_below_it() -> None:
+    # The guest's handover point is (0.1, 0.3, 0.95): the palm's top is 2 cm below it.
+    to_guest = Plan(
+        instruction="x",
+        steps=(
+            Step("pick", {"object": "cup_blue"}),
+            Step("handover", {"object": "cup_blue", "person": "guest"}),
+        ),
+    )
+    assert judge(to_guest, "tea", BEFORE, tea_world((0.12, 0.3, 0.93))).success
+    fell_below = judge(to_guest, "tea", BEFORE, tea_world((0.12, 0.3, 0.87)))  # 8 cm away
+    assert not fell_below.success and "cup_blue is not with guest" in fell_below.reasons

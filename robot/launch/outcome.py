@@ -17,13 +17,17 @@ from robot.brain.world import FULL_FRACTION, START, WorldModel, replay
 from robot.errors import PlanRejected
 from robot.msgs import ObjectState, Plan, WorldState
 from robot.scenes import scene_spec
+from sim.person import HANDOVER_ABOVE_PALM
 
 ON_SURFACE_HEIGHT_M = 0.04
 """An object resting on a surface has its bottom within this height above the top."""
 SURFACE_MARGIN_M = 0.01
 """An object may overhang a surface's edge by this much and still be on it."""
 HANDOVER_RADIUS_M = 0.10
-"""An object handed over rests within this distance of the person's handover point."""
+"""An object handed over rests within this distance of the person's handover point,
+with its bottom no lower than the palm (HANDOVER_ABOVE_PALM below that point, less
+SURFACE_MARGIN_M): a table top can lie within the radius of a low hand, and what fell
+there was not handed over."""
 UNMOVED_TOLERANCE_M = 0.03
 """An object the plan did not touch may be nudged this much (the arm brushing past)."""
 UPRIGHT_TILT_RAD = math.radians(30.0)
@@ -95,7 +99,8 @@ def judge(plan: Plan, scene: str, before: WorldState, after: WorldState) -> Verd
                 reasons.append(f"{name} moved but the plan did not move it")
         elif where in spec.persons:
             handover = after.persons[where].position
-            if math.dist(obj.position, handover) > HANDOVER_RADIUS_M:
+            on_palm = obj.position[2] >= handover[2] - HANDOVER_ABOVE_PALM - SURFACE_MARGIN_M
+            if math.dist(obj.position, handover) > HANDOVER_RADIUS_M or not on_palm:
                 reasons.append(f"{name} is not with {where}")
         elif not _on_surface(obj, after, where):
             reasons.append(f"{name} is not on {where}")
