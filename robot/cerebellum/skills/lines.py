@@ -14,20 +14,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from robot.cerebellum.cartesian import solve_segment
+from robot.cerebellum.cartesian import Segment, solve_segment
 from robot.cerebellum.kinematics import OutOfReach
 from robot.cerebellum.skills.base import PLANNING_CLEARANCE_M, SkillContext, SkillFailed
+from robot.cerebellum.skills.poses import UP
 
 
-def require_line(
+def solve_line(
     ctx: SkillContext, q: np.ndarray, end: np.ndarray, direction: np.ndarray, what: str
-) -> None:
-    """Raise SkillFailed("<what> out of reach") unless the tool can move in a straight
-    line from chain joints `q` (rad) to `end` (m, world), its approach axis along
-    `direction` (world), with every waypoint clear of the fence and of the arm itself."""
+) -> Segment:
+    """The straight tool line from chain joints `q` (rad) to `end` (m, world), its
+    approach axis along `direction` (world); SkillFailed("<what> out of reach") when
+    IK cannot follow it."""
     model = ctx.model
     try:
-        segment = solve_segment(
+        return solve_segment(
             model.chain,
             q,
             model.chain.fk(q)[:3, 3],
@@ -38,6 +39,16 @@ def require_line(
         )
     except OutOfReach as err:
         raise SkillFailed(f"{what} out of reach") from err
+
+
+def require_line(
+    ctx: SkillContext, q: np.ndarray, end: np.ndarray, direction: np.ndarray, what: str
+) -> None:
+    """Raise SkillFailed("<what> out of reach") unless the tool can move in a straight
+    line from chain joints `q` (rad) to `end` (m, world), its approach axis along
+    `direction` (world), with every waypoint clear of the fence and of the arm itself."""
+    model = ctx.model
+    segment = solve_line(ctx, q, end, direction, what)
     geometry = model.geometry
     for waypoint in segment.waypoints:
         points = geometry.points(model.with_chain_q(ctx.commanded(), waypoint))
@@ -45,9 +56,6 @@ def require_line(
             geometry.self_collision_clearance(points) < PLANNING_CLEARANCE_M
         ):
             raise SkillFailed(f"{what} out of reach")
-
-
-UP = np.array([0.0, 0.0, 1.0])
 
 
 def rising_retreat(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from robot.cerebellum.cartesian import solve_segment
-from robot.cerebellum.kinematics import OutOfReach
-from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
+from robot.cerebellum.skills.base import Phase, Skill, SkillContext
+from robot.cerebellum.skills.lines import solve_line
 from robot.cerebellum.skills.phases import Check, CloseOnObject, MoveLine, SetGripper, transit
 from robot.cerebellum.skills.poses import UP, grasp_pose, require_grasp
 
@@ -48,19 +47,7 @@ class Pick(Skill):
             # The pre-grasp and the grasp itself must both be reachable along one axis.
             def line_ok(q: np.ndarray, d: np.ndarray) -> None:
                 # The straight approach from this pre-grasp must be solvable too.
-                model = c.model
-                try:
-                    solve_segment(
-                        model.chain,
-                        q,
-                        model.chain.fk(q)[:3, 3],
-                        model.to_base(point),
-                        tool_axis=(1.0, 0.0, 0.0),
-                        direction=tuple(model.direction_to_base(d)),  # type: ignore[arg-type]
-                        what=what,
-                    )
-                except OutOfReach as err:
-                    raise SkillFailed(f"{what} out of reach") from err
+                solve_line(c, q, point, d, what)
 
             q, d = c.solve_tilted(
                 lambda d: [point - d * back + UP * PRE_GRASP_RISE_M, point],
