@@ -1,6 +1,6 @@
 """Benchmark: the cerebellum's 1 kHz loop -- jitter, overruns, and tick cost vs joints.
 
-    python -m benchmarks.cerebellum_loop                 # the default: process + SCHED_FIFO
+    python -m benchmarks.cerebellum_loop                 # the default: stack + SCHED_FIFO
     python -m benchmarks.cerebellum_loop --mode both --realtime both --json out.json
     python -m benchmarks.cerebellum_loop --seconds 10 --mode process --realtime off
     python -m benchmarks.cerebellum_loop --mode all --load loaded   # thread, stack, process
@@ -9,16 +9,17 @@ Two measurements:
 
 1. Jitter: the full tick (limb read, ruckig, safety supervisor with geometry, limb
    write) on the SO-101 profile at 1 kHz for `--seconds` per configuration. A
-   configuration is a mode (`thread`: the loop in a thread of this process, the
-   brain beside it; `stack`: as the hil and serial stacks run it, the loop in a
-   thread of this process and the brain's thread here too, but planning through a
-   `PlannerProcess` (robot/brain/planner_process.py), so the decoding runs in a child
-   process; `process`: the loop in a child process, the brain in this one),
+   configuration is a mode (`stack`: as the `Cerebellum` node runs it, the loop in
+   its own process through `MotionProcess`, with a skill thread in this process
+   solving IK at 50 Hz and sending new goals over the pipe, and the brain planning
+   through a `PlannerProcess` as the hil and serial stacks do; `thread`: the loop in
+   a thread of this process, the brain planning in-process beside it, as a loop
+   thread would run; `process`: the bare loop in a child process, nothing but the
+   load in this one),
    a scheduling (`rt`: the loop's thread on SCHED_FIFO with memory locked, see
    robot/cerebellum/realtime.py; `ts`: the normal time-sharing scheduler), and a
    load (`alone`, or `loaded`: the brain planning the tea and care requests back to
-   back with the committed model, one onnxruntime thread, as the brain node does;
-   `stack` runs loaded only, alone it is `thread`).
+   back with the committed model, one onnxruntime thread, as the brain node does).
    All loads of one kind run first, then the other, modes and schedulings
    interleaved so that a change in the shared machine's load hits them alike.
    Each run records the load average and the hypervisor's steal time (from
@@ -26,7 +27,8 @@ Two measurements:
    running over a period) by where the time went, from the loop thread's schedstat
    (`StallProbe`): this machine's run queue, blocked (the interpreter lock), or
    outside the guest (the VM's virtual CPU not running): stalls that come from the
-   VM, not from us, are visible as a figure.
+   VM, not from us, are visible as a figure (`thread` and `process`; in `stack` the
+   loop's tick is the node's own, without the probe).
 2. Tick compute: the same tick on synthetic 6-, 12- and 30-joint arms, run by the
    loop at 1 kHz (on SCHED_FIFO unless `--realtime off`), nothing beside it:
    `tick_compute_p99_us_<n>_joints` is the p99 of the thread's CPU time per tick
@@ -45,14 +47,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +66,13 @@ from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop
 from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.cerebellum.motion_process import MotionProcess, MotionSpec
+from robot.cerebellum.node import RELAY_PERIOD_S, SKILL_PERIOD_S
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary
 from robot.cerebellum.synthetic import serial_arm_profile, serial_arm_urdf
 from robot.limbs.base import Limb
+from robot.msgs import LoopStats
 from robot.profile import load_profile
 
 PERIOD_S = 0.001
@@ -83,18 +90,19 @@ tick (a far hand would take a cheaper early exit)."""
 STALL_US = 1_000.0
 """A tick woken more than one period late counts as a stall (`stalls_per_10k`), as
 does one whose body ran longer than a period."""
+IK_SEED_OFFSET_RAD = 0.2
+"""The stand-in skill thread solves IK for each goal from this far off (rad, every
+joint): tens of damped-least-squares iterations, the work of a skill update."""
 CHILD_TIMEOUT_MARGIN_S = 180.0
 SCHEDSTAT = "/proc/thread-self/schedstat"
 """Linux: the thread's CPU time, run-queue wait (both ns) and times put on a CPU."""
 SCHEDSTAT_BYTES = 96
 """Start-up allowance (imports, model loading) for a child process's run."""
 
-DEFAULT_MODE = "process"
+DEFAULT_MODE = "stack"
 DEFAULT_REALTIME = True
-"""The configuration whose figures are the unprefixed keys: the measured best, the
-loop in its own process on SCHED_FIFO. The stack runs its loop as a SCHED_FIFO thread
-with the brain's decoding in a `PlannerProcess`: that is `--mode stack`, keys
-`stack_rt_loaded_*` (robot/cerebellum/README.md, "Where the brain runs")."""
+"""The configuration whose figures are the unprefixed keys: what the hil and serial
+stacks run, the loop in its own process on SCHED_FIFO (`Cerebellum`)."""
 
 FIGURE_KEYS = (
     "jitter_p50_us",
@@ -367,6 +375,7 @@ def figures(history: TickRecorder, overruns: int, ticks: int) -> dict[str, float
         "tick_compute_p99_us": summary.compute_p99_us,
         "tick_compute_max_us": summary.compute_max_us,
         "worst_tick_index": float(np.argmax(history.late_us())) if history.count else 0.0,
+        "ticks": float(ticks),
     }
 
 
@@ -390,6 +399,66 @@ def jitter_run_in_process(
         child.join()
 
 
+def limb_factory(kind: str, profile_name: str) -> Callable[[], Limb]:
+    """`make_limb` as a factory that pickles: the loop's process opens the limb."""
+    if kind == "twin":
+        from robot.limbs.twin import TwinLimb
+
+        return partial(TwinLimb.for_scene, "tea", clock=time.monotonic)
+    return partial(EchoLimb, load_profile(profile_name))
+
+
+def jitter_run_stack(
+    seconds: float, limb_kind: str, realtime: RealtimeRequest | None
+) -> tuple[dict[str, float], str]:
+    """The loop as the `Cerebellum` node runs it (`MotionProcess`: its own process,
+    requests over the pipe, state in shared memory), with this process doing the
+    node's work beside it: a skill thread at 50 Hz solving IK for the next goal and
+    sending a new one every 1.5 s, and the reports pumped every 10 ms."""
+    profile = load_profile("so101")
+    model = ArmModel.from_profile(profile, BasePose())
+    ticks = int(seconds / PERIOD_S)
+    spec = MotionSpec(model, limb_factory(limb_kind, "so101"), realtime=realtime, keep_ticks=ticks)
+    stats: list[LoopStats] = []
+    motion = MotionProcess(spec, on_stats=stats.append)
+    goals = targets_for(model, int(seconds * 1000 / RETARGET_EVERY_TICKS) + 2)
+    stop = threading.Event()
+
+    def skills() -> None:
+        sent = 0
+        start = time.monotonic()
+        while not stop.wait(SKILL_PERIOD_S):
+            due = int((time.monotonic() - start) * 1000 / RETARGET_EVERY_TICKS)
+            goal = goals[min(due, len(goals) - 1)]
+            q = model.chain_q(goal.target)
+            model.chain.solve_ik(model.chain.fk(q)[:3, 3], q + IK_SEED_OFFSET_RAD)
+            if due >= sent:
+                motion.request(goal)
+                sent = due + 1
+
+    motion.start()
+    thread = threading.Thread(target=skills, name="skills", daemon=True)
+    thread.start()
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and motion.failure is None:
+            motion.pump(timeout_s=RELAY_PERIOD_S)
+            motion.snapshot()
+    finally:
+        stop.set()
+        thread.join()
+        motion.stop()
+    if motion.failure is not None:
+        raise RuntimeError(f"the loop's process {motion.failure}")
+    finished = motion.finished
+    assert finished is not None and finished.history is not None
+    result = figures(finished.history, finished.overruns, finished.ticks)
+    policy, priority = (stats[-1].sched_policy, stats[-1].sched_priority) if stats else ("?", 0)
+    result["realtime_obtained"] = 1.0 if policy == "SCHED_FIFO" else 0.0
+    result["sched_priority"] = float(priority)
+    return result, f"{policy}/{priority} (own process)"
+
+
 def measure(
     config: RunConfig,
     seconds: float,
@@ -402,8 +471,10 @@ def measure(
     request = RealtimeRequest(cpu=cpu) if config.realtime else None
     with brain_load(config.loaded, remote=config.mode == "stack"):
         load_before, steal_before = loadavg_1min(), steal_ms()
-        if config.mode in ("thread", "stack"):
+        if config.mode == "thread":
             result, scheduling = jitter_run(seconds, limb_kind, switch_interval_s, request)
+        elif config.mode == "stack":
+            result, scheduling = jitter_run_stack(seconds, limb_kind, request)
         else:
             result, scheduling = jitter_run_in_process(seconds, limb_kind, request)
         steal = steal_ms() - steal_before
@@ -462,15 +533,8 @@ def tick_compute_p99_us(
 
 
 def configurations(modes: list[str], realtimes: list[bool], loads: list[bool]) -> list[RunConfig]:
-    """Loads outermost, modes and schedulings interleaved inside each (`stack` alone is
-    `thread` alone: left out)."""
-    return [
-        RunConfig(m, r, loaded)
-        for loaded in loads
-        for m in modes
-        for r in realtimes
-        if loaded or m != "stack"
-    ]
+    """Loads outermost, modes and schedulings interleaved inside each."""
+    return [RunConfig(m, r, loaded) for loaded in loads for m in modes for r in realtimes]
 
 
 def flatten(results: dict[RunConfig, dict[str, float]]) -> dict[str, float]:
@@ -486,7 +550,7 @@ def flatten(results: dict[RunConfig, dict[str, float]]) -> dict[str, float]:
         flat |= loaded
     if alone is not None:
         flat |= {f"alone_{key}": value for key, value in alone.items()}
-    flat["mode_is_process"] = 1.0 if reference.mode == "process" else 0.0
+    flat["loop_in_own_process"] = 1.0 if reference.mode in ("stack", "process") else 0.0
     flat["realtime_requested"] = 1.0 if reference.realtime else 0.0
     for config, figs in results.items():
         flat |= {f"{config.key}_{key}": value for key, value in figs.items()}
@@ -498,7 +562,8 @@ def print_table(results: dict[RunConfig, dict[str, float]]) -> None:
     width = max(14, *(len(k) + 2 for k in keys))
     print(f"\n{'figure':<30}" + "".join(f"{k:>{width}}" for k in keys))
     for figure in FIGURE_KEYS:
-        row = "".join(f"{results[c][figure]:>{width}.1f}" for c in results)
+        # `stack` runs have no stall probe (it would sit in the loop's own tick).
+        row = "".join(f"{results[c].get(figure, math.nan):>{width}.1f}" for c in results)
         print(f"{figure:<30}{row}")
 
 

@@ -119,9 +119,37 @@ def test_the_benchmark_json_has_the_issues_keys_and_every_configuration(
             assert f"{config}_{key}" in figures
     assert figures["thread_ts_loaded_realtime_obtained"] == 0.0
     # Without the default configuration in the run, the first one stands in for it.
-    assert (figures["mode_is_process"], figures["realtime_requested"]) == (0.0, 0.0)
+    assert (figures["loop_in_own_process"], figures["realtime_requested"]) == (0.0, 0.0)
     assert figures["jitter_p99_us"] == figures["thread_ts_loaded_jitter_p99_us"]
     assert "alone_jitter_p99_us" in figures and "loadavg_1min_before" in figures
+
+
+def test_the_stack_mode_measures_the_loop_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = load_benchmark()
+    brains: list[bool] = []
+
+    def stand_in_brain(stop: threading.Event, ready: threading.Event, remote: bool) -> None:
+        brains.append(remote)
+        ready.set()
+        stop.wait()
+
+    monkeypatch.setattr(bench, "brain_planning", stand_in_brain)
+    out = tmp_path / "figures.json"
+    args = ["--seconds", "0.5", "--mode", "stack", "--realtime", "off", "--load", "loaded"]
+    args += ["--no-compute", "--json", str(out)]
+    try:
+        assert bench.main(args) == 0
+    finally:
+        del sys.modules["cerebellum_loop_benchmark"]
+    figures = json.loads(out.read_text())
+    assert brains == [True]  # the stack's brain plans through a PlannerProcess
+    assert figures["loop_in_own_process"] == 1.0
+    assert figures["stack_ts_loaded_realtime_obtained"] == 0.0
+    # Half a second at 1 kHz, timed by the child's own loop and sent back at the end.
+    assert figures["stack_ts_loaded_ticks"] >= 300
+    assert figures["jitter_max_us"] > 0.0
 
 
 def test_the_stall_probe_sorts_stalls_by_where_the_time_went(tmp_path: Path) -> None:
@@ -153,7 +181,7 @@ def test_the_stall_probe_sorts_stalls_by_where_the_time_went(tmp_path: Path) -> 
 def test_the_unprefixed_keys_are_the_default_configuration_under_load() -> None:
     bench = load_benchmark()
     try:
-        configs = bench.configurations(["thread", "process"], [False, True], [False, True])
+        configs = bench.configurations(["thread", "stack"], [False, True], [False, True])
         results = {c: {"jitter_p99_us": float(i)} for i, c in enumerate(configs)}
         flat = bench.flatten(results)
         default = bench.RunConfig(bench.DEFAULT_MODE, bench.DEFAULT_REALTIME, True)

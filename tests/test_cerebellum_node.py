@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from robot.bus import Bus, fifo
@@ -18,8 +20,7 @@ WAIT_S = 10.0
 @pytest.fixture
 def running(no_thread_left: None):
     bus = Bus()
-    limb = EchoLimb(PROFILE)
-    node = Cerebellum(bus, ArmModel.from_profile(PROFILE, BasePose()), limb)
+    node = Cerebellum(bus, ArmModel.from_profile(PROFILE, BasePose()), partial(EchoLimb, PROFILE))
     statuses = bus.subscribe(SkillStatus, policy=fifo(16))
     stats = bus.subscribe(LoopStats, policy=fifo(16))
     states = bus.subscribe(JointState)

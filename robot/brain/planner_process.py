@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import threading
 import traceback
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult
 from robot.brain.world import WorldModel
 from robot.errors import RobotError
+from robot.processes import reap, spawn_context
 from robot.scenes import SceneSpec
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class PlannerProcess:
         self.model_dir = str(model_dir)
         self._lock = threading.Lock()
         self._closed = False
-        ctx = multiprocessing.get_context("spawn")
+        ctx = spawn_context()
         self._conn, child_conn = ctx.Pipe()
         options = {"use_screen": use_screen, "constrained": constrained}
         # daemon: should the caller never close(), the child is ended when it exits.
@@ -240,16 +240,8 @@ class PlannerProcess:
             finally:
                 self._lock.release()
         self._closed = True
-        process.join(CLOSE_TIMEOUT_S)
-        if process.exitcode is None:
-            log.warning("planner process pid %d did not exit on request: terminating", self.pid)
-            process.terminate()
-            process.join(CLOSE_TIMEOUT_S)
-        if process.exitcode is None:
-            process.kill()
-            process.join()
+        reap(process, CLOSE_TIMEOUT_S)
         self._conn.close()
-        process.close()
 
     def __enter__(self) -> PlannerProcess:
         return self

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from robot.bus import Subscription
 from robot.cerebellum.arm_model import ArmModel
@@ -43,6 +44,28 @@ class MotionRequest:
 
     target: tuple[float, ...]
     speed_scale: float = 1.0
+
+
+class MotionPort(Protocol):
+    """What the skills see of the motion layer, wherever its loop runs: `MotionCore`
+    in the same thread (simulated time), `MotionProcess` in a child process."""
+
+    def request(self, request: MotionRequest) -> None: ...
+
+    @property
+    def idle(self) -> bool: ...
+
+    @property
+    def latest_state(self) -> JointState | None: ...
+
+    @property
+    def commanded(self) -> tuple[float, ...]: ...
+
+    @property
+    def holding(self) -> bool: ...
+
+    @property
+    def estop_engaged(self) -> bool: ...
 
 
 def _deviates(a: list[float], b: list[float], tolerance: float) -> bool:
@@ -140,6 +163,16 @@ class MotionCore:
         """True when the trajectory reached its target and the command is at rest."""
         return self.trajectory.finished and self._request is self._applied
 
+    @property
+    def holding(self) -> bool:
+        """True while the supervisor makes the arm brake or hold (E-stop, stale state,
+        a person inside the protective distance, a blocked geometry check)."""
+        return self.supervisor.holding
+
+    @property
+    def estop_engaged(self) -> bool:
+        return self.supervisor.estop_engaged
+
     # -- the loop's thread ----------------------------------------------------------------
 
     def start(self) -> JointState:
@@ -190,13 +223,18 @@ class MotionCore:
             supervisor.engage_estop("requested") if estop else supervisor.reset_estop("requested")
         if self.estops is not None:
             while (msg := self.estops.poll()) is not None:
-                reason = msg.reason or msg.source
-                supervisor.engage_estop(reason) if msg.engaged else supervisor.reset_estop(reason)
+                self.apply_estop(msg)
         if self.worlds is not None:
             world = self.worlds.poll()
             if world is not None:
                 self.latest_world = world
                 supervisor.set_hand(hand_near(world))
+
+    def apply_estop(self, msg: EStop) -> None:
+        """Engage or reset the E-stop now (the loop's thread only)."""
+        reason = msg.reason or msg.source
+        supervisor = self.supervisor
+        supervisor.engage_estop(reason) if msg.engaged else supervisor.reset_estop(reason)
 
     def _flush_events(self) -> None:
         events = self.supervisor.events

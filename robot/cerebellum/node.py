@@ -1,48 +1,49 @@
-"""The Cerebellum node: bus <-> real-time loop <-> limb.
+"""The Cerebellum node: bus <-> skills <-> the real-time loop's process <-> limb.
 
-Two threads:
+Three parts:
 
-- the real-time loop (`RealTimeLoop` calling `MotionCore.tick`), default 1 kHz or
-  slower when the limb's measured read+write cycle cannot keep up (a serial bus):
-  reads the limb, polls `EStop` and `WorldState` (hands) without blocking, runs the
-  trajectory and the safety supervisor, writes the limb; publishes `JointState`
-  (every 10th tick), `SafetyEvent`s and `LoopStats` (every second);
+- the real-time loop, in a child process (`MotionProcess`): `RealTimeLoop` calling
+  `MotionCore.tick`, default 1 kHz or slower when the limb's measured read+write
+  cycle cannot keep up (a serial bus), on SCHED_FIFO with memory locked where the OS
+  permits it (refused, the normal scheduler with one warning). The child opens the
+  limb, so `limb` is a factory that pickles (a class or a `functools.partial`);
 - the node's own thread (50 Hz): takes `SkillCall`s, runs the skill state machines
-  (IK, Cartesian segments: the slow work) and publishes `SkillStatus`.
+  (IK, Cartesian segments: the slow work) and publishes `SkillStatus`;
+- a relay thread: forwards `EStop`s (the moment they arrive) and the reaching hand
+  of the latest `WorldState` to the loop, and publishes what the loop reports:
+  `JointState` (~100 Hz), `SafetyEvent`s, `LoopStats` (every second).
 
-The layers meet only through atomic swaps of whole objects (`MotionCore.request`)
-and the bus, so a slow skill update can delay a new target, never a tick.
-
-Thread or process: the loop runs as a thread here, with the interpreter's switch
-interval lowered to 50 us while it runs (see `RealTimeLoop`), and by default on
-SCHED_FIFO with memory locked where the OS permits it (`realtime`; refused, it
-falls back to the normal scheduler with one warning). Measured figures for thread
-and process, with and without SCHED_FIFO, are in robot/cerebellum/README.md: the
-loop in its own process is the measured best, which this node does not do yet; a
-thread beside a busy Python thread (the brain) waits for the interpreter lock.
+Thread or process: in a thread, the loop waits for the interpreter lock after each
+sleep while the skills, the bus or a twin run Python beside it; in its own process
+it met the jitter targets (robot/cerebellum/README.md has both). A slow skill update
+can delay a new target, never a tick.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import statistics
 import threading
 import time
 from collections.abc import Callable
 
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop, rate_for_cycle_time
-from robot.cerebellum.motion import MotionCore
+from robot.cerebellum.motion import hand_near
+from robot.cerebellum.motion_process import (
+    DEFAULT_REALTIME,
+    MotionProcess,
+    MotionProcessError,
+    MotionSpec,
+)
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
-from robot.errors import QueueFull
+from robot.errors import QueueFull, ReceiveTimeout
 from robot.limbs.base import Limb
 from robot.msgs import (
     EStop,
-    JointCommand,
     JointState,
     LoopStats,
     M,
@@ -58,41 +59,28 @@ log = logging.getLogger(__name__)
 SKILL_PERIOD_S = 0.02
 SKILL_QUEUE = 8
 ESTOP_QUEUE = 16
-CYCLE_SAMPLES = 20
-"""Read+write cycles timed at start-up to choose the loop rate."""
-MAX_RATE_HZ = 1000.0
-LOOP_JOIN_S = 0.5
-DEFAULT_REALTIME = RealtimeRequest()
-"""The loop's thread on SCHED_FIFO 50, memory locked, any CPU, where permitted: the
-measured default (robot/cerebellum/README.md)."""
-
-
-def measure_cycle_s(limb: Limb, samples: int = CYCLE_SAMPLES) -> float:
-    """Median time (s) of one limb read plus a write of the position just read."""
-    durations = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        state = limb.read()
-        limb.write(JointCommand(position=state.position))
-        durations.append(time.perf_counter() - start)
-    return statistics.median(durations)
+RELAY_PERIOD_S = 0.01
+"""The relay's longest wait for an E-stop: how often it publishes the loop's
+`JointState` (100 Hz) and passes on a moved hand."""
+RELAY_JOIN_S = 1.0
 
 
 class Cerebellum(Node):
-    """Runs skills for the brain and moves `limb` safely at a fixed rate.
+    """Runs skills for the brain and moves the limb `limb()` opens, safely, at a fixed
+    rate in a child process.
 
     rate_hz: loop rate; None chooses it from the limb's measured cycle time (at most
     1 kHz). velocity_scale: fraction (0..1] of the joints' speed limits planned motion
-    uses. realtime: SCHED_FIFO priority, CPU and memory locking for the loop's
-    thread (None: the normal scheduler); what was obtained is `loop.scheduling` and
-    every `LoopStats`. The node does not close the limb: its owner does.
+    uses. realtime: SCHED_FIFO priority, CPU and memory locking for the loop (None:
+    the normal scheduler); what was obtained is in every `LoopStats`. The loop's
+    process opens and closes the limb.
     """
 
     def __init__(
         self,
         bus: Bus,
         model: ArmModel,
-        limb: Limb,
+        limb: Callable[[], Limb],
         *,
         rate_hz: float | None = None,
         safety: SafetyConfig | None = None,
@@ -103,58 +91,67 @@ class Cerebellum(Node):
     ) -> None:
         super().__init__(bus, "cerebellum", period_s=SKILL_PERIOD_S)
         self.model = model
-        self.limb = limb
         self.clock = clock
-        self.cycle_s = measure_cycle_s(limb)
-        self.rate_hz = rate_hz or rate_for_cycle_time(self.cycle_s, MAX_RATE_HZ)
-        dt = 1.0 / self.rate_hz
         self._status_pub = bus.publisher(SkillStatus)
         self._event_pub = bus.publisher(SafetyEvent)
         self._state_pub = bus.publisher(JointState)
         self._stats_pub = bus.publisher(LoopStats)
         self.handle(SkillCall, self.on_skill_call, policy=fifo(SKILL_QUEUE))
         self.handle(WorldState, self.on_world, policy=latest)
-        self.core = MotionCore.for_arm(
-            model,
-            limb,
-            dt,
-            safety,
-            velocity_scale,
-            estops=bus.subscribe(EStop, policy=fifo(ESTOP_QUEUE)),
-            worlds=bus.subscribe(WorldState, policy=latest),
-            on_event=lambda e: self._publish_rt(self._event_pub.publish, e),
-            on_state=lambda s: self._publish_rt(self._state_pub.publish, s),
+        self._estops = bus.subscribe(EStop, policy=fifo(ESTOP_QUEUE))
+        self._worlds = bus.subscribe(WorldState, policy=latest)
+        self.motion = MotionProcess(
+            MotionSpec(model, limb, rate_hz, safety, velocity_scale, realtime),
+            on_event=lambda e: self._publish_safely(self._event_pub.publish, e),
+            on_stats=lambda s: self._publish_safely(self._stats_pub.publish, s),
         )
         self.home = home or default_home(model)
-        self.runner = SkillRunner(model, self.core, self.home)
-        self.loop = RealTimeLoop(
-            self.core.tick,
-            dt,
-            on_stats=lambda s: self._publish_rt(self._stats_pub.publish, s),
-            switch_interval_s=THREAD_SWITCH_INTERVAL_S,
-            realtime=realtime,
-        )
+        self.runner = SkillRunner(model, self.motion, self.home)
         self.dropped = 0
-        """Messages the loop could not publish because a fifo subscriber was full."""
+        """Messages from the loop not published because a fifo subscriber was full."""
         self._world: WorldState | None = None
-        self._loop_stop = threading.Event()
-        self._loop_thread: threading.Thread | None = None
+        self._relay: threading.Thread | None = None
+        self._relay_stop = threading.Event()
         self.loop_failure: BaseException | None = None
 
-    # -- real-time side -----------------------------------------------------------------
+    @property
+    def rate_hz(self) -> float:
+        """The loop's rate (Hz), known once the node has started (0 before)."""
+        return self.motion.rate_hz
 
-    def _publish_rt(self, publish: Callable[[M], M], msg: M) -> None:
-        """Publish from the loop: a full subscriber is logged and counted, never raised
-        into the loop (a tick must not die because a listener is slow)."""
+    # -- the relay ------------------------------------------------------------------
+
+    def _publish_safely(self, publish: Callable[[M], M], msg: M) -> None:
+        """A full subscriber is logged and counted, never raised into the relay (the
+        loop's reports must keep flowing because one listener is slow)."""
         try:
             publish(msg)
         except QueueFull as err:
             self.dropped += 1
-            log.warning("cerebellum loop could not publish %s: %s", type(msg).__name__, err)
+            log.warning("cerebellum could not publish %s: %s", type(msg).__name__, err)
 
-    def _run_loop(self) -> None:
+    def _run_relay(self) -> None:
+        motion = self.motion
+        published = 0
+        hand: tuple[float, float, float] | None = None
         try:
-            self.loop.run(self._loop_stop)
+            while not self._relay_stop.is_set():
+                try:
+                    motion.estop(self._estops.get(timeout=RELAY_PERIOD_S))
+                    continue  # E-stops first, all of them
+                except ReceiveTimeout:
+                    pass
+                world = self._worlds.poll()
+                if world is not None and hand_near(world) != hand:
+                    hand = hand_near(world)
+                    motion.set_hand(hand)
+                motion.pump()
+                if motion.failure is not None:
+                    raise MotionProcessError(f"the cerebellum's loop process {motion.failure}")
+                snapshot = motion.snapshot()
+                if snapshot is not None and snapshot.version != published:
+                    published = snapshot.version
+                    self._publish_safely(self._state_pub.publish, snapshot.state)
         except BaseException as err:  # kept and re-raised through the node: not swallowed
             self.loop_failure = err
             log.exception("cerebellum loop failed")
@@ -162,26 +159,32 @@ class Cerebellum(Node):
 
     # -- node life cycle ----------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the loop's process and wait until its loop runs, then the node's
+        threads. A limb that does not open raises `MotionProcessError` here, with the
+        limb's own error (naming its port or servo) in the message."""
+        self.motion.start()
+        super().start()
+
     def setup(self) -> None:
-        self.limb.enable()
-        self.core.start()
-        self._loop_thread = threading.Thread(
-            target=self._run_loop, name="cerebellum:loop", daemon=True
-        )
-        self._loop_thread.start()
+        self._relay = threading.Thread(target=self._run_relay, name="cerebellum:relay", daemon=True)
+        self._relay.start()
         log.info(
-            "cerebellum: loop at %.0f Hz (limb cycle %.2f ms), real-time %s",
-            self.rate_hz,
-            self.cycle_s * 1e3,
-            "requested" if self.loop.realtime is not None else "off",
+            "cerebellum: loop at %.0f Hz in its own process (limb cycle %.2f ms)",
+            self.motion.rate_hz,
+            self.motion.cycle_s * 1e3,
         )
 
     def teardown(self) -> None:
-        self._loop_stop.set()
-        if self._loop_thread is not None:
-            self._loop_thread.join(LOOP_JOIN_S)
         if self.runner.busy:
-            self.runner.cancel("cerebellum stopped")
+            with contextlib.suppress(MotionProcessError):  # a dead loop holds nothing
+                self.runner.cancel("cerebellum stopped")
+        self._relay_stop.set()
+        if self._relay is not None:
+            self._relay.join(RELAY_JOIN_S)
+        self.motion.stop()
+        self._estops.close()
+        self._worlds.close()
         if self.loop_failure is not None and self.failure is None:
             self.failure = self.loop_failure
 

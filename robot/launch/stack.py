@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,7 +30,6 @@ from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
 from robot.launch.config import Launch
-from robot.limbs.base import Limb
 from robot.msgs import WorldState
 from robot.node import Node
 from robot.profile import Profile, load_profile
@@ -66,7 +66,6 @@ class Stack:
     """
 
     nodes: list[Node]
-    limb: Limb
     sim_time_s: Callable[[], float]
     world_state: Callable[[], WorldState] | None = None
     spilled: Callable[[], int] = lambda: 0
@@ -173,7 +172,6 @@ def _sim_stack(
         raise
     return Stack(
         nodes=[brain, cerebellum],
-        limb=limb,
         sim_time_s=lambda: cerebellum.sim_time_s,
         world_state=scene.state,
         spilled=scene.spilled,
@@ -190,18 +188,16 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
     from sim.servo_twin import HOST_MARGIN_S, start_twin_bus
 
     hil = start_twin_bus(launch.scene.name, seed=seed, profile=launch.robot.profile, gui=gui)
-    try:
-        limb = SerialLimb(
-            hil.profile,
-            hil.calibration,
-            hil.path,
-            host_margin_s=HOST_MARGIN_S,
-            watchdog_s=launch.limbs.watchdog_ms / 1e3,
-            on_timeout=launch.limbs.on_timeout,
-        )
-    except BaseException:
-        hil.stop()
-        raise
+    # Opened by the cerebellum's loop process, on the twin's pseudo-terminal.
+    limb = partial(
+        SerialLimb,
+        hil.profile,
+        hil.calibration,
+        hil.path,
+        host_margin_s=HOST_MARGIN_S,
+        watchdog_s=launch.limbs.watchdog_ms / 1e3,
+        on_timeout=launch.limbs.on_timeout,
+    )
     arm = hil.scene.arm
     model = ArmModel.from_profile(hil.profile, _base(arm.base_position, arm.base_yaw))
     cerebellum = Cerebellum(
@@ -221,12 +217,11 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
 
     return Stack(
         nodes=[WorldPublisher(bus, hil.state), brain, cerebellum],
-        limb=limb,
         sim_time_s=lambda: world.sim_time_s,
         world_state=hil.state,
         spilled=hil.spilled,
         on_person=on_person,
-        _close=[hil.stop, limb.close],
+        _close=[hil.stop],
     )
 
 
@@ -239,7 +234,8 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
 
     profile = load_profile(launch.robot.profile)
     calibration = load_calibration(launch.resolve(launch.limbs.calibration))
-    limb = SerialLimb(
+    limb = partial(
+        SerialLimb,
         profile,
         calibration,
         launch.limbs.port,
@@ -256,12 +252,7 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         realtime=loop_realtime(launch),
     )
     start = time.monotonic()
-    return Stack(
-        nodes=[brain, cerebellum],
-        limb=limb,
-        sim_time_s=lambda: time.monotonic() - start,
-        _close=[limb.close],
-    )
+    return Stack(nodes=[brain, cerebellum], sim_time_s=lambda: time.monotonic() - start)
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

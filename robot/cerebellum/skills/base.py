@@ -21,7 +21,7 @@ import numpy as np
 
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.kinematics import OutOfReach
-from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.cerebellum.motion import MotionPort, MotionRequest
 from robot.errors import RobotError
 from robot.msgs import SkillName, WorldState
 
@@ -58,7 +58,7 @@ class SkillContext:
     remembers the gripper's goal and what is held between skills.
     """
 
-    def __init__(self, model: ArmModel, core: MotionCore, home: tuple[float, ...]) -> None:
+    def __init__(self, model: ArmModel, core: MotionPort, home: tuple[float, ...]) -> None:
         self.model = model
         self.core = core
         self.home = home
@@ -96,7 +96,7 @@ class SkillContext:
         return np.asarray(world.objects[name].position, dtype=np.float64)
 
     def held_by_safety(self) -> bool:
-        return self.core.supervisor.holding
+        return self.core.holding
 
     # -- acting -----------------------------------------------------------------------
 

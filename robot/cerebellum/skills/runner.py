@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.cerebellum.motion import MotionPort, MotionRequest
 from robot.cerebellum.skills.base import Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.go_home import GoHome
 from robot.cerebellum.skills.handover import Handover
@@ -41,7 +41,7 @@ SKILLS: dict[str, type[Skill]] = {
 class SkillRunner:
     """Runs one skill at a time over a `SkillContext`."""
 
-    def __init__(self, model: ArmModel, core: MotionCore, home: tuple[float, ...]) -> None:
+    def __init__(self, model: ArmModel, core: MotionPort, home: tuple[float, ...]) -> None:
         self.ctx = SkillContext(model, core, home)
         self.call: SkillCall | None = None
         self.skill: Skill | None = None
@@ -71,7 +71,7 @@ class SkillRunner:
         self.ctx.now_s = now_s
         if self.skill is None:
             return None
-        if self.ctx.core.supervisor.estop_engaged:
+        if self.ctx.core.estop_engaged:
             return self.cancel("emergency stop", state="failed")
         try:
             done = self.skill.update(self.ctx)

@@ -1,0 +1,413 @@
+"""The real-time loop in its own process: limb, `MotionCore` and `RealTimeLoop` in a
+child; the skills see them through `MotionProcess`, a `MotionPort`.
+
+Why a process: a loop thread shares the interpreter lock with every other Python
+thread of its process (the skills' IK, the bus, a twin's physics), and waits for it
+after each sleep. In its own process on SCHED_FIFO the loop met the jitter targets
+where a thread did not (robot/cerebellum/README.md has the figures). The child is
+started with "spawn": a fresh interpreter, its own garbage collector (the loop
+disables it process-wide), and, under `mlockall`, only its own memory locked.
+
+What crosses, and how, so that the loop never waits on the parent:
+
+- parent -> child, a pipe of commands: a motion request (numbered), an `EStop`, the
+  position of a person's hand near the arm, stop. The loop drains it without
+  blocking at the start of every tick (`Connection.poll`, ~3 us).
+- child -> parent, the latest tick in `SharedMotionState` (written after every tick,
+  skipped when the reader holds it), and a queue for the rest: readiness, safety
+  events, `LoopStats` once a second, the end or a failure. `Queue.put` never blocks:
+  a feeder thread in the child writes, off the loop's thread.
+
+The parent's end of the pipe closing (the parent died) stops the loop like a stop
+command; the limb is closed by the child, which opened it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import statistics
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from robot.cerebellum.arm_model import ArmModel
+from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop, rate_for_cycle_time
+from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.cerebellum.realtime import RealtimeRequest
+from robot.cerebellum.safety import SafetyConfig
+from robot.cerebellum.shared_state import MotionSnapshot, SharedMotionState
+from robot.cerebellum.stats import TickRecorder
+from robot.errors import RobotError
+from robot.limbs.base import Limb
+from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
+from robot.processes import reap, spawn_context
+
+log = logging.getLogger(__name__)
+
+CYCLE_SAMPLES = 20
+"""Read+write cycles timed at start-up to choose the loop rate."""
+MAX_RATE_HZ = 1000.0
+START_TIMEOUT_S = 60.0
+"""Spawning an interpreter, importing numpy and ruckig, opening the limb: seconds on
+a busy machine; past this the child is taken as hung."""
+STOP_TIMEOUT_S = 5.0
+"""How long `stop()` waits for the child at each step (finish, terminate, kill)."""
+DEFAULT_REALTIME = RealtimeRequest()
+"""The loop on SCHED_FIFO 50, memory locked, any CPU, where permitted: the measured
+default (robot/cerebellum/README.md)."""
+
+
+class MotionProcessError(RobotError):
+    """The loop's child process failed: the limb did not open, a tick raised, or the
+    child died. The message carries the child's traceback when there is one."""
+
+
+def measure_cycle_s(limb: Limb, samples: int = CYCLE_SAMPLES) -> float:
+    """Median time (s) of one limb read plus a write of the position just read."""
+    durations = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        state = limb.read()
+        limb.write(JointCommand(position=state.position))
+        durations.append(time.perf_counter() - start)
+    return statistics.median(durations)
+
+
+@dataclass(frozen=True)
+class MotionSpec:
+    """Everything the child needs to build the loop; it crosses to the child pickled.
+
+    limb: opens the limb in the child (a class or a `functools.partial`: it must
+    pickle); rate_hz: loop rate (None: from the limb's measured cycle, at most
+    1 kHz); velocity_scale: fraction (0..1] of the joints' speed limits for planned
+    motion; realtime: scheduling for the loop (None: the normal scheduler);
+    keep_ticks: keep the timing of this many ticks and return it at the end
+    (benchmarks; 0 keeps none).
+    """
+
+    model: ArmModel
+    limb: Callable[[], Limb]
+    rate_hz: float | None = None
+    safety: SafetyConfig | None = None
+    velocity_scale: float = 1.0
+    realtime: RealtimeRequest | None = DEFAULT_REALTIME
+    keep_ticks: int = 0
+
+
+# -- what crosses ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    seq: int
+    request: MotionRequest
+
+
+@dataclass(frozen=True)
+class _Hand:
+    position: tuple[float, float, float] | None
+
+
+@dataclass(frozen=True)
+class _Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The loop is about to start: its rate (Hz) and the limb's measured cycle (s)."""
+
+    rate_hz: float
+    cycle_s: float
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The loop ended on request after `ticks` ticks and `overruns` skipped periods.
+    history: the timing of the last `MotionSpec.keep_ticks` ticks (None: none kept)."""
+
+    ticks: int
+    overruns: int
+    history: TickRecorder | None
+
+
+@dataclass(frozen=True)
+class _Failed:
+    what: str
+
+
+# -- the child ------------------------------------------------------------------------
+
+
+class _Server:
+    """The child's tick: take the parent's commands, tick the core, share the outcome."""
+
+    def __init__(self, core: MotionCore, commands: Connection, shared: SharedMotionState) -> None:
+        self.core = core
+        self.commands = commands
+        self.shared = shared
+        self.applied = 0
+        self.stop = threading.Event()
+
+    def tick(self) -> None:
+        commands = self.commands
+        while not self.stop.is_set() and commands.poll():
+            try:
+                self.apply(commands.recv())
+            except EOFError:  # the parent is gone: nobody is left to command the arm
+                self.stop.set()
+        self.core.tick()
+        self.share()
+
+    def apply(self, command: object) -> None:
+        core = self.core
+        if isinstance(command, _Target):
+            core.request(command.request)
+            self.applied = command.seq
+        elif isinstance(command, EStop):
+            core.apply_estop(command)
+        elif isinstance(command, _Hand):
+            core.supervisor.set_hand(command.position)
+        elif isinstance(command, _Stop):
+            self.stop.set()
+        else:
+            raise TypeError(f"the loop's process got an unknown command {command!r}")
+
+    def share(self) -> None:
+        core = self.core
+        assert core.latest_state is not None  # read by core.start()
+        self.shared.write(
+            core.latest_state,
+            core.commanded,
+            applied=self.applied,
+            idle=core.idle,
+            holding=core.holding,
+            estop_engaged=core.estop_engaged,
+        )
+
+
+def _serve(
+    spec: MotionSpec, commands: Connection, reports: queue.Queue, shared: SharedMotionState
+) -> None:
+    """The child's main: open the limb, run the loop until stopped, close the limb."""
+    try:
+        limb = spec.limb()
+    except BaseException:
+        reports.put(_Failed(f"could not open the limb:\n{traceback.format_exc()}"))
+        return
+    try:
+        reports.put(_run(spec, limb, commands, reports, shared))
+    except BaseException:
+        reports.put(_Failed(traceback.format_exc()))
+    finally:
+        try:
+            limb.close()
+        except BaseException:
+            reports.put(_Failed(f"closing the limb failed:\n{traceback.format_exc()}"))
+
+
+def _run(
+    spec: MotionSpec,
+    limb: Limb,
+    commands: Connection,
+    reports: queue.Queue,
+    shared: SharedMotionState,
+) -> Finished:
+    cycle_s = measure_cycle_s(limb)
+    rate_hz = spec.rate_hz or rate_for_cycle_time(cycle_s, MAX_RATE_HZ)
+    dt = 1.0 / rate_hz
+    core = MotionCore.for_arm(
+        spec.model, limb, dt, spec.safety, spec.velocity_scale, on_event=reports.put
+    )
+    limb.enable()
+    core.start()
+    server = _Server(core, commands, shared)
+    server.share()
+    history = TickRecorder(spec.keep_ticks) if spec.keep_ticks else None
+    loop = RealTimeLoop(
+        server.tick,
+        dt,
+        on_stats=reports.put,
+        history=history,
+        # The queue's feeder thread is the loop's only neighbour; it holds the lock
+        # for tens of microseconds at most, once a second.
+        switch_interval_s=THREAD_SWITCH_INTERVAL_S,
+        realtime=spec.realtime,
+    )
+    reports.put(Ready(rate_hz, cycle_s))
+    loop.run(server.stop)
+    return Finished(loop.ticks, loop.overruns, history)
+
+
+# -- the parent -----------------------------------------------------------------------
+
+
+class MotionProcess:
+    """The loop of `spec` in a child process, seen as a `MotionPort`.
+
+    on_event / on_stats: receive the child's `SafetyEvent`s and `LoopStats` from
+    `pump()`, in the thread that calls it. `start()` returns once the loop runs;
+    `stop()` ends it and reaps the child. Requests and E-stops may come from any
+    thread.
+    """
+
+    def __init__(
+        self,
+        spec: MotionSpec,
+        *,
+        on_event: Callable[[SafetyEvent], None] = lambda _: None,
+        on_stats: Callable[[LoopStats], None] = lambda _: None,
+    ) -> None:
+        self.on_event = on_event
+        self.on_stats = on_stats
+        ctx = spawn_context()
+        self.shared = SharedMotionState(len(spec.model.limits.lower), ctx)
+        child_commands, self._commands = ctx.Pipe(duplex=False)
+        self._reports = ctx.Queue()
+        # daemon: should the owner never stop() it, the child ends when the parent does.
+        self._process = ctx.Process(
+            target=_serve,
+            args=(spec, child_commands, self._reports, self.shared),
+            name="cerebellum-loop",
+            daemon=True,
+        )
+        self._child_commands = child_commands
+        self._send_lock = threading.Lock()
+        self._sent = 0
+        self._stopping = False
+        self.rate_hz = 0.0
+        self.cycle_s = 0.0
+        self.finished: Finished | None = None
+        self.failure: str | None = None
+        """Why the child failed or died, once it has (set by `pump`, `start`, `stop`)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before `start`)."""
+        return self._process.pid
+
+    # -- life cycle -----------------------------------------------------------------
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the child and wait until its loop runs; raise `MotionProcessError` if
+        it fails (the child's traceback in the message) or does not get there."""
+        self._process.start()
+        # Our copy of the child's end must go, or a dead child would not read as EOF.
+        self._child_commands.close()
+        deadline = time.monotonic() + timeout_s
+        while self.rate_hz == 0.0:
+            remaining = deadline - time.monotonic()
+            if self.failure is None and remaining <= 0:
+                self.failure = f"did not start its loop within {timeout_s:.0f} s"
+            if self.failure is not None:
+                self.stop()
+                raise MotionProcessError(f"the cerebellum's loop process {self.failure}")
+            self.pump(timeout_s=min(remaining, 0.1))
+
+    def pump(self, timeout_s: float = 0.0) -> None:
+        """Hand what the child reported to `on_event` / `on_stats`, waiting up to
+        `timeout_s` for the first report; notes a failure or a death in `failure`."""
+        try:
+            report = self._reports.get(timeout=timeout_s) if timeout_s > 0 else None
+            while True:
+                if report is not None:
+                    self._take(report)
+                report = self._reports.get_nowait()
+        except queue.Empty:
+            pass
+        process = self._process
+        if self.failure is None and not self._stopping and not process.is_alive():
+            self.failure = f"(pid {process.pid}) died with exit code {process.exitcode}"
+
+    def _take(self, report: object) -> None:
+        if isinstance(report, LoopStats):
+            self.on_stats(report)
+        elif isinstance(report, SafetyEvent):
+            self.on_event(report)
+        elif isinstance(report, Ready):
+            self.rate_hz, self.cycle_s = report.rate_hz, report.cycle_s
+        elif isinstance(report, Finished):
+            self.finished = report
+        elif isinstance(report, _Failed):
+            self.failure = self.failure or f"failed: {report.what}"
+
+    def stop(self) -> None:
+        """Stop the loop, collect what it reported, and reap the child; safe twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        process = self._process
+        if process.is_alive():
+            with contextlib.suppress(MotionProcessError):
+                self._send(_Stop())
+        # Drain while it exits: the child's feeder thread flushes the queue before
+        # the child can end (a kept tick history is a few hundred kB).
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while process.is_alive() and time.monotonic() < deadline:
+            self.pump(timeout_s=0.05)
+        self.pump()
+        if process.pid is not None:
+            reap(process, STOP_TIMEOUT_S)
+        self._commands.close()
+        self._reports.close()
+
+    # -- MotionPort -------------------------------------------------------------------
+
+    def _send(self, command: object) -> None:
+        with self._send_lock:
+            self._send_locked(command)
+
+    def _send_locked(self, command: object) -> None:
+        try:
+            self._commands.send(command)
+        except OSError as err:  # BrokenPipeError: the child is gone
+            raise MotionProcessError(
+                f"the cerebellum's loop process (pid {self._process.pid}) is gone "
+                f"(exit code {self._process.exitcode}); cannot send {command!r}"
+            ) from err
+
+    def request(self, request: MotionRequest) -> None:
+        with self._send_lock:
+            self._sent += 1
+            self._send_locked(_Target(self._sent, request))
+
+    def estop(self, msg: EStop) -> None:
+        """Engage or reset the E-stop (the child applies it at its next tick)."""
+        self._send(msg)
+
+    def set_hand(self, position: tuple[float, float, float] | None) -> None:
+        """The reaching hand of a person near the arm (m, world), or None."""
+        self._send(_Hand(position))
+
+    def snapshot(self) -> MotionSnapshot | None:
+        return self.shared.read()
+
+    @property
+    def idle(self) -> bool:
+        snapshot = self.shared.read()
+        return snapshot is not None and snapshot.idle and snapshot.applied == self._sent
+
+    @property
+    def latest_state(self) -> JointState | None:
+        snapshot = self.shared.read()
+        return snapshot.state if snapshot is not None else None
+
+    @property
+    def commanded(self) -> tuple[float, ...]:
+        snapshot = self.shared.read()
+        return snapshot.commanded if snapshot is not None else ()
+
+    @property
+    def holding(self) -> bool:
+        snapshot = self.shared.read()
+        return snapshot is not None and snapshot.holding
+
+    @property
+    def estop_engaged(self) -> bool:
+        snapshot = self.shared.read()
+        return snapshot is not None and snapshot.estop_engaged

@@ -1,0 +1,30 @@
+"""Child processes of the stack: how they are started and how they are ended."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from multiprocessing.context import SpawnContext
+from multiprocessing.process import BaseProcess
+
+log = logging.getLogger(__name__)
+
+
+def spawn_context() -> SpawnContext:
+    """The start method for every child of the stack: a fresh interpreter. Forking a
+    process that already runs threads copies locks that may be held at that moment."""
+    return multiprocessing.get_context("spawn")
+
+
+def reap(process: BaseProcess, timeout_s: float) -> None:
+    """Wait up to `timeout_s` for `process` to exit, then terminate it, then kill it:
+    no child and no zombie is left behind."""
+    process.join(timeout_s)
+    if process.exitcode is None:
+        log.warning("%s (pid %s) did not exit on request: terminating", process.name, process.pid)
+        process.terminate()
+        process.join(timeout_s)
+    if process.exitcode is None:
+        process.kill()
+        process.join()
+    process.close()

@@ -1,0 +1,184 @@
+"""The real-time loop in a child process: requests, E-stops and hands in; state,
+events and failures out; the shared snapshot between them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+
+import pytest
+
+from robot.bus import Bus
+from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.echo_limb import EchoLimb
+from robot.cerebellum.motion import MotionRequest
+from robot.cerebellum.motion_process import MotionProcess, MotionProcessError, MotionSpec
+from robot.cerebellum.node import Cerebellum
+from robot.cerebellum.shared_state import SharedMotionState
+from robot.errors import ConfigError
+from robot.limbs.base import Limb
+from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
+from robot.processes import spawn_context
+from robot.profile import load_profile
+
+PROFILE = load_profile("so101")
+MODEL = ArmModel.from_profile(PROFILE, BasePose())
+WAIT_S = 10.0
+TARGET = (0.3, -0.2, 0.4, 0.1, -0.3, 0.5)
+
+
+def wait_for(condition: Callable[[], bool], what: str, motion: MotionProcess) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        motion.pump(timeout_s=0.01)
+        assert motion.failure is None, motion.failure
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+
+
+def no_port() -> Limb:
+    raise ConfigError("no servo bus on /dev/ttyNOPE: is the arm plugged in?")
+
+
+class BreaksAfter(EchoLimb):
+    """An echo limb whose bus fails after `writes` commands."""
+
+    def __init__(self, writes: int) -> None:
+        super().__init__(PROFILE)
+        self.limit = writes
+
+    def write(self, command: JointCommand) -> None:
+        if self.writes >= self.limit:
+            raise OSError("servo 3 stopped answering")
+        super().write(command)
+
+
+@pytest.fixture
+def echo() -> Iterator[tuple[MotionProcess, list[SafetyEvent], list[LoopStats]]]:
+    events: list[SafetyEvent] = []
+    stats: list[LoopStats] = []
+    motion = MotionProcess(
+        MotionSpec(MODEL, partial(EchoLimb, PROFILE), realtime=None, keep_ticks=100_000),
+        on_event=events.append,
+        on_stats=stats.append,
+    )
+    motion.start()
+    try:
+        yield motion, events, stats
+    finally:
+        motion.stop()
+
+
+def test_the_shared_snapshot_carries_a_whole_tick() -> None:
+    shared = SharedMotionState(joints=3, context=spawn_context())
+    assert shared.read() is None
+    state = JointState(position=(0.1, 0.2, 0.3), velocity=(1.0, 2.0, 3.0), stamp_ns=42)
+    assert shared.write(
+        state, (0.4, 0.5, 0.6), applied=7, idle=True, holding=False, estop_engaged=True
+    )
+    snapshot = shared.read()
+    assert snapshot is not None
+    assert snapshot.state == state
+    assert snapshot.commanded == (0.4, 0.5, 0.6)
+    assert (snapshot.applied, snapshot.idle, snapshot.holding, snapshot.estop_engaged) == (
+        7,
+        True,
+        False,
+        True,
+    )
+    assert snapshot.version == 1
+
+
+def test_a_request_is_followed_to_rest_and_idle_waits_for_it(echo) -> None:
+    motion, _, stats = echo
+    assert motion.rate_hz == 1000.0  # an echo limb cycles in microseconds
+    motion.request(MotionRequest(target=TARGET, speed_scale=0.5))
+    # Until the loop has taken up this request, the port must not claim to be idle.
+    assert not motion.idle
+    wait_for(lambda: motion.idle, "the target", motion)
+    state = motion.latest_state
+    assert state is not None
+    assert state.position == pytest.approx(TARGET, abs=1e-6)
+    assert motion.commanded == pytest.approx(TARGET, abs=1e-6)
+    wait_for(lambda: bool(stats), "LoopStats", motion)
+    assert stats[0].period_us == 1000.0 and stats[0].ticks > 0
+
+
+def test_an_estop_stops_the_motion_and_stays_latched(echo) -> None:
+    motion, events, _ = echo
+    motion.request(MotionRequest(target=TARGET, speed_scale=0.2))
+    wait_for(lambda: motion.commanded[0] > 0.01, "motion to begin", motion)
+    motion.estop(EStop(engaged=True, source="test", reason="visitor pressed STOP"))
+    wait_for(lambda: motion.estop_engaged, "the E-stop", motion)
+    assert motion.holding
+    wait_for(lambda: any(e.kind == "estop" for e in events), "the E-stop event", motion)
+    assert next(e for e in events if e.kind == "estop").detail == "visitor pressed STOP"
+    time.sleep(0.05)  # braking from a slow speed ends well within this
+    held = motion.commanded
+    time.sleep(0.2)
+    assert motion.commanded == held
+    assert motion.estop_engaged
+    motion.estop(EStop(engaged=False, source="test"))
+    wait_for(lambda: not motion.estop_engaged, "the reset", motion)
+
+
+def test_stop_returns_the_kept_tick_timing(echo) -> None:
+    motion, _, _ = echo
+    time.sleep(0.2)
+    motion.stop()
+    finished = motion.finished
+    assert finished is not None
+    assert finished.ticks > 50
+    assert finished.history is not None
+    assert finished.history.count == finished.ticks
+    assert finished.history.late_us().size == finished.ticks
+
+
+def test_a_limb_that_does_not_open_fails_start_with_its_error() -> None:
+    motion = MotionProcess(MotionSpec(MODEL, no_port, realtime=None))
+    with pytest.raises(MotionProcessError, match="/dev/ttyNOPE"):
+        motion.start()
+
+
+def test_a_failing_tick_is_reported_with_its_cause() -> None:
+    motion = MotionProcess(MotionSpec(MODEL, partial(BreaksAfter, 300), realtime=None))
+    motion.start()
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while motion.failure is None and time.monotonic() < deadline:
+            motion.pump(timeout_s=0.05)
+        assert motion.failure is not None
+        assert "servo 3 stopped answering" in motion.failure
+    finally:
+        motion.stop()
+
+
+def test_a_dead_loop_is_noticed_and_requests_say_so() -> None:
+    motion = MotionProcess(MotionSpec(MODEL, partial(EchoLimb, PROFILE), realtime=None))
+    motion.start()
+    try:
+        assert motion.pid is not None
+        os.kill(motion.pid, signal.SIGKILL)
+        deadline = time.monotonic() + WAIT_S
+        while motion.failure is None and time.monotonic() < deadline:
+            motion.pump(timeout_s=0.05)
+        assert motion.failure is not None and "died" in motion.failure
+        with pytest.raises(MotionProcessError, match="is gone"):
+            motion.request(MotionRequest(target=TARGET))
+    finally:
+        motion.stop()
+
+
+def test_the_node_fails_with_its_loop(no_thread_left: None) -> None:
+    bus = Bus()
+    node = Cerebellum(bus, MODEL, partial(BreaksAfter, 300), realtime=None)
+    node.start()
+    deadline = time.monotonic() + WAIT_S
+    while node.failure is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    node.stop()
+    assert isinstance(node.failure, MotionProcessError)
+    assert "servo 3 stopped answering" in str(node.failure)
