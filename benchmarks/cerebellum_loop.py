@@ -72,7 +72,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary
 from robot.cerebellum.synthetic import serial_arm_profile, serial_arm_urdf
 from robot.limbs.base import Limb
-from robot.msgs import LoopStats
+from robot.msgs import EStop, LoopStats, SafetyEvent
 from robot.profile import load_profile
 
 PERIOD_S = 0.001
@@ -90,6 +90,9 @@ tick (a far hand would take a cheaper early exit)."""
 STALL_US = 1_000.0
 """A tick woken more than one period late counts as a stall (`stalls_per_10k`), as
 does one whose body ran longer than a period."""
+ESTOP_PROBE_PERIOD_S = 2.0
+"""In `stack` mode, an E-stop is engaged (and reset right after) this often (s), to
+time it from the message's creation to the tick that applies it."""
 IK_SEED_OFFSET_RAD = 0.2
 """The stand-in skill thread solves IK for each goal from this far off (rad, every
 joint): tens of damped-least-squares iterations, the work of a skill update."""
@@ -125,6 +128,8 @@ FIGURE_KEYS = (
     "steal_percent",
     "loadavg_1min_before",
     "loadavg_1min_after",
+    "estop_latency_p50_us",
+    "estop_latency_max_us",
 )
 
 BRAIN_REQUESTS = (
@@ -420,7 +425,8 @@ def jitter_run_stack(
     ticks = int(seconds / PERIOD_S)
     spec = MotionSpec(model, limb_factory(limb_kind, "so101"), realtime=realtime, keep_ticks=ticks)
     stats: list[LoopStats] = []
-    motion = MotionProcess(spec, on_stats=stats.append)
+    events: list[SafetyEvent] = []
+    motion = MotionProcess(spec, on_stats=stats.append, on_event=events.append)
     goals = targets_for(model, int(seconds * 1000 / RETARGET_EVERY_TICKS) + 2)
     stop = threading.Event()
 
@@ -439,11 +445,20 @@ def jitter_run_stack(
     motion.start()
     thread = threading.Thread(target=skills, name="skills", daemon=True)
     thread.start()
+    estops: list[EStop] = []
     try:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and motion.failure is None:
+        now = time.monotonic()
+        end = now + seconds
+        next_estop = now + ESTOP_PROBE_PERIOD_S
+        while now < end and motion.failure is None:
             motion.pump(timeout_s=RELAY_PERIOD_S)
             motion.snapshot()
+            now = time.monotonic()
+            if now >= next_estop:
+                # Engage; the next pass resets it (the arm holds for ~10 ms).
+                estops.append(EStop(engaged=not estops or not estops[-1].engaged, source="bench"))
+                motion.estop(estops[-1])
+                next_estop = now + (ESTOP_PROBE_PERIOD_S if not estops[-1].engaged else 0.0)
     finally:
         stop.set()
         thread.join()
@@ -453,10 +468,29 @@ def jitter_run_stack(
     finished = motion.finished
     assert finished is not None and finished.history is not None
     result = figures(finished.history, finished.overruns, finished.ticks)
+    result |= estop_latency(estops, events)
     policy, priority = (stats[-1].sched_policy, stats[-1].sched_priority) if stats else ("?", 0)
     result["realtime_obtained"] = 1.0 if policy == "SCHED_FIFO" else 0.0
     result["sched_priority"] = float(priority)
     return result, f"{policy}/{priority} (own process)"
+
+
+def estop_latency(sent: list[EStop], events: list[SafetyEvent]) -> dict[str, float]:
+    """From each engaging `EStop`'s creation to the tick that applied it (us), by the
+    stamp of the "estop" event the supervisor raised in that tick (monotonic clocks
+    are one clock across processes on Linux)."""
+    engaged = [msg for msg in sent if msg.engaged]
+    applied = [e for e in events if e.kind == "estop" and e.severity == "stop"]
+    # The last one may be sent as the loop stops, never applied: zip drops it.
+    pairs = zip(engaged, applied, strict=False)
+    latency_us = [(e.stamp_ns - m.stamp_ns) / 1000.0 for m, e in pairs]
+    if not latency_us:
+        return {}
+    return {
+        "estop_count": float(len(latency_us)),
+        "estop_latency_p50_us": float(np.median(latency_us)),
+        "estop_latency_max_us": float(max(latency_us)),
+    }
 
 
 def measure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 
@@ -14,6 +15,13 @@ def spawn_context() -> SpawnContext:
     """The start method for every child of the stack: a fresh interpreter. Forking a
     process that already runs threads copies locks that may be held at that moment."""
     return multiprocessing.get_context("spawn")
+
+
+def ignore_interrupts() -> None:
+    """Call first in a child's main. Ctrl-C in a terminal reaches every process of
+    the foreground group; the parent stops its children in order (a loop holding an
+    arm must not die mid-motion from a key press), so the children ignore it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def reap(process: BaseProcess, timeout_s: float) -> None:

@@ -29,7 +29,7 @@ from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult
 from robot.brain.world import WorldModel
 from robot.errors import RobotError
-from robot.processes import reap, spawn_context
+from robot.processes import ignore_interrupts, reap, spawn_context
 from robot.scenes import SceneSpec
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def _remote_error(err: BaseException) -> _RemoteError:
 def _serve(conn: Connection, model_dir: str, threads: int, options: dict[str, bool]) -> None:
     """The child's main: load the planner, then answer plan requests until told to stop
     or the parent's end of the pipe closes."""
+    ignore_interrupts()
     from robot.brain.planner import Planner
 
     try:

@@ -45,7 +45,7 @@ from robot.cerebellum.stats import TickRecorder
 from robot.errors import RobotError
 from robot.limbs.base import Limb
 from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
-from robot.processes import reap, spawn_context
+from robot.processes import ignore_interrupts, reap, spawn_context
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,7 @@ def _serve(
     spec: MotionSpec, commands: Connection, reports: queue.Queue, shared: SharedMotionState
 ) -> None:
     """The child's main: open the limb, run the loop until stopped, close the limb."""
+    ignore_interrupts()
     try:
         limb = spec.limb()
     except BaseException:
