@@ -8,6 +8,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
+from multiprocessing.queues import Queue
 
 import pytest
 
@@ -186,3 +187,39 @@ def test_the_node_fails_with_its_loop(no_thread_left: None) -> None:
     node.stop()
     assert isinstance(node.failure, MotionProcessError)
     assert "servo 3 stopped answering" in str(node.failure)
+
+
+def _parent_of_a_loop(pids: Queue[int]) -> None:
+    motion = MotionProcess(
+        MotionSpec(MODEL, partial(EchoLimb, PROFILE), realtime=None, keep_ticks=100_000)
+    )
+    motion.start()
+    assert motion.pid is not None
+    pids.put(motion.pid)
+    time.sleep(WAIT_S * 10)
+
+
+def exited(pid: int) -> bool:
+    """Gone, or a zombie nobody reaped (the container's init may not)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.startswith("State:\tZ") for line in status)
+    except FileNotFoundError:
+        return True
+
+
+def test_the_loop_stops_when_its_parent_dies() -> None:
+    ctx = spawn_context()
+    pids: Queue[int] = ctx.Queue()
+    parent = ctx.Process(target=_parent_of_a_loop, args=(pids,))
+    parent.start()
+    loop_pid = pids.get(timeout=WAIT_S * 3)
+    time.sleep(0.3)  # a few hundred ticks into the kept history
+    parent.kill()
+    parent.join(WAIT_S)
+    deadline = time.monotonic() + WAIT_S
+    while not exited(loop_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not exited(loop_pid):
+        os.kill(loop_pid, signal.SIGKILL)
+        raise AssertionError(f"the loop's process {loop_pid} outlived its parent")

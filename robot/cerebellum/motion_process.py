@@ -34,6 +34,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.queues import Queue
 
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop, rate_for_cycle_time
@@ -153,6 +154,8 @@ class _Server:
         self.shared = shared
         self.applied = 0
         self.stop = threading.Event()
+        self.orphaned = False
+        """The parent's end of the pipe closed without a stop: the parent died."""
 
     def tick(self) -> None:
         commands = self.commands
@@ -160,6 +163,7 @@ class _Server:
             try:
                 self.apply(commands.recv())
             except EOFError:  # the parent is gone: nobody is left to command the arm
+                self.orphaned = True
                 self.stop.set()
         self.core.tick()
         self.share()
@@ -192,7 +196,7 @@ class _Server:
 
 
 def _serve(
-    spec: MotionSpec, commands: Connection, reports: queue.Queue, shared: SharedMotionState
+    spec: MotionSpec, commands: Connection, reports: Queue[object], shared: SharedMotionState
 ) -> None:
     """The child's main: open the limb, run the loop until stopped, close the limb."""
     ignore_interrupts()
@@ -202,7 +206,9 @@ def _serve(
         reports.put(_Failed(f"could not open the limb:\n{traceback.format_exc()}"))
         return
     try:
-        reports.put(_run(spec, limb, commands, reports, shared))
+        finished = _run(spec, limb, commands, reports, shared)
+        if finished is not None:
+            reports.put(finished)
     except BaseException:
         reports.put(_Failed(traceback.format_exc()))
     finally:
@@ -216,9 +222,10 @@ def _run(
     spec: MotionSpec,
     limb: Limb,
     commands: Connection,
-    reports: queue.Queue,
+    reports: Queue[object],
     shared: SharedMotionState,
-) -> Finished:
+) -> Finished | None:
+    """Run the loop until stopped; what it did, or None when the parent is gone."""
     cycle_s = measure_cycle_s(limb)
     rate_hz = spec.rate_hz or rate_for_cycle_time(cycle_s, MAX_RATE_HZ)
     dt = 1.0 / rate_hz
@@ -242,6 +249,11 @@ def _run(
     )
     reports.put(Ready(rate_hz, cycle_s))
     loop.run(server.stop)
+    if server.orphaned:
+        # Nobody reads the queue any more; waiting at exit for it to drain (a kept
+        # history is larger than a pipe holds) would leave this process hanging.
+        reports.cancel_join_thread()
+        return None
     return Finished(loop.ticks, loop.overruns, history)
 
 
