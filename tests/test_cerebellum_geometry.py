@@ -12,6 +12,7 @@ from the chain's.
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -147,9 +148,12 @@ def random_hand(points: np.ndarray, rng: np.random.Generator) -> tuple[float, fl
     return (float(spot[0]), float(spot[1]), float(spot[2]))
 
 
+@pytest.mark.parametrize("copied", [False, True], ids=["original", "pickled"])
 @pytest.mark.parametrize("name", CASES)
-def test_checks_match_the_reference_formulas(name: str) -> None:
+def test_checks_match_the_reference_formulas(name: str, copied: bool) -> None:
     geometry, rng = make_case(name)
+    if copied:  # as the loop's process receives it
+        geometry = pickle.loads(pickle.dumps(geometry))
     seen = {"collision": 0, "clear": 0, "outside": 0, "inside_capsule": 0}
     for _ in range(CONFIGURATIONS):
         position = random_position(geometry, rng)

@@ -125,6 +125,20 @@ def test_an_estop_stops_the_motion_and_stays_latched(echo) -> None:
     wait_for(lambda: not motion.estop_engaged, "the reset", motion)
 
 
+def test_a_hand_at_the_tool_stops_the_arm_and_its_leaving_releases_it(echo) -> None:
+    motion, events, _ = echo
+    state = motion.latest_state
+    assert state is not None
+    tool = MODEL.tool_pose(state.position)[:3, 3]
+    motion.set_hand(tuple(float(v) for v in tool))
+    wait_for(lambda: motion.holding, "the separation stop", motion)
+    assert not motion.estop_engaged
+    motion.set_hand(None)
+    wait_for(lambda: not motion.holding, "the release", motion)
+    kinds = {e.kind for e in events}
+    assert {"separation_stop", "separation_clear"} <= kinds, kinds
+
+
 def test_stop_returns_the_kept_tick_timing(echo) -> None:
     motion, _, _ = echo
 

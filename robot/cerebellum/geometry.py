@@ -38,6 +38,11 @@ that the exact pass would find clear too, so the depth is the same as with no
 broad phase at all."""
 
 
+def _rebuild(chain: Chain, chain_index: tuple[int, ...], options: dict) -> ArmGeometry:
+    """`ArmGeometry.__reduce__`'s constructor call."""
+    return ArmGeometry(chain, chain_index, **options)
+
+
 class ArmGeometry:
     """Capsules of a chain, placed in the world by `base` (4x4, world <- chain root).
 
@@ -66,6 +71,7 @@ class ArmGeometry:
         self.fence = fence
         self.fence_from = fence_from
         self.margin = self_collision_margin_m
+        self.min_pair_gap = min_pair_gap
         segments = chain.dof + 1  # base origin -> frame 0 -> ... -> tip
         pairs = [(i, j) for i in range(segments) for j in range(i + min_pair_gap, segments)]
         self._pair_a = np.array([a for a, _ in pairs], dtype=np.intp)
@@ -80,6 +86,27 @@ class ArmGeometry:
         self._init_fence(fence)
         self._init_self_collision(len(pairs), segments)
         self._init_hand(segments)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as the constructor's arguments. Some buffers are views of others
+        (`_gap` of `_gathered`, `_t_flat` of `_t`); pickling would make them separate
+        copies, and a copy in another process (the loop's) would compute from stale
+        memory. So a copy builds its own buffers."""
+        return (
+            _rebuild,
+            (
+                self.chain,
+                self.chain_index,
+                {
+                    "base": self.base,
+                    "link_radius_m": self.radius,
+                    "fence": self.fence,
+                    "fence_from": self.fence_from,
+                    "self_collision_margin_m": self.margin,
+                    "min_pair_gap": self.min_pair_gap,
+                },
+            ),
+        )
 
     def _init_fence(self, fence: Box | None) -> None:
         """Constants and buffers for `fence_depth` (one row per fenced point)."""
