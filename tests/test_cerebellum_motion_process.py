@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -38,6 +40,15 @@ def wait_for(condition: Callable[[], bool], what: str, motion: MotionProcess) ->
         assert motion.failure is None, motion.failure
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
+
+
+def threads_after_imports() -> int:
+    """Threads of an interpreter that imported what the loop's process imports."""
+    code = (
+        "import os, robot.cerebellum.motion_process, robot.cerebellum.echo_limb;"
+        "print(len(os.listdir('/proc/self/task')))"
+    )
+    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
 
 
 def no_port() -> Limb:
@@ -106,6 +117,28 @@ def test_a_request_is_followed_to_rest_and_idle_waits_for_it(echo) -> None:
     assert motion.commanded == pytest.approx(TARGET, abs=1e-6)
     wait_for(lambda: bool(stats), "LoopStats", motion)
     assert stats[0].period_us == 1000.0 and stats[0].ticks > 0
+    # The loop's thread is the child's only Python thread: nothing there can hold the
+    # interpreter lock when it wakes (a multiprocessing.Queue would add one). Native
+    # threads (numpy's BLAS pool) are counted in a fresh interpreter with the imports.
+    assert motion.pid is not None
+    assert len(os.listdir(f"/proc/{motion.pid}/task")) == threads_after_imports()
+
+
+def test_reports_wait_in_the_child_while_the_parent_does_not_read(echo) -> None:
+    motion, events, _ = echo
+    toggles = 1000  # 1000 events, ~200 kB pickled: more than a pipe holds
+    for i in range(toggles):
+        motion.estop(EStop(engaged=i % 2 == 0, source="test", reason=f"toggle {i}"))
+    before = motion.snapshot()
+    assert before is not None
+    deadline = time.monotonic() + WAIT_S
+    while motion.snapshot().version < before.version + 500:  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the loop stopped ticking with a full pipe"
+        time.sleep(0.01)
+    wait_for(lambda: len(events) >= toggles, "every event", motion)
+    assert [e.detail for e in events if e.kind == "estop"] == [
+        f"toggle {i}" for i in range(toggles)
+    ]
 
 
 def test_an_estop_stops_the_motion_and_stays_latched(echo) -> None:

@@ -14,9 +14,12 @@ What crosses, and how, so that the loop never waits on the parent:
   position of a person's hand near the arm, stop. The loop drains it without
   blocking at the start of every tick (`Connection.poll`, ~3 us).
 - child -> parent, the latest tick in `SharedMotionState` (written after every tick,
-  skipped when the reader holds it), and a queue for the rest: readiness, safety
-  events, `LoopStats` once a second, the end or a failure. `Queue.put` never blocks:
-  a feeder thread in the child writes, off the loop's thread.
+  skipped when the reader holds it), and a second pipe for the rest: readiness,
+  safety events, `LoopStats` once a second, the end or a failure. The loop's thread
+  writes it itself, non-blocking (`_Reports`): the child runs no other thread, so
+  nothing in it can hold the interpreter lock when the loop wakes. (A
+  `multiprocessing.Queue` would: its feeder thread, preempted mid-pickle by another
+  process, once stalled the loop for 33 ms.)
 
 The parent's end of the pipe closing (the parent died) stops the loop like a stop
 command; the limb is closed by the child, which opened it.
@@ -24,9 +27,10 @@ command; the limb is closed by the child, which opened it.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
-import queue
+import os
 import statistics
 import threading
 import time
@@ -34,10 +38,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.queues import Queue
 
 from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop, rate_for_cycle_time
+from robot.cerebellum.loop import RealTimeLoop, rate_for_cycle_time
 from robot.cerebellum.motion import MotionCore, MotionRequest
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
@@ -145,17 +148,56 @@ class _Failed:
 # -- the child ------------------------------------------------------------------------
 
 
+class _Reports:
+    """The child's end of the report pipe, written by the loop's thread without ever
+    blocking: what does not fit waits in `pending` for the next `flush` (every tick
+    flushes when something waits). A message the loop sends pickles to well under
+    PIPE_BUF (4 kB), so a non-blocking write of it is whole or refused, never torn.
+    When the parent is gone (a broken pipe), reports are dropped."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pending: collections.deque[object] = collections.deque()
+        self.parent_gone = False
+        os.set_blocking(conn.fileno(), False)
+
+    def put(self, report: object) -> None:
+        self.pending.append(report)
+        self.flush()
+
+    def flush(self) -> None:
+        pending = self.pending
+        while pending and not self.parent_gone:
+            try:
+                self.conn.send(pending[0])
+            except BlockingIOError:  # the parent has not read yet: next tick
+                return
+            except (BrokenPipeError, ConnectionResetError):
+                self.parent_gone = True
+                pending.clear()
+                return
+            pending.popleft()
+
+    def put_last(self, report: object) -> None:
+        """Send what waits, then `report`, waiting as long as it takes (the loop has
+        ended; a kept tick history is larger than a pipe holds)."""
+        os.set_blocking(self.conn.fileno(), True)
+        self.pending.append(report)
+        self.flush()
+
+
 class _Server:
     """The child's tick: take the parent's commands, tick the core, share the outcome."""
 
-    def __init__(self, core: MotionCore, commands: Connection, shared: SharedMotionState) -> None:
+    def __init__(
+        self, core: MotionCore, commands: Connection, reports: _Reports, shared: SharedMotionState
+    ) -> None:
         self.core = core
         self.commands = commands
+        self.reports = reports
         self.shared = shared
         self.applied = 0
         self.stop = threading.Event()
-        self.orphaned = False
-        """The parent's end of the pipe closed without a stop: the parent died."""
 
     def tick(self) -> None:
         commands = self.commands
@@ -163,10 +205,11 @@ class _Server:
             try:
                 self.apply(commands.recv())
             except EOFError:  # the parent is gone: nobody is left to command the arm
-                self.orphaned = True
                 self.stop.set()
         self.core.tick()
         self.share()
+        if self.reports.pending:
+            self.reports.flush()
 
     def apply(self, command: object) -> None:
         core = self.core
@@ -196,36 +239,35 @@ class _Server:
 
 
 def _serve(
-    spec: MotionSpec, commands: Connection, reports: Queue[object], shared: SharedMotionState
+    spec: MotionSpec, commands: Connection, report_pipe: Connection, shared: SharedMotionState
 ) -> None:
     """The child's main: open the limb, run the loop until stopped, close the limb."""
     ignore_interrupts()
+    reports = _Reports(report_pipe)
     try:
         limb = spec.limb()
     except BaseException:
-        reports.put(_Failed(f"could not open the limb:\n{traceback.format_exc()}"))
+        reports.put_last(_Failed(f"could not open the limb:\n{traceback.format_exc()}"))
         return
     try:
-        finished = _run(spec, limb, commands, reports, shared)
-        if finished is not None:
-            reports.put(finished)
+        reports.put_last(_run(spec, limb, commands, reports, shared))
     except BaseException:
-        reports.put(_Failed(traceback.format_exc()))
+        reports.put_last(_Failed(traceback.format_exc()))
     finally:
         try:
             limb.close()
         except BaseException:
-            reports.put(_Failed(f"closing the limb failed:\n{traceback.format_exc()}"))
+            reports.put_last(_Failed(f"closing the limb failed:\n{traceback.format_exc()}"))
 
 
 def _run(
     spec: MotionSpec,
     limb: Limb,
     commands: Connection,
-    reports: Queue[object],
+    reports: _Reports,
     shared: SharedMotionState,
-) -> Finished | None:
-    """Run the loop until stopped; what it did, or None when the parent is gone."""
+) -> Finished:
+    """Run the loop until stopped (or the parent is gone); what it did."""
     cycle_s = measure_cycle_s(limb)
     rate_hz = spec.rate_hz or rate_for_cycle_time(cycle_s, MAX_RATE_HZ)
     dt = 1.0 / rate_hz
@@ -234,7 +276,7 @@ def _run(
     )
     limb.enable()
     core.start()
-    server = _Server(core, commands, shared)
+    server = _Server(core, commands, reports, shared)
     server.share()
     history = TickRecorder(spec.keep_ticks) if spec.keep_ticks else None
     loop = RealTimeLoop(
@@ -242,18 +284,10 @@ def _run(
         dt,
         on_stats=reports.put,
         history=history,
-        # The queue's feeder thread is the loop's only neighbour; it holds the lock
-        # for tens of microseconds at most, once a second.
-        switch_interval_s=THREAD_SWITCH_INTERVAL_S,
         realtime=spec.realtime,
     )
     reports.put(Ready(rate_hz, cycle_s))
     loop.run(server.stop)
-    if server.orphaned:
-        # Nobody reads the queue any more; waiting at exit for it to drain (a kept
-        # history is larger than a pipe holds) would leave this process hanging.
-        reports.cancel_join_thread()
-        return None
     return Finished(loop.ticks, loop.overruns, history)
 
 
@@ -281,15 +315,15 @@ class MotionProcess:
         ctx = spawn_context()
         self.shared = SharedMotionState(len(spec.model.limits.lower), ctx)
         child_commands, self._commands = ctx.Pipe(duplex=False)
-        self._reports = ctx.Queue()
+        self._reports, child_reports = ctx.Pipe(duplex=False)
         # daemon: should the owner never stop() it, the child ends when the parent does.
         self._process = ctx.Process(
             target=_serve,
-            args=(spec, child_commands, self._reports, self.shared),
+            args=(spec, child_commands, child_reports, self.shared),
             name="cerebellum-loop",
             daemon=True,
         )
-        self._child_commands = child_commands
+        self._child_ends = (child_commands, child_reports)
         self._send_lock = threading.Lock()
         self._sent = 0
         self._stopping = False
@@ -310,8 +344,9 @@ class MotionProcess:
         """Start the child and wait until its loop runs; raise `MotionProcessError` if
         it fails (the child's traceback in the message) or does not get there."""
         self._process.start()
-        # Our copy of the child's end must go, or a dead child would not read as EOF.
-        self._child_commands.close()
+        # Our copies of the child's ends must go: a dead child then reads as EOF.
+        for end in self._child_ends:
+            end.close()
         deadline = time.monotonic() + timeout_s
         while self.rate_hz == 0.0:
             remaining = deadline - time.monotonic()
@@ -325,14 +360,15 @@ class MotionProcess:
     def pump(self, timeout_s: float = 0.0) -> None:
         """Hand what the child reported to `on_event` / `on_stats`, waiting up to
         `timeout_s` for the first report; notes a failure or a death in `failure`."""
+        reports = self._reports
         try:
-            report = self._reports.get(timeout=timeout_s) if timeout_s > 0 else None
-            while True:
-                if report is not None:
-                    self._take(report)
-                report = self._reports.get_nowait()
-        except queue.Empty:
-            pass
+            if reports.poll(timeout_s):
+                while True:
+                    self._take(reports.recv())
+                    if not reports.poll():
+                        break
+        except (EOFError, OSError):
+            pass  # the child closed its end: it is exiting; noticed below
         process = self._process
         if self.failure is None and not self._stopping and not process.is_alive():
             self.failure = f"(pid {process.pid}) died with exit code {process.exitcode}"
@@ -358,8 +394,8 @@ class MotionProcess:
         if process.is_alive():
             with contextlib.suppress(MotionProcessError):
                 self._send(_Stop())
-        # Drain while it exits: the child's feeder thread flushes the queue before
-        # the child can end (a kept tick history is a few hundred kB).
+        # Drain while it exits: the child waits until its last report is read (a
+        # kept tick history is a few hundred kB, more than a pipe holds).
         deadline = time.monotonic() + STOP_TIMEOUT_S
         while process.is_alive() and time.monotonic() < deadline:
             self.pump(timeout_s=0.05)
