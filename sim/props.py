@@ -53,8 +53,12 @@ class Cavity:
 
 @dataclass(frozen=True)
 class Prop:
+    """A body's parts, its cavity if it is a vessel, and its spinning friction (m) if it
+    needs one other than PyBullet's default (none: a point contact resists no twist)."""
+
     parts: list[Part]
     cavity: Cavity | None = None
+    spinning_friction: float | None = None
 
 
 def _z_to(direction: np.ndarray) -> tuple[float, float, float, float]:
@@ -142,9 +146,26 @@ TEAPOT_RIM = 0.100
 TEAPOT_LID = 0.003  # m thick
 TEAPOT_HEIGHT = TEAPOT_RIM + TEAPOT_LID
 TEAPOT_PARTICLES = 28
-TEAPOT_GRASP_HEIGHT = 0.060
-"""m above the bottom, above the centre of mass of the full pot (~4.7 cm): it hangs
-upright in the jaws; the jaws' top edge (1.4 cm above) stays below the spout."""
+TEAPOT_GRASP_HEIGHT = 0.054
+"""m above the bottom: about 1 cm above the full pot's centre of mass (4.3-4.7 cm; the
+empty pot's is 5.2 cm), so it hangs upright in the jaws, and low enough that the jaws' top
+edge (1.4 cm above) stays 0.9 cm below the spout's underside (`spout_underside_z()`).
+At 6.0 cm that gap was 0.3 cm: a pot turned ~5 degrees in the jaws put its spout on
+the moving jaw, which then pushed through the spout's thin plates and levered the pot
+round during the pour."""
+TEAPOT_SPINNING_FRICTION = 0.005
+"""m: the twist the contact between the gripper's rubber pads and the glazed pot resists,
+per newton of squeeze. A jaw meets the octagonal pot at one of its vertical edges (the
+pot stands up to 15 degrees off the jaws, and the moving jaw's pad, bent to lie flat on
+5.6 cm cups, meets a 6.2 cm body 6 degrees off parallel), a line that PyBullet reduces
+to one or two points; a point resists no twist, so the pot turned about the jaw axis
+in the jaws (by 10-110 degrees during a pour). A real rubber pad
+pressed on that edge makes a strip as long as the jaw is tall (2.8 cm), and a strip
+of length L resists about mu * L / 4 of twist per newton: ~7 mm with mu ~1. Bullet
+combines spinning friction as a_spin * b_lateral + b_spin * a_lateral, so set on the
+pot it gives the pad-pot contact 0.005 * 1.2 (the pads' lateral friction) = 6 mm and
+leaves every other object's grasp as it was; against the table (0.5) it is 2.5 mm,
+where the pot's flat bottom resists far more anyway."""
 WINDOW_HEIGHT = 0.020
 """m: the opening in the +y wall, under the lid, through which the tea reaches the
 spout. Wider and taller than one particle (16 mm) but not two: the tea leaves in a
@@ -213,6 +234,12 @@ def _spout(r_out: float) -> list[Part]:
     return parts
 
 
+def spout_underside_z() -> float:
+    """Height (m, teapot frame) of the spout's lowest point: its floor's underside where
+    it leaves the window (the channel climbs outwards from there)."""
+    return WINDOW_BOTTOM - SPOUT_PLATE * math.cos(SPOUT_RISE)
+
+
 def spout_tip() -> np.ndarray:
     """The middle of the spout's outlet, in the teapot's frame (m): aim this at a cup."""
     base, along, normal = _spout_frame(TEAPOT_INNER_RADIUS + WALL)
@@ -259,7 +286,7 @@ def teapot() -> Prop:
     """
     parts = _teapot_body() + _spout(TEAPOT_INNER_RADIUS + WALL)
     cavity = Cavity(TEAPOT_INNER_RADIUS, FLOOR, TEAPOT_RIM, TEAPOT_PARTICLES)
-    return Prop(parts, cavity)
+    return Prop(parts, cavity, spinning_friction=TEAPOT_SPINNING_FRICTION)
 
 
 TRAY_SIZE = (0.12, 0.17, 0.010)

@@ -125,6 +125,13 @@ def add_object(
         yaw=facing_arm_yaw(*xy) + j.dyaw,
         lateral_friction=j.friction,
     )
+    if prop.spinning_friction is not None:
+        p.changeDynamics(
+            body.body_id,
+            -1,
+            spinningFriction=prop.spinning_friction,
+            physicsClientId=scene.world.client,
+        )
     vessel = Vessel(name, body, prop.cavity) if prop.cavity is not None else None
     obj = SceneObject(name=name, body=body, vessel=vessel, placement=placement, footprint=radius)
     scene.objects[name] = obj

@@ -7,7 +7,10 @@ Figures from the props' descriptions (sim/props.py docstrings), in metres:
   from the arm's side, jaws closing across the body at the grasp height. Two jaws
   let a body turn about the line between them; held above its centre of mass it
   hangs upright: the teapot and the glass are; a cup is held at its middle, just
-  above its empty centre of mass, because higher up the jaws catch its handle;
+  above its empty centre of mass, because higher up the jaws catch its handle. The
+  teapot is held about 1 cm above its full centre of mass and 0.9 cm of jaw below its
+  spout (sim/props.py TEAPOT_GRASP_HEIGHT): higher, a pot turned a few degrees in the
+  jaws rests its spout on the moving jaw, which levers it round as the pour tilts;
 - the pill box and the folded towel: from above, jaws across their 5 cm side (y),
   the tool frame 2 mm above their top, so the jaws (2 cm past the tool frame) hold
   their upper two thirds. Both are 5 cm across because the moving jaw's bent pad lies
@@ -47,12 +50,23 @@ MAX_OPEN_RAD = 1.5
 class Grasp:
     """style: "side" or "top"; height: tool frame above the object's bottom (m);
     width: across the jaws (m); length: along the jaws, of an object held from above
-    (m; 0 for side grasps), so a place knows how much room it has."""
+    (m; 0 for side grasps), so a place knows how much room it has; held_firm: the
+    jaws hold it against turning between them (a side grasp that does not hang), so
+    it is carried with the gripper pitched as it was picked, where it stands upright.
+    """
 
     style: str
     height: float
     width: float
     length: float = 0.0
+    held_firm: bool = False
+
+    @property
+    def carry_pitched(self) -> bool:
+        """Carry with the gripper as pitched as at the pick (`phases.transit(keep_pitch)`):
+        an object held from above would turn out of the jaws once they level out, and
+        one held firm from the side would be carried tilted (and creep further)."""
+        return self.style == "top" or self.held_firm
 
     @property
     def half_width(self) -> float:
@@ -76,7 +90,7 @@ class Grasp:
 GRASPS: dict[str, Grasp] = {
     "cup_red": Grasp("side", 0.040, 0.056),
     "cup_blue": Grasp("side", 0.040, 0.056),
-    "teapot": Grasp("side", 0.060, 0.062),
+    "teapot": Grasp("side", 0.054, 0.062, held_firm=True),
     "water_glass": Grasp("side", 0.065, 0.058),
     "pill_box": Grasp("top", 0.030, 0.050, 0.060),
     "towel": Grasp("top", 0.035, 0.050, 0.110),

@@ -230,7 +230,7 @@ class Handover(Skill):
 
         return [
             Check("check", holding),
-            *transit("to person", to_person, HANDOVER_SPEED, keep_pitch=grasp.style == "top"),
+            *transit("to person", to_person, HANDOVER_SPEED, keep_pitch=grasp.carry_pitched),
             Check("still held", lambda c: slipped(c, what, grasp)),
             LowerOntoPalm("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand"),
             SetGripper("release", grasp.open_rad),

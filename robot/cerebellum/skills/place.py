@@ -266,7 +266,7 @@ class Place(Skill):
                 above,
                 TRANSIT_SPEED,
                 watches=watches,
-                keep_pitch=grasp.style == "top",
+                keep_pitch=grasp.carry_pitched,
             ),
             MoveLine(
                 "lower", lower, LOWER_SPEED_M_S, f"{target}", watches=watches, contact_ok=True

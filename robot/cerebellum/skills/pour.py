@@ -420,7 +420,13 @@ class Pour(Skill):
         tilt = Tilt(source, target)
         return [
             Check("check", ready),
-            *transit("over target", over_target, TRANSIT_SPEED, watches=(target,)),
+            *transit(
+                "over target",
+                over_target,
+                TRANSIT_SPEED,
+                watches=(target,),
+                keep_pitch=require_grasp(source).carry_pitched,
+            ),
             tilt,
             Untilt(tilt),
             Wait("drip", 0.5),
