@@ -191,8 +191,21 @@ def test_stop_returns_the_kept_tick_timing(echo) -> None:
 
 def test_a_limb_that_does_not_open_fails_start_with_its_error() -> None:
     motion = MotionProcess(MotionSpec(MODEL, no_port, realtime=None))
-    with pytest.raises(MotionProcessError, match="/dev/ttyNOPE"):
+    with pytest.raises(MotionProcessError, match="/dev/ttyNOPE") as raised:
         motion.start()
+    # Our errors carry their advice: one line for the person, the traceback in the log.
+    assert "Traceback" not in str(raised.value)
+
+
+def broken_limb() -> Limb:
+    return {}["no such joint"]  # a bug, not a condition the limb reports
+
+
+def test_a_bug_in_the_child_keeps_its_traceback() -> None:
+    motion = MotionProcess(MotionSpec(MODEL, broken_limb, realtime=None))
+    with pytest.raises(MotionProcessError, match="KeyError") as raised:
+        motion.start()
+    assert "Traceback" in str(raised.value) and "broken_limb" in str(raised.value)
 
 
 def test_a_failing_tick_is_reported_with_its_cause() -> None:

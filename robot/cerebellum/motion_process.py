@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from firmware_bridge.errors import BridgeError
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.loop import RealTimeLoop, rate_for_cycle_time
 from robot.cerebellum.motion import MotionCore, MotionRequest
@@ -142,7 +143,21 @@ class Finished:
 
 @dataclass(frozen=True)
 class _Failed:
+    """What went wrong in the child: `what` for the person (an error of ours or of
+    the OS carries its advice: its message is enough), `traceback` for the log."""
+
     what: str
+    traceback: str
+
+
+def _failed(doing: str, err: BaseException) -> _Failed:
+    """A failure report; a bug (an exception not of ours nor the OS's) keeps its
+    traceback in the message too."""
+    text = f"{doing}: {type(err).__name__}: {err}"
+    trace = traceback.format_exc()
+    if not isinstance(err, (RobotError, BridgeError, OSError)):
+        text = f"{text}\n{trace}"
+    return _Failed(text, trace)
 
 
 # -- the child ------------------------------------------------------------------------
@@ -246,18 +261,18 @@ def _serve(
     reports = _Reports(report_pipe)
     try:
         limb = spec.limb()
-    except BaseException:
-        reports.put_last(_Failed(f"could not open the limb:\n{traceback.format_exc()}"))
+    except BaseException as err:
+        reports.put_last(_failed("could not open the limb", err))
         return
     try:
         reports.put_last(_run(spec, limb, commands, reports, shared))
-    except BaseException:
-        reports.put_last(_Failed(traceback.format_exc()))
+    except BaseException as err:
+        reports.put_last(_failed("the loop stopped", err))
     finally:
         try:
             limb.close()
-        except BaseException:
-            reports.put_last(_Failed(f"closing the limb failed:\n{traceback.format_exc()}"))
+        except BaseException as err:
+            reports.put_last(_failed("closing the limb failed", err))
 
 
 def _run(
@@ -383,6 +398,7 @@ class MotionProcess:
         elif isinstance(report, Finished):
             self.finished = report
         elif isinstance(report, _Failed):
+            log.debug("the cerebellum's loop process failed:\n%s", report.traceback)
             self.failure = self.failure or f"failed: {report.what}"
 
     def stop(self) -> None:

@@ -142,8 +142,8 @@ class Cerebellum(Node):
                 except ReceiveTimeout:
                     pass
                 world = self._worlds.poll()
-                if world is not None and hand_near(world) != hand:
-                    hand = hand_near(world)
+                if world is not None and (reaching := hand_near(world)) != hand:
+                    hand = reaching
                     motion.set_hand(hand)
                 motion.pump()
                 if motion.failure is not None:
