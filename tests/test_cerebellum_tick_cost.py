@@ -19,6 +19,7 @@ from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.motion import MotionCore, MotionRequest
 from robot.cerebellum.safety import SafetyConfig, SafetySupervisor
 from robot.cerebellum.synthetic import serial_arm_profile
+from robot.msgs import EStop
 
 DT = 0.001
 JOINTS = 6
@@ -82,10 +83,10 @@ def test_a_real_intervention_reseeds_the_trajectory() -> None:
     core.request(MotionRequest(target=GOALS[0]))
     for _ in range(150):
         core.tick()
-    core.request_estop(True)
+    core.apply_estop(EStop(engaged=True, source="test"))
     for _ in range(50):
         core.tick()
-    core.request_estop(False)
+    core.apply_estop(EStop(engaged=False, source="test"))
     for _ in range(3000):
         core.tick()
     assert follows[0] > 0

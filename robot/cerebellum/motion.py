@@ -118,7 +118,6 @@ class MotionCore:
         """The last command sent (rad): what the arm is being told now."""
         self._request: MotionRequest | None = None
         self._applied: MotionRequest | None = None
-        self._estop_request: bool | None = None
         self.ticks = 0
 
     @classmethod
@@ -153,10 +152,6 @@ class MotionCore:
     def request(self, request: MotionRequest) -> None:
         """Ask for a new target; the next tick picks it up (atomic swap)."""
         self._request = request
-
-    def request_estop(self, engaged: bool) -> None:
-        """Engage (True) or reset (False) the E-stop from another thread."""
-        self._estop_request = engaged
 
     @property
     def idle(self) -> bool:
@@ -216,11 +211,6 @@ class MotionCore:
             self.on_state(state)
 
     def _poll_inputs(self) -> None:
-        supervisor = self.supervisor
-        estop = self._estop_request
-        if estop is not None:
-            self._estop_request = None
-            supervisor.engage_estop("requested") if estop else supervisor.reset_estop("requested")
         if self.estops is not None:
             while (msg := self.estops.poll()) is not None:
                 self.apply_estop(msg)
@@ -228,7 +218,7 @@ class MotionCore:
             world = self.worlds.poll()
             if world is not None:
                 self.latest_world = world
-                supervisor.set_hand(hand_near(world))
+                self.supervisor.set_hand(hand_near(world))
 
     def apply_estop(self, msg: EStop) -> None:
         """Engage or reset the E-stop now (the loop's thread only)."""

@@ -6,11 +6,12 @@ Figures from the props' descriptions (sim/props.py docstrings), in metres:
 - cups, the teapot, the water glass: side grasps, gripper horizontal, approaching
   from the arm's side, jaws closing across the body at the grasp height. Two jaws
   let a body turn about the line between them; held above its centre of mass it
-  hangs upright: the teapot and the glass are; a cup is held at its middle, just
-  above its empty centre of mass, because higher up the jaws catch its handle. The
-  teapot is held about 1 cm above its full centre of mass and 0.9 cm of jaw below its
-  spout (sim/props.py TEAPOT_GRASP_HEIGHT): higher, a pot turned a few degrees in the
-  jaws rests its spout on the moving jaw, which levers it round as the pour tilts;
+  hangs upright: the glass is; a cup is held at its middle, just above its empty
+  centre of mass, because higher up the jaws catch its handle. The teapot is held
+  firm instead (`held_firm`: its contact with the pads resists twist, sim/props.py
+  TEAPOT_SPINNING_FRICTION), about 1 cm above its full centre of mass and 0.9 cm of
+  jaw below its spout (TEAPOT_GRASP_HEIGHT): a pot that pivots in the jaws rests its
+  spout on the moving jaw, which levers it round as the pour tilts;
 - the pill box and the folded towel: from above, jaws across their 5 cm side (y),
   the tool frame 2 mm above their top, so the jaws (2 cm past the tool frame) hold
   their upper two thirds. Both are 5 cm across because the moving jaw's bent pad lies
