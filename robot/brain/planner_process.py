@@ -1,4 +1,4 @@
-"""The planner in a child process: decoding never holds the real-time loop's interpreter lock.
+"""The planner in a child process: decoding never holds the stack's interpreter lock.
 
 `PlannerProcess` is a drop-in for `robot.brain.planner.Planner` where `BrainNode` and
 `robot.brain.replan.next_plan` use one (`plan(...) -> PlanResult`, `load_ms`), plus
@@ -6,8 +6,9 @@
 interpreter: forking a process that already runs threads copies locks that may be
 held), loads the `Planner` there and answers each `plan` call over a `Pipe`. The
 caller waits in the pipe's `recv`, a system call that releases the interpreter lock,
-so a 1 kHz loop thread in the caller's process keeps running while the child decodes
-(robot/cerebellum/README.md has the measurements).
+so the stack's other threads (the cerebellum's skills and the relay that forwards
+E-stops to the loop's process) keep running while the child decodes
+(docs/realtime.md has the measurements from when the loop was such a thread).
 
 Arguments and results cross the pipe pickled: `SceneSpec`, `WorldModel` and
 `PlanResult` (its `Plan`, `Decoded` and `GrammarState`) are plain dataclasses and

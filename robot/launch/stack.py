@@ -104,12 +104,14 @@ def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
 def build_stack(
     launch: Launch, bus: Bus, *, seed: int | None = None, gui: bool = False, realtime: bool = False
 ) -> Stack:
-    """Open the limb and world of `launch` and create (not start) its nodes.
+    """Open the world of `launch` and create (not start) its nodes. A serial limb is
+    opened by the cerebellum's loop process when the nodes start.
 
     With a real-time loop (`hil`, `serial`) the brain plans through a `PlannerProcess`:
-    decoding in a thread of the loop's process would hold the interpreter lock the
-    loop needs every tick (robot/cerebellum/README.md, "Where the brain runs"). The
-    `sim` backend runs in simulated time, so its brain keeps the planner in-process.
+    the loop has its own process, but the relay that forwards E-stops to it and the
+    skills run in this one, and decoding in a thread here would hold the interpreter
+    lock they need. The `sim` backend runs in simulated time, so its brain keeps the
+    planner in-process.
     """
     seed = launch.scene.seed if seed is None else seed
     model_dir = launch.resolve(launch.brain.model)
