@@ -11,13 +11,11 @@ from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import Grasp
 from robot.cerebellum.skills.lines import require_line, rising_retreat
 from robot.cerebellum.skills.phases import (
+    RETREAT_M,
     Check,
-    Do,
     LineGoal,
     MoveLine,
-    SetGripper,
-    Wait,
-    clear_jaw,
+    let_go_and_retreat,
     transit,
 )
 from robot.cerebellum.skills.poses import (
@@ -37,11 +35,9 @@ BELOW_M = 0.03
 """...aiming this far below it: the palm (2 cm below the handover point) stops the
 object (contact), and the release follows wherever that happens."""
 LOWER_SPEED_M_S = 0.03
-RETREAT_M = 0.07
-RETREAT_RISE_M = 0.03
-"""Retreat back and up: clear of what was just let go, and within reach when the
-object stood far out."""
 RETREAT_SPEED_M_S = 0.06
+SETTLE_S = 0.5
+"""After letting go, wait this long for the object to settle on the palm (s)."""
 RETREAT_UP_RISES_M = (RETREAT_M, RETREAT_M / 2)
 RETREAT_UP_LEANS_RAD = tuple(math.radians(d) for d in (0, 10, 20, 30, 40))
 """When backing off is out of reach, the retreat goes straight up by the first of
@@ -214,37 +210,17 @@ class Handover(Skill):
             point, approach, _ = pose_at(c, release_rise(c.require_world(), person, what))
             return point, tilt[0] if tilt else approach
 
-        def retreat(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
-            tool = c.model.tool_pose(c.commanded())
-            approach = tool[:3, 0]
-            return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
-
         def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
             """Straight up, leaning the axis out as needed: backing off along a steep
             axis from a low palm is out of reach."""
             return rising_retreat(c, RETREAT_UP_RISES_M, RETREAT_UP_LEANS_RAD, "retreat")
-
-        def let_go(c: SkillContext) -> None:
-            c.held = None
-            c.held_from = None
 
         return [
             Check("check", holding),
             *transit("to person", to_person, HANDOVER_SPEED, keep_pitch=grasp.carry_pitched),
             Check("still held", lambda c: slipped(c, what, grasp)),
             LowerOntoPalm("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand"),
-            SetGripper("release", grasp.open_rad),
-            Do("let go", let_go),
-            Wait("settle", 0.5),
-            clear_jaw(),
-            MoveLine(
-                "retreat",
-                retreat,
-                RETREAT_SPEED_M_S,
-                "retreat",
-                truncate_ok=True,
-                fallback=retreat_up,
-            ),
+            *let_go_and_retreat(grasp.open_rad, SETTLE_S, RETREAT_SPEED_M_S, retreat_up),
             Check(
                 "verify",
                 lambda c: off_palm(c.require_world(), person, c.object_position(what), what),

@@ -14,7 +14,7 @@ import numpy as np
 from robot.cerebellum.cartesian import Segment, solve_segment
 from robot.cerebellum.kinematics import OutOfReach
 from robot.cerebellum.skills.base import PLANNING_CLEARANCE_M, Phase, SkillContext, SkillFailed
-from robot.cerebellum.skills.poses import pitch_of, pitched
+from robot.cerebellum.skills.poses import UP, pitch_of, pitched
 
 JointGoal = Callable[[SkillContext], tuple[float, ...]]
 LineGoal = Callable[[SkillContext], tuple[np.ndarray, np.ndarray]]
@@ -387,3 +387,34 @@ def clear_jaw() -> Phase:
         return tuple(target)
 
     return MoveJoints("clear the jaw", goal, 0.2)
+
+
+RETREAT_M = 0.07
+RETREAT_RISE_M = 0.03
+"""After letting go, back off this far along the gripper's axis and rise this much
+(m): clear of what was just let go, and within reach when it stood far out."""
+
+
+def let_go_and_retreat(
+    open_rad: float, settle_s: float, speed_m_s: float, fallback: LineGoal
+) -> list[Phase]:
+    """Open the jaws to `open_rad`, forget the held object, let it settle for
+    `settle_s`, swing the fixed jaw off it, then back off along the gripper's axis at
+    `speed_m_s`, or along `fallback` where that line is out of reach."""
+
+    def let_go(ctx: SkillContext) -> None:
+        ctx.held = None
+        ctx.held_from = None
+
+    def back_off(ctx: SkillContext) -> tuple[np.ndarray, np.ndarray]:
+        tool = ctx.model.tool_pose(ctx.commanded())
+        approach = tool[:3, 0]
+        return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
+
+    return [
+        SetGripper("release", open_rad),
+        Do("let go", let_go),
+        Wait("settle", settle_s),
+        clear_jaw(),
+        MoveLine("retreat", back_off, speed_m_s, "retreat", truncate_ok=True, fallback=fallback),
+    ]

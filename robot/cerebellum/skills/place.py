@@ -10,12 +10,10 @@ from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import Grasp
 from robot.cerebellum.skills.lines import require_line, rising_retreat
 from robot.cerebellum.skills.phases import (
+    RETREAT_M,
     Check,
-    Do,
     MoveLine,
-    SetGripper,
-    Wait,
-    clear_jaw,
+    let_go_and_retreat,
     transit,
 )
 from robot.cerebellum.skills.poses import (
@@ -32,11 +30,9 @@ ABOVE_M = 0.06
 DROP_CLEARANCE_M = 0.006
 """Release with the object's bottom this far above the surface."""
 LOWER_SPEED_M_S = 0.05
-RETREAT_M = 0.07
-RETREAT_RISE_M = 0.03
-"""Retreat back and up: clear of what was just let go, and within reach when the
-object stood far out."""
 RETREAT_SPEED_M_S = 0.08
+SETTLE_S = 0.3
+"""After letting go, wait this long for the object to settle (s)."""
 RETREAT_LEANS_RAD = tuple(math.radians(d) for d in (0, 10, 20, 30))
 """A retreat straight up that the wrist cannot follow with the axis it released with
 (a top grasp put down near the base: the wrist flex at its limit) leans the axis
@@ -232,11 +228,6 @@ class Place(Skill):
             point, approach, _ = holding_at(c, bottom)
             return point, tilt[0] if tilt else approach
 
-        def retreat(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
-            tool = c.model.tool_pose(c.commanded())
-            approach = tool[:3, 0]
-            return tool[:3, 3] - approach * RETREAT_M + UP * RETREAT_RISE_M, approach
-
         def retreat_up(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
             """Straight up; with the approach axis leaned outward if the gripper points
             down so steeply that the wrist, at its limit, cannot keep that axis."""
@@ -255,10 +246,6 @@ class Place(Skill):
                 return f"{what} did not land on {target}"
             return None
 
-        def let_go(c: SkillContext) -> None:
-            c.held = None
-            c.held_from = None
-
         return [
             Check("check", holding),
             *transit(
@@ -271,17 +258,6 @@ class Place(Skill):
             MoveLine(
                 "lower", lower, LOWER_SPEED_M_S, f"{target}", watches=watches, contact_ok=True
             ),
-            SetGripper("release", grasp.open_rad),
-            Do("let go", let_go),
-            Wait("settle", 0.3),
-            clear_jaw(),
-            MoveLine(
-                "retreat",
-                retreat,
-                RETREAT_SPEED_M_S,
-                "retreat",
-                truncate_ok=True,
-                fallback=retreat_up,
-            ),
+            *let_go_and_retreat(grasp.open_rad, SETTLE_S, RETREAT_SPEED_M_S, retreat_up),
             Check("verify", landed),
         ]
