@@ -115,24 +115,19 @@ def build_stack(
     """
     seed = launch.scene.seed if seed is None else seed
     model_dir = launch.resolve(launch.brain.model)
-    if launch.limbs.backend == "sim":
-        brain = BrainNode(
-            bus,
-            launch.scene.name,
-            model_dir=model_dir,
-            max_replans=launch.brain.max_replans,
-            threads=launch.brain.threads,
-        )
+    in_process = launch.limbs.backend == "sim"
+    planner = None if in_process else PlannerProcess(model_dir, threads=launch.brain.threads)
+    brain = BrainNode(
+        bus,
+        launch.scene.name,
+        planner=planner,
+        model_dir=model_dir,
+        max_replans=launch.brain.max_replans,
+        threads=launch.brain.threads,
+    )
+    if planner is None:
         return _sim_stack(launch, bus, brain, seed, gui, realtime)
-    planner = PlannerProcess(model_dir, threads=launch.brain.threads)
     try:
-        brain = BrainNode(
-            bus,
-            launch.scene.name,
-            planner=planner,
-            max_replans=launch.brain.max_replans,
-            threads=launch.brain.threads,
-        )
         if launch.limbs.backend == "hil":
             stack = _hil_stack(launch, bus, brain, seed, gui)
         else:
