@@ -71,18 +71,10 @@ class NoPlanner:
         raise AssertionError("the planner was asked for a fresh plan")
 
 
-def slippery_while_carried(monkeypatch: pytest.MonkeyPatch, name: str, slip_s: float = 0.15) -> Any:
+def slippery_while_carried(built: list[Any], name: str, slip_s: float = 0.15) -> Any:
     """A `watch` hook that makes `name` slippery (no friction: a wet cup) for `slip_s`
     simulated seconds once the first `place` starts carrying it, so it slides out of
     the jaws and drops onto the table. Physics only: nothing is moved by hand."""
-    built: list[Any] = []
-    original = episode.build_scene
-
-    def build_and_keep(*args: Any, **kwargs: Any) -> Any:
-        built.append(original(*args, **kwargs))
-        return built[-1]
-
-    monkeypatch.setattr(episode, "build_scene", build_and_keep)
     since: list[float] = []
 
     def set_friction(friction: float) -> None:
@@ -109,10 +101,10 @@ SLIP_SEED = 1
 
 
 def test_a_cup_that_slips_out_on_the_way_is_picked_up_again_and_placed(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, episode_scenes: list[Any]
 ) -> None:
     plan = cup_to_tray()
-    watch = slippery_while_carried(monkeypatch, "cup_red")
+    watch = slippery_while_carried(episode_scenes, "cup_red")
     judged: list[Plan] = []
     original_judge = episode.judge
 
@@ -153,8 +145,8 @@ def test_a_cup_that_slips_out_on_the_way_is_picked_up_again_and_placed(
 
 
 @pytest.mark.slow
-def test_without_a_planner_an_episode_does_not_replan(monkeypatch: pytest.MonkeyPatch) -> None:
-    watch = slippery_while_carried(monkeypatch, "cup_red")
+def test_without_a_planner_an_episode_does_not_replan(episode_scenes: list[Any]) -> None:
+    watch = slippery_while_carried(episode_scenes, "cup_red")
     result = run_episode("tea", SLIP_SEED, cup_to_tray(), watch=watch, settle_s=0.1)
     assert result.replans == 0 and len(result.plans) == 1
     assert [s.status for s in result.steps] == ["succeeded", "succeeded", "failed"]

@@ -12,7 +12,6 @@ import numpy as np
 import pybullet as p
 import pytest
 
-import robot.launch.episode as episode
 from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.skills.grasps import GRASPS
 from robot.descriptions.so101.generate_urdf import JAW_HEIGHT
@@ -82,16 +81,8 @@ def _matrix(quat: tuple[float, ...]) -> np.ndarray:
 @pytest.mark.slow
 @pytest.mark.parametrize(("seed", "cup"), POURS)
 def test_the_teapot_does_not_turn_in_the_jaws_while_it_pours(
-    monkeypatch: pytest.MonkeyPatch, seed: int, cup: str
+    episode_scenes: list[Any], seed: int, cup: str
 ) -> None:
-    built: list[Any] = []
-    original = episode.build_scene
-
-    def build_and_keep(*args: Any, **kwargs: Any) -> Any:
-        built.append(original(*args, **kwargs))
-        return built[-1]
-
-    monkeypatch.setattr(episode, "build_scene", build_and_keep)
     start: list[np.ndarray] = []
     turns: list[float] = []
 
@@ -99,7 +90,7 @@ def test_the_teapot_does_not_turn_in_the_jaws_while_it_pours(
         skill = ls.runner.skill
         if skill is None or skill.name != "pour" or skill.state in WATCHED_PHASES_SKIPPED:
             return
-        scene = built[0]
+        scene = episode_scenes[0]
         _, tool = scene.arm.tool_pose()
         _, pot = scene.objects["teapot"].body.frame_pose()
         in_jaws = _matrix(tool).T @ _matrix(pot)  # the pot in the gripper's frame
