@@ -1,16 +1,19 @@
 """ArmGeometry's per-tick checks give what the plain formulas give, on any configuration.
 
-The checks run every tick, so `ArmGeometry` computes them with few numpy calls into
-preallocated buffers and a bounding-sphere broad phase for self-collision. Here each
-check is compared with a straightforward reference (loops over points, the exact
-segment distance over every link pair, the point-segment distance over every link)
-on random configurations over the whole joint range: folded arms, links in contact,
-a prismatic joint, a tilted and shifted base, a profile whose joint order differs
+The checks run every tick, so `ArmGeometry` computes them in compiled loops over
+preallocated buffers, with a bounding-sphere broad phase for self-collision and a
+cheap bound for a far hand. Here each check is compared with a straightforward
+reference (the chain's frames, loops over points, the exact segment distance over
+every link pair, the point-segment distance over every link; the distance formulas
+themselves are checked against dense sampling in test_cerebellum_safety.py) on
+random configurations over the whole joint range: folded arms, links in contact, a
+prismatic joint, a tilted and shifted base, a profile whose joint order differs
 from the chain's.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 
@@ -21,8 +24,8 @@ from cerebellum_fixtures import TILTED_ARM_URDF, serial_arm_urdf
 from robot.cerebellum.geometry import (
     ArmGeometry,
     _max_link_lengths,
-    point_segment_distances,
-    segment_distances,
+    point_segment_distance,
+    segment_distance,
 )
 from robot.cerebellum.kinematics import Chain
 
@@ -118,9 +121,9 @@ def link_pairs(geometry: ArmGeometry) -> list[tuple[int, int]]:
 def reference_pair_distances(geometry: ArmGeometry, points: np.ndarray) -> np.ndarray:
     """The exact distance (m) of every non-adjacent link pair: no broad phase."""
     pairs = link_pairs(geometry)
-    a = np.array([i for i, _ in pairs])
-    b = np.array([j for _, j in pairs])
-    return segment_distances(points[a], points[a + 1], points[b], points[b + 1])
+    return np.array(
+        [segment_distance(points[a], points[a + 1], points[b], points[b + 1]) for a, b in pairs]
+    )
 
 
 def reference_self_collision_depth(geometry: ArmGeometry, points: np.ndarray) -> float:
@@ -133,8 +136,8 @@ def reference_self_collision_depth(geometry: ArmGeometry, points: np.ndarray) ->
 def reference_hand_distance(
     geometry: ArmGeometry, points: np.ndarray, hand: tuple[float, float, float]
 ) -> float:
-    distances = point_segment_distances(np.array(hand), points[:-1], points[1:])
-    return max(0.0, float(distances.min()) - geometry.radius)
+    distances = [point_segment_distance(a, b, *hand) for a, b in itertools.pairwise(points)]
+    return max(0.0, min(distances) - geometry.radius)
 
 
 def random_hand(points: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:

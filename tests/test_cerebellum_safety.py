@@ -9,7 +9,7 @@ from cerebellum_fixtures import limits, serial_arm_urdf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from robot.cerebellum.geometry import ArmGeometry, point_segment_distances, segment_distances
+from robot.cerebellum.geometry import ArmGeometry, point_segment_distance, segment_distance
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.safety import SafetyConfig, SafetySupervisor, braking_speed
 
@@ -198,7 +198,7 @@ def test_segment_distances_match_dense_sampling() -> None:
     p1, q1, p2, q2 = (rng.uniform(-1, 1, (200, 3)) for _ in range(4))
     q2[:10] = p2[:10]  # some degenerate segments (points)
     q1[10:20] = p1[10:20]
-    exact = segment_distances(p1, q1, p2, q2)
+    exact = np.array([segment_distance(*ends) for ends in zip(p1, q1, p2, q2, strict=True)])
     s = np.linspace(0.0, 1.0, 201)
     a = p1[:, None, :] + s[None, :, None] * (q1 - p1)[:, None, :]
     b = p2[:, None, :] + s[None, :, None] * (q2 - p2)[:, None, :]
@@ -206,6 +206,6 @@ def test_segment_distances_match_dense_sampling() -> None:
     assert np.all(exact <= sampled + 1e-12)
     assert np.all(sampled - exact < 0.02)
     point = np.array([0.1, 0.2, 0.3])
-    d = point_segment_distances(point, p1, q1)
+    d = np.array([point_segment_distance(a, b, *point) for a, b in zip(p1, q1, strict=True)])
     dense = np.linalg.norm(a - point, axis=-1).min(axis=1)
     assert np.all(d <= dense + 1e-12) and np.all(dense - d < 0.01)

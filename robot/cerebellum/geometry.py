@@ -2,7 +2,7 @@
 
 The capsules run between consecutive frame origins of the kinematic chain (base
 origin, every moving joint's frame, the tool frame), each with one radius. From a
-joint configuration this module answers, vectorised over segments:
+joint configuration this module answers:
 
 - how far outside a workspace fence (an axis-aligned box, world frame) the arm is;
 - how deep non-adjacent capsules overlap, with a safety margin (self-collision);
@@ -10,11 +10,12 @@ joint configuration this module answers, vectorised over segments:
 
 Units: metres. All depths are 0 when there is nothing wrong.
 
-The supervisor runs these checks on every tick of the 1 kHz loop, on arrays of a few
-dozen rows, where a numpy call costs far more than its arithmetic. So the per-tick
-methods use few calls, each writing into a buffer allocated once (`out=`), and
-everything that does not depend on the configuration (which link pairs to test,
-how long each link can be) is computed in the constructor.
+The supervisor runs these checks on every tick of the 1 kHz loop. Each is one call
+into a loop compiled by numba over buffers allocated once: on a few dozen points a
+numpy call costs far more than its arithmetic, and the numpy formulation of these
+checks took 40-80 us a tick at 30 joints where the compiled loops take a few (see
+robot/cerebellum/README.md). Everything that does not depend on the configuration
+(which link pairs to test, how long each link can be) is computed in the constructor.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 
 import numpy as np
+from numba import njit
 
 from robot.cerebellum.kinematics import Chain
 
@@ -66,7 +68,7 @@ class ArmGeometry:
     ) -> None:
         self.chain = chain
         self.chain_index = chain_index
-        self.base = np.eye(4) if base is None else np.asarray(base, dtype=np.float64)
+        self.base = np.ascontiguousarray(np.eye(4) if base is None else base, dtype=np.float64)
         self.radius = link_radius_m
         self.fence = fence
         self.fence_from = fence_from
@@ -78,20 +80,33 @@ class ArmGeometry:
         self._pair_b = np.array([b for _, b in pairs], dtype=np.intp)
         self._points = np.zeros((segments + 1, 3))
         self._pick_chain_joints = _chain_joint_picker(chain_index, chain.dof)
+        self._fence_low = np.asarray(fence[0] if fence else (-np.inf,) * 3, dtype=np.float64)
+        self._fence_high = np.asarray(fence[1] if fence else (np.inf,) * 3, dtype=np.float64)
         # The arm's length along its links (m): no link point is further from the base.
         lengths = [np.linalg.norm(j.origin[:3, 3]) for j in chain.joints[1:]]
         self._length = float(sum(lengths) + np.linalg.norm(chain.tip_offset[:3, 3]))
         self._length += float(np.linalg.norm(chain.joints[0].origin[:3, 3]))
         self._length += sum(max(abs(j.lower), abs(j.upper)) for j in chain.joints if j.prismatic)
-        self._init_fence(fence)
-        self._init_self_collision(len(pairs), segments)
-        self._init_hand(segments)
+        # Self-collision's broad phase: two segments can only come within `reach` of
+        # each other if their bounding spheres (centre at the midpoint, radius half the
+        # longest the link can be) do. The test runs on doubled midpoints (start + end,
+        # no halving), so the squared bound is (length_a + length_b + 2 (reach +
+        # slack))^2, per pair; pairs with an infinite bound are always tested exactly.
+        reach = 2.0 * self.radius + self.margin
+        link = _max_link_lengths(chain, self.base)
+        bound = link[self._pair_a] + link[self._pair_b] + 2.0 * (reach + BROAD_PHASE_SLACK_M)
+        self._pair_bound_sq = bound * bound
+        self._every_pair = np.full(len(pairs), np.inf)
+        # Compile the checks (or load them from numba's cache) now, not on a tick.
+        points = self.points([0.0] * (max(chain_index) + 1))
+        self.fence_depth(points)
+        self.self_collision_depth(points)
+        self.self_collision_clearance(points)
+        self.hand_distance(points, (0.0, 0.0, 0.0))
 
     def __reduce__(self) -> tuple[object, ...]:
-        """Pickle as the constructor's arguments. Some buffers are views of others
-        (`_gap` of `_gathered`, `_t_flat` of `_t`); pickling would make them separate
-        copies, and a copy in another process (the loop's) would compute from stale
-        memory. So a copy builds its own buffers."""
+        """Pickle as the constructor's arguments: a copy in another process (the
+        loop's) builds its own buffers and compiles its own checks."""
         return (
             _rebuild,
             (
@@ -108,130 +123,41 @@ class ArmGeometry:
             ),
         )
 
-    def _init_fence(self, fence: Box | None) -> None:
-        """Constants and buffers for `fence_depth` (one row per fenced point)."""
-        fenced = max(self._points.shape[0] - (1 + self.fence_from), 0)
-        self._fence_low = np.asarray(fence[0] if fence else (-np.inf,) * 3, dtype=np.float64)
-        self._fence_high = np.asarray(fence[1] if fence else (np.inf,) * 3, dtype=np.float64)
-        self._below = np.empty((fenced, 3))
-        self._above = np.empty((fenced, 3))
-
-    def _init_self_collision(self, pair_count: int, segments: int) -> None:
-        """Constants and buffers for `self_collision_depth`'s broad phase.
-
-        Two segments can only come within `reach` of each other if their bounding
-        spheres (centre at the midpoint, radius half the longest the link can be) do.
-        The test runs on doubled midpoints (start + end, no halving), so the
-        squared bound is (length_a + length_b + 2 (reach + slack))^2, per pair."""
-        reach = 2.0 * self.radius + self.margin
-        lengths = _max_link_lengths(self.chain, self.base)
-        bound = lengths[self._pair_a] + lengths[self._pair_b] + 2.0 * (reach + BROAD_PHASE_SLACK_M)
-        self._pair_bound_sq = bound * bound
-        # Coordinates in rows (3, n): gathering and summing squares run along
-        # contiguous rows, cheaper than small (n, 3) rows for a few hundred pairs.
-        self._pair_ends = np.concatenate([self._pair_a, self._pair_b])
-        self._doubled_centres = np.empty((3, segments))
-        self._gathered = np.empty((3, 2 * pair_count))
-        # Views into it, made once: first ends, second ends (then their gap), per axis.
-        self._gap = self._gathered[:, :pair_count]
-        self._other_end = self._gathered[:, pair_count:]
-        self._gap_axes = tuple(self._gap)
-        self._gap_sq = np.empty(pair_count)
-        self._near = np.empty(pair_count, dtype=bool)
-
-    def _init_hand(self, segments: int) -> None:
-        """Buffers for `hand_distance`'s exact pass (one row per segment)."""
-        self._direction = np.empty((segments, 3))
-        self._to_hand = np.empty((segments, 3))
-        self._closest = np.empty((segments, 3))
-        self._length_sq = np.empty(segments)
-        self._t = np.empty((segments, 1))
-        self._t_flat = self._t[:, 0]
-        self._gap_sq_hand = np.empty(segments)
-
     def points(self, position: list[float] | tuple[float, ...]) -> np.ndarray:
         """World positions of the base origin, each moving frame and the tip, (n+2, 3).
 
         Takes the profile-ordered joint array. Reused buffer: copy to keep.
         """
-        frames = self.chain.frames(self._pick_chain_joints(position), self.base)
-        points = self._points
-        points[0] = self.base[:3, 3]
-        points[1:] = frames[:, :3, 3]
-        return points
+        return self.chain.points(self._pick_chain_joints(position), self.base, self._points)
 
     def fence_depth(self, points: np.ndarray) -> float:
         """How far (m) the fenced frame origins stick out of the fence."""
         if self.fence is None:
             return 0.0
-        fenced = points[1 + self.fence_from :]
-        outside = np.subtract(self._fence_low, fenced, out=self._below)
-        np.maximum(outside, np.subtract(fenced, self._fence_high, out=self._above), out=outside)
-        return float(max(0.0, outside.max()))
+        return box_depth(points, 1 + self.fence_from, self._fence_low, self._fence_high)
 
     def self_collision_depth(self, points: np.ndarray) -> float:
         """How much (m) non-adjacent capsules come closer than two radii plus the margin."""
-        if self._pair_a.size == 0:
-            return 0.0
-        starts, ends = points[:-1], points[1:]
-        reach = 2.0 * self.radius + self.margin
-        # Broad phase (see `_init_self_collision`): which pairs' spheres are in reach.
-        centres = np.add(starts.T, ends.T, out=self._doubled_centres)
-        np.take(centres, self._pair_ends, axis=1, out=self._gathered, mode="clip")
-        gap = np.subtract(self._gap, self._other_end, out=self._gap)
-        np.multiply(gap, gap, out=gap)
-        x, y, z = self._gap_axes
-        gap_sq = np.add(x, y, out=self._gap_sq)
-        np.add(gap_sq, z, out=gap_sq)
-        near = np.less(gap_sq, self._pair_bound_sq, out=self._near)
-        if not near.any():
-            return 0.0
-        a, b = self._pair_a[near], self._pair_b[near]
-        dist = segment_distances(starts[a], ends[a], starts[b], ends[b])
-        return float(max(0.0, reach - dist.min()))
+        nearest = nearest_link_pair(points, self._pair_a, self._pair_b, self._pair_bound_sq)
+        return max(0.0, 2.0 * self.radius + self.margin - nearest)
 
     def self_collision_clearance(self, points: np.ndarray) -> float:
         """How much room (m) the closest non-adjacent capsules have beyond the margin
-        (negative when they are too close): a planner keeps this above zero."""
-        if self._pair_a.size == 0:
-            return float("inf")
-        starts, ends = points[:-1], points[1:]
-        dist = segment_distances(
-            starts[self._pair_a], ends[self._pair_a], starts[self._pair_b], ends[self._pair_b]
-        )
-        return float(dist.min() - (2.0 * self.radius + self.margin))
+        (negative when they are too close; inf without link pairs): a planner keeps
+        this above zero."""
+        nearest = nearest_link_pair(points, self._pair_a, self._pair_b, self._every_pair)
+        return nearest - (2.0 * self.radius + self.margin)
 
     def hand_distance(
-        self, points: np.ndarray, hand: tuple[float, float, float], beyond: float = np.inf
+        self, points: np.ndarray, hand: tuple[float, float, float], beyond: float = math.inf
     ) -> float:
         """Distance (m) from `hand` to the nearest capsule surface (0 when inside one).
 
         Any answer above `beyond` is as good as another: then a cheap lower bound (the
         hand's distance to the base origin less the arm's length) may be returned.
         """
-        bx, by, bz = points[0].tolist()
-        dx, dy, dz = hand[0] - bx, hand[1] - by, hand[2] - bz
-        bound = (dx * dx + dy * dy + dz * dz) ** 0.5 - self._length - self.radius
-        if bound > beyond:
-            return bound
-        # `point_segment_distances` for one point, into the buffers: the closest point
-        # of each segment is start + t (end - start), t clamped to [0, 1].
-        starts, ends = points[:-1], points[1:]
-        direction = np.subtract(ends, starts, out=self._direction)
-        to_hand = np.subtract(hand, starts, out=self._to_hand)
-        length_sq = np.vecdot(direction, direction, out=self._length_sq)
-        np.maximum(length_sq, _EPS, out=length_sq)
-        t = self._t
-        along = np.vecdot(to_hand, direction, out=self._t_flat)
-        np.divide(along, length_sq, out=along)
-        np.maximum(t, 0.0, out=t)
-        np.minimum(t, 1.0, out=t)
-        # hand - closest = (hand - start) - t (end - start)
-        offset = np.multiply(t, direction, out=self._closest)
-        np.subtract(to_hand, offset, out=offset)
-        nearest_sq = float(np.vecdot(offset, offset, out=self._gap_sq_hand).min())
-        # sqrt is monotonic: the root of the least square is the least distance.
-        return max(0.0, math.sqrt(nearest_sq) - self.radius)
+        x, y, z = hand
+        return point_to_capsules(points, x, y, z, self.radius, self._length, beyond)
 
 
 def _chain_joint_picker(
@@ -269,46 +195,107 @@ def _max_link_lengths(chain: Chain, base: np.ndarray) -> np.ndarray:
     return np.array(lengths) * stretch
 
 
-def point_segment_distances(point: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Distances (m) from one point to each segment starts[i]-ends[i]."""
-    d = ends - starts
-    length2 = np.einsum("ij,ij->i", d, d)
-    t = np.einsum("ij,ij->i", point - starts, d) / np.maximum(length2, _EPS)
-    closest = starts + np.clip(t, 0.0, 1.0)[:, None] * d
-    return np.linalg.norm(point - closest, axis=1)
+# -- the compiled checks ----------------------------------------------------------------------
 
 
-def segment_distances(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """Closest distances (m) between segment pairs p1[i]-q1[i] and p2[i]-q2[i].
+@njit(cache=True)
+def box_depth(points: np.ndarray, first: int, low: np.ndarray, high: np.ndarray) -> float:
+    """How far (m) points[first:] stick out of the box [low, high] (0 inside)."""
+    depth = 0.0
+    for i in range(first, points.shape[0]):
+        for axis in range(3):
+            depth = max(depth, low[axis] - points[i, axis], points[i, axis] - high[axis])
+    return depth
 
-    The clamped closest-point construction for segments (Ericson, Real-Time Collision
-    Detection, 5.1.9), vectorised over pairs.
-    """
-    d1 = q1 - p1
-    d2 = q2 - p2
-    r = p1 - p2
-    a = np.einsum("ij,ij->i", d1, d1)
-    e = np.einsum("ij,ij->i", d2, d2)
-    f = np.einsum("ij,ij->i", d2, r)
-    c = np.einsum("ij,ij->i", d1, r)
-    b = np.einsum("ij,ij->i", d1, d2)
-    denom = a * e - b * b
-    safe_a = np.maximum(a, _EPS)
-    safe_e = np.maximum(e, _EPS)
-    # Parameter on segment 1 for the closest points of the infinite lines (0 if parallel).
-    s = np.where(denom > _EPS, np.clip((b * f - c * e) / np.maximum(denom, _EPS), 0.0, 1.0), 0.0)
-    t = (b * s + f) / safe_e
-    # Clamp t to [0, 1] and recompute s for the clamped t.
-    s = np.where(t < 0.0, np.clip(-c / safe_a, 0.0, 1.0), s)
-    s = np.where(t > 1.0, np.clip((b - c) / safe_a, 0.0, 1.0), s)
-    t = np.clip(t, 0.0, 1.0)
-    # Degenerate segments (points): segment 1 a point, then segment 2 a point.
-    point1 = a <= _EPS
-    point2 = e <= _EPS
-    s = np.where(point1, 0.0, s)
-    t = np.where(point1, np.clip(f / safe_e, 0.0, 1.0), t)
-    t = np.where(point2, 0.0, t)
-    s = np.where(point2 & ~point1, np.clip(-c / safe_a, 0.0, 1.0), s)
-    closest1 = p1 + s[:, None] * d1
-    closest2 = p2 + t[:, None] * d2
-    return np.linalg.norm(closest1 - closest2, axis=1)
+
+@njit(cache=True)
+def nearest_link_pair(
+    points: np.ndarray, pair_a: np.ndarray, pair_b: np.ndarray, bound_sq: np.ndarray
+) -> float:
+    """The least distance (m) between segments points[a]-points[a+1] and
+    points[b]-points[b+1] over the pairs (pair_a[k], pair_b[k]) whose doubled
+    midpoints are closer than sqrt(bound_sq[k]); inf when none is."""
+    nearest = math.inf
+    for k in range(pair_a.shape[0]):
+        a = pair_a[k]
+        b = pair_b[k]
+        gap_sq = 0.0
+        for axis in range(3):
+            gap = points[a, axis] + points[a + 1, axis] - points[b, axis] - points[b + 1, axis]
+            gap_sq += gap * gap
+        if gap_sq < bound_sq[k]:
+            nearest = min(
+                nearest, segment_distance(points[a], points[a + 1], points[b], points[b + 1])
+            )
+    return nearest
+
+
+@njit(cache=True)
+def point_to_capsules(
+    points: np.ndarray, x: float, y: float, z: float, radius: float, length: float, beyond: float
+) -> float:
+    """Distance (m) from (x, y, z) to the nearest capsule of `radius` around the
+    segments points[i]-points[i+1] (0 inside one); when the point is further than
+    `beyond` even from a sphere of `length` + `radius` around points[0], that lower
+    bound instead."""
+    dx, dy, dz = x - points[0, 0], y - points[0, 1], z - points[0, 2]
+    bound = math.sqrt(dx * dx + dy * dy + dz * dz) - length - radius
+    if bound > beyond:
+        return bound
+    nearest = math.inf
+    for i in range(points.shape[0] - 1):
+        nearest = min(nearest, point_segment_distance(points[i], points[i + 1], x, y, z))
+    return max(0.0, nearest - radius)
+
+
+@njit(cache=True)
+def point_segment_distance(
+    start: np.ndarray, end: np.ndarray, x: float, y: float, z: float
+) -> float:
+    """Distance (m) from (x, y, z) to the segment start-end: the closest point is
+    start + t (end - start), t clamped to [0, 1]."""
+    ex, ey, ez = end[0] - start[0], end[1] - start[1], end[2] - start[2]
+    px, py, pz = x - start[0], y - start[1], z - start[2]
+    t = (px * ex + py * ey + pz * ez) / max(ex * ex + ey * ey + ez * ez, _EPS)
+    t = min(max(t, 0.0), 1.0)
+    ox, oy, oz = px - t * ex, py - t * ey, pz - t * ez
+    return math.sqrt(ox * ox + oy * oy + oz * oz)
+
+
+@njit(cache=True)
+def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> float:
+    """Closest distance (m) between segments p1-q1 and p2-q2: the clamped closest-point
+    construction (Ericson, Real-Time Collision Detection, 5.1.9), with degenerate
+    segments (points) handled."""
+    d1x, d1y, d1z = q1[0] - p1[0], q1[1] - p1[1], q1[2] - p1[2]
+    d2x, d2y, d2z = q2[0] - p2[0], q2[1] - p2[1], q2[2] - p2[2]
+    rx, ry, rz = p1[0] - p2[0], p1[1] - p2[1], p1[2] - p2[2]
+    a = d1x * d1x + d1y * d1y + d1z * d1z
+    e = d2x * d2x + d2y * d2y + d2z * d2z
+    f = d2x * rx + d2y * ry + d2z * rz
+    if a <= _EPS and e <= _EPS:
+        s = t = 0.0
+    elif a <= _EPS:
+        s = 0.0
+        t = min(max(f / e, 0.0), 1.0)
+    else:
+        c = d1x * rx + d1y * ry + d1z * rz
+        if e <= _EPS:
+            t = 0.0
+            s = min(max(-c / a, 0.0), 1.0)
+        else:
+            b = d1x * d2x + d1y * d2y + d1z * d2z
+            denom = a * e - b * b
+            # Parallel segments (denom 0): any s will do; take 0.
+            s = min(max((b * f - c * e) / denom, 0.0), 1.0) if denom > _EPS else 0.0
+            t = (b * s + f) / e
+            if t < 0.0:
+                t = 0.0
+                s = min(max(-c / a, 0.0), 1.0)
+            elif t > 1.0:
+                t = 1.0
+                s = min(max((b - c) / a, 0.0), 1.0)
+    gx = rx + s * d1x - t * d2x
+    gy = ry + s * d1y - t * d2y
+    gz = rz + s * d1z - t * d2z
+    return math.sqrt(gx * gx + gy * gy + gz * gz)

@@ -4,7 +4,8 @@
   Fixed joints are folded into the next joint's origin, so FK costs one step per
   moving joint.
 - `Chain.fk(q)`: the tip's 4x4 pose; `Chain.frames(q)`: every moving joint's child
-  frame and the tip, as an (n+1, 4, 4) array from one pass.
+  frame and the tip, as an (n+1, 4, 4) array from one pass; `Chain.points(q, ...)`:
+  their origins, what the safety supervisor's capsule checks need every tick.
 - `Chain.jacobian(q)`: 6 x n, linear rows over angular rows, world frame.
 - `Chain.solve_ik(...)`: damped least squares that respects joint limits, for the
   tip's position plus, optionally, the direction of one tool axis (a 5-DOF arm
@@ -12,9 +13,10 @@
   matters). Raises `OutOfReach` when no solution is within tolerance.
 
 Units: metres and radians. Why our own code rather than a library: the chains here
-are 5-30 joints of revolute/prismatic joints about arbitrary axes; FK is ~40 lines of
-numpy, needs no compiled dependency, and is checked against PyBullet to 1e-9 m
-(tests/test_cerebellum_kinematics.py). See robot/cerebellum/README.md.
+are 5-30 revolute/prismatic joints about arbitrary axes; FK is one loop of 4x4
+products (`forward_pass`, compiled by numba: the 1 kHz loop runs it every tick), and
+is checked against PyBullet to 1e-9 m (tests/test_cerebellum_kinematics.py). See
+robot/cerebellum/README.md for the measurements behind both choices.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from robot.errors import ConfigError, RobotError
 
@@ -126,7 +129,7 @@ class Chain:
         # Each joint's local transform is affine in (sin q, 1 - cos q, q):
         #   origin @ motion(q) = origin + sin(q) A + (1 - cos q) B + q C
         # with A = origin @ K, B = origin @ K^2 (Rodrigues, revolute) and
-        # C = origin @ [0 axis; 0 0] (prismatic). One einsum then builds all of them.
+        # C = origin @ [0 axis; 0 0] (prismatic): `forward_pass` builds each from these.
         k = np.zeros((self.dof, 4, 4))
         k[:, 0, 1], k[:, 0, 2] = -axes[:, 2], axes[:, 1]
         k[:, 1, 0], k[:, 1, 2] = axes[:, 2], -axes[:, 0]
@@ -138,15 +141,14 @@ class Chain:
         terms[revolute, 0] = (self._origins @ k)[revolute]
         terms[revolute, 1] = (self._origins @ k @ k)[revolute]
         terms[self._prismatic, 2] = (self._origins @ slide)[self._prismatic]
-        self._terms = terms
-        # Per-call buffers, allocated once (FK runs every tick): the coefficients as
-        # (n, 1, 3) rows and the terms as (n, 3, 16) so that one batched matmul (a
-        # ufunc, cheaper to call than einsum) builds every local transform.
-        self._terms16 = np.ascontiguousarray(terms.reshape(self.dof, 3, 16))
-        self._coefficients = np.empty((self.dof, 1, 3))
-        self._motion = np.empty((self.dof, 1, 16))
-        self._local = np.empty((self.dof, 4, 4))
+        self._terms = np.ascontiguousarray(terms)
+        self._origins = np.ascontiguousarray(self._origins)
+        self._identity = np.eye(4)
+        # Per-call buffers, allocated once (FK runs every tick).
+        self._scratch = np.empty((4, 4))
         self._frames = np.empty((self.dof + 1, 4, 4))
+        self._points = np.empty((self.dof + 2, 3))
+        self.frames(np.zeros(self.dof))  # compiles the kernel (or loads it from the cache)
 
     # -- construction ------------------------------------------------------------
 
@@ -226,21 +228,6 @@ class Chain:
 
     # -- forward kinematics --------------------------------------------------------
 
-    def _local_transforms(self, q: np.ndarray) -> np.ndarray:
-        """Each joint's origin times its motion, (n, 4, 4), vectorised over joints.
-
-        The returned array is reused by the next call."""
-        coefficients = self._coefficients
-        sin, one_minus_cos = coefficients[:, 0, 0], coefficients[:, 0, 1]
-        np.sin(q, out=sin)
-        np.cos(q, out=one_minus_cos)
-        np.subtract(1.0, one_minus_cos, out=one_minus_cos)
-        coefficients[:, 0, 2] = q
-        np.matmul(coefficients, self._terms16, out=self._motion)
-        local = self._local
-        np.add(self._origins, self._motion.reshape(self.dof, 4, 4), out=local)
-        return local
-
     def frames(
         self,
         q: np.ndarray | list[float] | tuple[float, ...],
@@ -251,20 +238,33 @@ class Chain:
 
         The returned array is reused by the next call: copy it to keep it.
         """
-        q = np.asarray(q, dtype=np.float64)
-        local = self._local_transforms(q)
-        if base is not None:
-            local[0] = base @ local[0]
-        # Prefix products by doubling (Hillis-Steele): log2(n) batched matmuls
-        # instead of n small ones.
-        shift = 1
-        while shift < self.dof:
-            local[shift:] = local[:-shift] @ local[shift:]
-            shift *= 2
-        frames = self._frames
-        frames[: self.dof] = local
-        frames[self.dof] = local[-1] @ self.tip_offset
-        return frames
+        base = self._identity if base is None else np.ascontiguousarray(base, dtype=np.float64)
+        self._forward(q, base, self._points)
+        return self._frames
+
+    def points(
+        self, q: np.ndarray | list[float] | tuple[float, ...], base: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """World positions (m) of the base origin, each moving frame's origin and the
+        tip, (n+2, 3), into `out` (`base`: world <- root, C-ordered float64). What the
+        capsule checks need, from one call."""
+        self._forward(q, base, out)
+        return out
+
+    def _forward(
+        self, q: np.ndarray | list[float] | tuple[float, ...], base: np.ndarray, points: np.ndarray
+    ) -> None:
+        q = np.ascontiguousarray(q, dtype=np.float64)
+        forward_pass(
+            self._origins,
+            self._terms,
+            self.tip_offset,
+            base,
+            q,
+            self._scratch,
+            self._frames,
+            points,
+        )
 
     def fk(self, q: np.ndarray | list[float] | tuple[float, ...]) -> np.ndarray:
         """The tip's world pose (4x4, a fresh array)."""
@@ -372,3 +372,57 @@ class Chain:
                 step *= IK_MAX_STEP_RAD / largest
             q = np.clip(q + step, lower, upper)
         return q, pos_err, ang_err
+
+
+# -- the compiled forward kinematics ---------------------------------------------------------
+# One pass down the chain, compiled by numba: numpy's per-call cost (~1 us each, a few
+# dozen calls for a batched formulation) dwarfs the arithmetic of a few 4x4 products,
+# and FK runs on every tick of the 1 kHz loop (see robot/cerebellum/README.md).
+
+
+@njit(cache=True)
+def forward_pass(
+    origins: np.ndarray,
+    terms: np.ndarray,
+    tip_offset: np.ndarray,
+    base: np.ndarray,
+    q: np.ndarray,
+    local: np.ndarray,
+    frames: np.ndarray,
+    points: np.ndarray,
+) -> None:
+    """frames[i] = base @ L_0(q_0) @ ... @ L_i(q_i), frames[n] = frames[n-1] @ tip_offset,
+    where L_i(q) = origins[i] + sin(q) terms[i,0] + (1 - cos q) terms[i,1] + q terms[i,2]
+    (see `Chain.__init__`); points[0] = base's origin, points[1 + i] = frames[i]'s.
+    `local` is a 4x4 scratch buffer."""
+    n = q.shape[0]
+    parent = base
+    for i in range(n):
+        s = math.sin(q[i])
+        c = 1.0 - math.cos(q[i])
+        x = q[i]
+        for r in range(4):
+            for k in range(4):
+                local[r, k] = (
+                    origins[i, r, k]
+                    + s * terms[i, 0, r, k]
+                    + c * terms[i, 1, r, k]
+                    + x * terms[i, 2, r, k]
+                )
+        _multiply(parent, local, frames[i])
+        parent = frames[i]
+    _multiply(parent, tip_offset, frames[n])
+    for axis in range(3):
+        points[0, axis] = base[axis, 3]
+        for i in range(n + 1):
+            points[i + 1, axis] = frames[i, axis, 3]
+
+
+@njit(cache=True)
+def _multiply(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out = a @ b for 4x4 matrices (out must not alias a or b)."""
+    for r in range(4):
+        for k in range(4):
+            out[r, k] = (
+                a[r, 0] * b[0, k] + a[r, 1] * b[1, k] + a[r, 2] * b[2, k] + a[r, 3] * b[3, k]
+            )
