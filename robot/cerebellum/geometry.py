@@ -12,8 +12,8 @@ Units: metres. All depths are 0 when there is nothing wrong.
 
 The supervisor runs these checks on every tick of the 1 kHz loop. Each is one call
 into a loop compiled by numba over buffers allocated once: on a few dozen points a
-numpy call costs far more than its arithmetic, and the numpy formulation of these
-checks took 40-80 us a tick at 30 joints where the compiled loops take a few (see
+numpy call costs far more than its arithmetic: at 30 joints the numpy formulation of
+these checks took ~40 us a tick (median, at 1 kHz), the compiled loops take ~6 (see
 robot/cerebellum/README.md). Everything that does not depend on the configuration
 (which link pairs to test, how long each link can be) is computed in the constructor.
 """
