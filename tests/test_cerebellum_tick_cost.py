@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from cerebellum_fixtures import limits, serial_arm_urdf
@@ -130,3 +134,40 @@ def test_a_target_past_a_limit_raises_one_event_per_crossing() -> None:
     kinds = [(e.kind, e.joint) for e in sup.events]
     assert kinds == [("joint_limit", sup.limits.names[1])] * 2
     assert max(sup.position) <= upper
+
+
+COMPILED_ON_BUILD = """
+import json
+
+from robot.cerebellum import geometry, kinematics
+from robot.cerebellum.arm_model import ArmModel, BasePose
+from robot.cerebellum.echo_limb import EchoLimb
+from robot.cerebellum.motion import MotionCore, MotionRequest
+from robot.profile import load_profile
+
+profile = load_profile("so101")
+model = ArmModel.from_profile(profile, BasePose(), fence=((-0.5, -0.5, 0.0), (0.5, 0.5, 0.6)))
+core = MotionCore.for_arm(model, EchoLimb(profile), 0.001)
+kernels = (kinematics.forward_pass, geometry.box_depth, geometry.nearest_link_pair,
+           geometry.point_to_capsules)
+built = [len(k.signatures) for k in kernels]
+core.start()
+core.supervisor.set_hand((0.15, 0.0, 0.15))
+core.request(MotionRequest(target=(0.5, -0.5, 0.6, 0.3, 0.2, 0.4)))
+for _ in range(500):
+    core.tick()
+print(json.dumps({"built": built, "after_ticks": [len(k.signatures) for k in kernels]}))
+"""
+
+
+def test_the_compiled_checks_are_ready_before_the_first_tick() -> None:
+    """Building the arm compiles (or loads) every kernel the tick calls, for the very
+    argument types the tick passes: no tick waits for numba's compiler. In a fresh
+    interpreter, where no other test has compiled anything."""
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILED_ON_BUILD], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    counts = json.loads(done.stdout)
+    assert all(count >= 1 for count in counts["built"])
+    assert counts["after_ticks"] == counts["built"]
