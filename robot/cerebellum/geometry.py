@@ -96,7 +96,7 @@ class ArmGeometry:
         link = _max_link_lengths(chain, self.base)
         bound = link[self._pair_a] + link[self._pair_b] + 2.0 * (reach + BROAD_PHASE_SLACK_M)
         self._pair_bound_sq = bound * bound
-        self._every_pair = np.full(len(pairs), np.inf)
+        self._every_pair = np.full(len(pairs), np.inf)  # no broad phase: for planners
         # Compile the checks (or load them from numba's cache) now, not on a tick.
         points = self.points([0.0] * (max(chain_index) + 1))
         self.fence_depth(points)
@@ -157,7 +157,10 @@ class ArmGeometry:
         hand's distance to the base origin less the arm's length) may be returned.
         """
         x, y, z = hand
-        return point_to_capsules(points, x, y, z, self.radius, self._length, beyond)
+        # As floats: other argument types would make numba compile anew, on a tick.
+        return point_to_capsules(
+            points, float(x), float(y), float(z), self.radius, self._length, float(beyond)
+        )
 
 
 def _chain_joint_picker(
