@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -83,6 +84,20 @@ def run_family(
     return results
 
 
+def seeds_by(
+    reason: Callable[[EpisodeResult], str], failures: list[tuple[int, EpisodeResult]]
+) -> dict[str, list[int]]:
+    """Failures grouped by `reason`, most frequent first: reason -> seeds."""
+    groups: dict[str, list[int]] = {}
+    for seed, result in failures:
+        groups.setdefault(reason(result), []).append(seed)
+    return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+
+
+def join(seeds: list[int]) -> str:
+    return ", ".join(map(str, seeds))
+
+
 def rate(results: list[EpisodeResult], first_attempt: bool = False) -> float:
     if first_attempt:
         return sum(r.first_attempt_success for r in results) / len(results)
@@ -94,8 +109,11 @@ def print_family(name: str, results: list[EpisodeResult]) -> None:
     ok = sum(r.success for r in results)
     first = sum(r.first_attempt_success for r in results)
     replanned = [r for r in results if r.replans]
-    reasons = Counter(first_reason(r) for r in results if not r.success)
-    finals = Counter(final_reason(r) for r in results if not r.success and r.replans)
+    # Results are in seed order: a failure's seed is its index.
+    reasons = seeds_by(first_reason, [(k, r) for k, r in enumerate(results) if not r.success])
+    finals = seeds_by(
+        final_reason, [(k, r) for k, r in enumerate(results) if not r.success and r.replans]
+    )
     causes = Counter(
         f"{first_reason(r)} -> {'/'.join(r.replan_sources)}" for r in replanned if r.success
     )
@@ -108,10 +126,10 @@ def print_family(name: str, results: list[EpisodeResult]) -> None:
     print(f"  median wall time   {percentile([r.wall_time_s for r in results], 50):8.1f}  s")
     print(f"  spilled total      {sum(r.spilled for r in results):8d}  particles")
     print(f"  on a person (max)  {max(r.on_person for r in results):8d}  particles")
-    for reason, count in reasons.most_common():
-        print(f"  {count:4d} x failed, first: {reason}")
-    for reason, count in finals.most_common():
-        print(f"  {count:4d} x failed after replanning, last: {reason}")
+    for reason, seeds in reasons.items():
+        print(f"  {len(seeds):4d} x failed, first: {reason} (seeds {join(seeds)})")
+    for reason, seeds in finals.items():
+        print(f"  {len(seeds):4d} x failed after replanning, last: {reason} (seeds {join(seeds)})")
     for cause, count in causes.most_common():
         print(f"  {count:4d} x recovered: {cause}")
 
