@@ -25,7 +25,6 @@ writes `success_rate` and `first_attempt_success_rate` (over all families),
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -114,8 +113,9 @@ def print_family(name: str, results: list[EpisodeResult]) -> None:
     finals = seeds_by(
         final_reason, [(k, r) for k, r in enumerate(results) if not r.success and r.replans]
     )
-    causes = Counter(
-        f"{first_reason(r)} -> {'/'.join(r.replan_sources)}" for r in replanned if r.success
+    recovered = seeds_by(
+        lambda r: f"{first_reason(r)} -> {'/'.join(r.replan_sources)}",
+        [(k, r) for k, r in enumerate(results) if r.success and r.replans],
     )
     print(f"\n{name}  ({FAMILIES[name].scene}: {' / '.join(FAMILIES[name].instructions)})")
     print(f"  success rate       {ok / n:8.3f}  ({ok}/{n}, replanning as the stack does)")
@@ -130,8 +130,8 @@ def print_family(name: str, results: list[EpisodeResult]) -> None:
         print(f"  {len(seeds):4d} x failed, first: {reason} (seeds {join(seeds)})")
     for reason, seeds in finals.items():
         print(f"  {len(seeds):4d} x failed after replanning, last: {reason} (seeds {join(seeds)})")
-    for cause, count in causes.most_common():
-        print(f"  {count:4d} x recovered: {cause}")
+    for cause, seeds in recovered.items():
+        print(f"  {len(seeds):4d} x recovered: {cause} (seeds {join(seeds)})")
 
 
 def main() -> int:
