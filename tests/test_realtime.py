@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import struct
 import threading
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def test_memory_is_not_locked_under_a_finite_memlock_limit(
     monkeypatch.setattr(realtime, "_memlock_unbounded", lambda: False)
     calls: list[int] = []
     monkeypatch.setattr(realtime._Libc, "mlockall", lambda self, flags: calls.append(flags) or 0)
-    got = enter_realtime(RealtimeRequest())
+    got = enter_realtime(RealtimeRequest(wake_latency_us=None))
     assert not got.memory_locked and not calls
     assert any("RLIMIT_MEMLOCK" in p for p in got.problems)
 
@@ -79,24 +80,30 @@ needs_fifo = pytest.mark.skipif(not fifo_permitted(), reason="SCHED_FIFO not per
 
 
 def test_refused_permission_falls_back_with_one_warning_naming_each_refusal(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     if not realtime.supported():
         pytest.skip("no per-thread scheduling on this platform")
     refuse_fifo(monkeypatch)
     refuse_mlock(monkeypatch)
+    monkeypatch.setattr(realtime, "CPU_DMA_LATENCY", str(tmp_path / "no" / "cpu_dma_latency"))
     before = current_scheduling()
     with caplog.at_level(logging.WARNING, logger=realtime.__name__):
         got = enter_realtime(RealtimeRequest(priority=70))
     assert not got.realtime
     assert (got.policy, got.priority) == (before.policy, before.priority)
-    assert not got.memory_locked
-    assert len(got.problems) == 2
+    assert not got.memory_locked and got.wake_latency_us is None
+    assert len(got.problems) == 3
     assert "SCHED_FIFO priority 70" in got.problems[0] and "not permitted" in got.problems[0]
     assert got.problems[1].startswith("mlockall")
+    assert (
+        got.problems[2].startswith("wake-up latency 0 us")
+        and "cpu_dma_latency" in (got.problems[2])
+    )
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert "SCHED_FIFO" in warnings[0].getMessage() and "limits.conf" in warnings[0].getMessage()
+    message = warnings[0].getMessage()
+    assert "SCHED_FIFO" in message and "limits.conf" in message and "udev" in message
 
 
 def test_an_unsupported_platform_reports_unknown_instead_of_raising(
@@ -125,14 +132,18 @@ def test_a_cpu_that_does_not_exist_is_reported_not_raised(
     assert current_scheduling() == before
 
 
-@pytest.mark.parametrize("bad", [{"priority": 0}, {"priority": 100}, {"cpu": -1}])
+@pytest.mark.parametrize(
+    "bad", [{"priority": 0}, {"priority": 100}, {"cpu": -1}, {"wake_latency_us": -1}]
+)
 def test_requests_out_of_range_are_rejected_at_construction(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         RealtimeRequest(**bad)
 
 
-def test_describe_says_policy_priority_cpus_and_lock() -> None:
+def test_describe_says_policy_priority_cpus_lock_and_wake_latency() -> None:
     assert Scheduling("SCHED_FIFO", 50, (1,), True).describe() == "SCHED_FIFO/50 cpus=1 mlock"
+    held = Scheduling("SCHED_FIFO", 50, (0, 1), False, wake_latency_us=0)
+    assert held.describe() == "SCHED_FIFO/50 cpus=0,1 wake<=0us"
     assert Scheduling("SCHED_OTHER", 0, (0, 1)).describe() == "SCHED_OTHER cpus=0,1"
     assert Scheduling("SCHED_FIFO", 50, ()).realtime
     assert not Scheduling("SCHED_OTHER", 0, ()).realtime
@@ -184,6 +195,31 @@ def test_pinning_restricts_the_thread_to_one_cpu_until_the_section_ends() -> Non
     assert current_scheduling() == before
 
 
+def wake_latency_now() -> int:
+    """The CPUs' wake-up latency the kernel keeps now (us; 2e9 when nobody asked)."""
+    with open(realtime.CPU_DMA_LATENCY, "rb") as qos:
+        return struct.unpack("=i", qos.read(4))[0]
+
+
+def wake_latency_writable() -> bool:
+    return os.access(realtime.CPU_DMA_LATENCY, os.R_OK | os.W_OK)
+
+
+@pytest.mark.skipif(not wake_latency_writable(), reason="cpu_dma_latency not writable here")
+def test_the_wake_latency_holds_while_the_section_runs_and_is_dropped_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    refuse_fifo(monkeypatch)  # what is tested here needs no real-time thread
+    before = wake_latency_now()
+    assert before > 0  # nothing else on this machine holds the CPUs awake
+    with realtime_section(RealtimeRequest(lock_memory=False, wake_latency_us=0)) as got:
+        assert got.wake_latency_us == 0 and not any("wake" in p for p in got.problems)
+        assert wake_latency_now() == 0
+    assert wake_latency_now() == before
+    with realtime_section(RealtimeRequest(lock_memory=False, wake_latency_us=None)) as got:
+        assert got.wake_latency_us is None and wake_latency_now() == before
+
+
 def write_launch(tmp_path: Path, cerebellum: str) -> Path:
     path = tmp_path / "launch.toml"
     path.write_text(f"[cerebellum]\n{cerebellum}\n")
@@ -195,8 +231,17 @@ def test_the_launch_file_turns_realtime_off_or_pins_it(tmp_path: Path) -> None:
     pinned = loop_realtime(load_launch(write_launch(tmp_path, "priority = 60\ncpu = 1")))
     assert pinned == RealtimeRequest(priority=60, cpu=1)
     assert loop_realtime(load_launch(write_launch(tmp_path, ""))) == RealtimeRequest()
+    idle = loop_realtime(load_launch(write_launch(tmp_path, "wake_latency_us = -1")))
+    assert idle == RealtimeRequest(wake_latency_us=None)
+    relaxed = loop_realtime(load_launch(write_launch(tmp_path, "wake_latency_us = 20")))
+    assert relaxed == RealtimeRequest(wake_latency_us=20)
 
 
 def test_a_priority_out_of_range_in_the_launch_file_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cerebellum\.priority"):
         load_launch(write_launch(tmp_path, "priority = 100"))
+
+
+def test_a_wake_latency_below_minus_one_in_the_launch_file_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cerebellum\.wake_latency_us"):
+        load_launch(write_launch(tmp_path, "wake_latency_us = -2"))

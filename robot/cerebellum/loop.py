@@ -40,9 +40,11 @@ DEFAULT_SPIN_S = 0.0003
 """Busy-wait the last 300 us before a deadline under the normal scheduler: above the
 ~80-110 us (p50-p99) a 0.7 ms sleep overshoots there (50 us of it is timer slack)."""
 REALTIME_SPIN_S = 0.00015
-"""Busy-wait under SCHED_FIFO: the kernel gives real-time threads no timer slack and
-the same sleep overshoots 30 / 45 / 80 us (p50 / p99 / p99.9, max ~100 us) on the
-development VM, so a shorter spin keeps the real-time thread off its core longer."""
+"""Busy-wait under SCHED_FIFO: the kernel gives real-time threads no timer slack, and
+with the CPUs held awake (realtime.py) the same sleep overshoots ~25 us (median) and
+40-80 us (p99) on the development VM (~50 and 100-160 us when they may halt), so a
+shorter spin keeps the real-time thread off its core longer. A longer spin was no
+better there: 450 us gave a worse p99 (the hypervisor preempts a vCPU that spins)."""
 STATS_PERIOD_S = 1.0
 THREAD_SWITCH_INTERVAL_S = 5e-5
 """Switch interval to use when the loop shares its process with busy threads."""

@@ -5,7 +5,7 @@
     [limbs]   backend = "sim" | "serial" | "hil"
     [bus]     backend = "inprocess" | "zenoh"
     [rates]   control_hz, physics_hz
-    [cerebellum] realtime, priority, cpu   (the real-time loop's scheduling)
+    [cerebellum] realtime, priority, cpu, wake_latency_us   (the real-time loop's scheduling)
     [limits]  velocity_scale, collaborative speed, separation distances
     [brain]   model folder, threads, replans
     [kiosk]   host, port, token, requests        (only for `robot kiosk`)
@@ -75,6 +75,10 @@ class CerebellumSection(_Section):
     """SCHED_FIFO priority, 1..99."""
     cpu: int = -1
     """Pin the loop's thread to this CPU index; -1 leaves it free."""
+    wake_latency_us: int = 0
+    """While the loop runs, keep every CPU able to wake within this many us (0: idle
+    CPUs poll; needs write access to /dev/cpu_dma_latency); -1 leaves the idle
+    states alone (saves power, costs jitter)."""
 
 
 class LimitsSection(_Section):
@@ -139,6 +143,11 @@ def _check(launch: Launch, path: Path) -> None:
         fail("cerebellum.priority", f"must be in 1..99, got {launch.cerebellum.priority}")
     if launch.cerebellum.cpu < -1:
         fail("cerebellum.cpu", f"must be a CPU index or -1, got {launch.cerebellum.cpu}")
+    if launch.cerebellum.wake_latency_us < -1:
+        fail(
+            "cerebellum.wake_latency_us",
+            f"must be >= 0 us or -1, got {launch.cerebellum.wake_latency_us}",
+        )
     if launch.brain.threads < 1:
         fail("brain.threads", "must be >= 1")
     if launch.bus.backend == "zenoh" and not (launch.bus.listen or launch.bus.connect):

@@ -87,7 +87,11 @@ def loop_realtime(launch: Launch) -> RealtimeRequest | None:
     section = launch.cerebellum
     if not section.realtime:
         return None
-    return RealtimeRequest(priority=section.priority, cpu=None if section.cpu < 0 else section.cpu)
+    return RealtimeRequest(
+        priority=section.priority,
+        cpu=None if section.cpu < 0 else section.cpu,
+        wake_latency_us=None if section.wake_latency_us < 0 else section.wake_latency_us,
+    )
 
 
 def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
