@@ -16,7 +16,8 @@ Two measurements:
    a thread of this process, the brain planning in-process beside it, as a loop
    thread would run; `process`: the bare loop in a child process, nothing but the
    load in this one),
-   a scheduling (`rt`: the loop's thread on SCHED_FIFO with memory locked, see
+   a scheduling (`rt`: the loop's thread on SCHED_FIFO with memory locked and the
+   CPUs kept out of deep idle states, see
    robot/cerebellum/realtime.py; `ts`: the normal time-sharing scheduler), and a
    load (`alone`, or `loaded`: the brain planning the tea and care requests back to
    back with the committed model, one onnxruntime thread, as the brain node does).
@@ -32,8 +33,14 @@ Two measurements:
 2. Tick compute: the same tick on synthetic 6-, 12- and 30-joint arms, run by the
    loop at 1 kHz (on SCHED_FIFO unless `--realtime off`), nothing beside it:
    `tick_compute_p99_us_<n>_joints` is the p99 of the thread's CPU time per tick
-   (what the tick costs), `tick_wall_p99_us_<n>_joints` of its wall time (which on
-   a shared machine also counts time the scheduler or the hypervisor gave away).
+   (what the tick costs; `_p50_` its median), `tick_wall_p99_us_<n>_joints` of its
+   wall time (which on a shared machine also counts time the scheduler or the
+   hypervisor gave away). Beside them, the floor (`..._floor`): a tick that only
+   reads the limb and writes the reading back, what any Python tick pays on this
+   machine when it wakes once a millisecond (a core that slept finds its caches cold,
+   and a shared host slows some wakes 5-10x). The arms take turns, `COMPUTE_ROUNDS`
+   rounds of a share of their ticks each, so a change in the shared machine's load
+   meets every arm alike.
 
 The JSON's unprefixed keys (`jitter_p99_us`, ...) are the default configuration
 (`DEFAULT_MODE`, `DEFAULT_REALTIME`) with the brain planning, as the issue asks;
@@ -72,7 +79,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary
 from robot.cerebellum.synthetic import serial_arm_profile, serial_arm_urdf
 from robot.limbs.base import Limb
-from robot.msgs import EStop, LoopStats, SafetyEvent
+from robot.msgs import EStop, JointCommand, LoopStats, SafetyEvent
 from robot.profile import load_profile
 
 PERIOD_S = 0.001
@@ -80,7 +87,12 @@ RETARGET_EVERY_TICKS = 1500
 """A new random goal every 1.5 s keeps ruckig re-planning and the arm moving."""
 TARGET_SPAN_RAD = 0.4
 COMPUTE_TICKS = 6000
+COMPUTE_ROUNDS = 3
+WARM_UP_TICKS = 50
+"""Ticks run and not counted at the start of each round: the first ticks after another
+arm's round pay for that arm's code in the caches."""
 JOINT_COUNTS = (6, 12, 30)
+FLOOR_JOINTS = 6
 SYNTHETIC_FENCE = ((-3.0, -3.0, -3.0), (3.0, 3.0, 3.0))
 """Synthetic arms are up to 1.5 m long: a fence they stay inside, checked every tick."""
 STANDING_HAND = (0.0, 0.6, 0.3)
@@ -124,6 +136,7 @@ FIGURE_KEYS = (
     "realtime_obtained",
     "sched_priority",
     "memory_locked",
+    "wake_latency_held",
     "steal_ms",
     "steal_percent",
     "loadavg_1min_before",
@@ -365,6 +378,7 @@ def jitter_run(
     result["realtime_obtained"] = 1.0 if scheduling.realtime else 0.0
     result["sched_priority"] = float(scheduling.priority)
     result["memory_locked"] = 1.0 if scheduling.memory_locked else 0.0
+    result["wake_latency_held"] = 1.0 if scheduling.wake_latency_us is not None else 0.0
     return result, scheduling.describe()
 
 
@@ -529,13 +543,9 @@ def measure(
 # -- tick cost -------------------------------------------------------------------------------
 
 
-def tick_compute_p99_us(
-    joints: int, ticks: int = COMPUTE_TICKS, realtime: RealtimeRequest | None = None
-) -> tuple[float, float]:
-    """p99 of the tick's cost (us) on a synthetic `joints`-joint arm, ticked by the
-    real-time loop at 1 kHz (with `realtime` scheduling): (CPU time of the thread,
-    wall time). On a shared machine the wall time also counts time the scheduler or
-    the hypervisor gave to others; the CPU time is what the tick itself costs."""
+def full_tick(joints: int, ticks: int) -> Callable[[], None]:
+    """The cerebellum's tick on a synthetic `joints`-joint arm, its goal moved every
+    `RETARGET_EVERY_TICKS` ticks over `ticks` ticks."""
     profile = serial_arm_profile(joints)
     chain = Chain.from_urdf(serial_arm_urdf(joints), "tool")
     model = ArmModel(profile, chain, BasePose(), fence=SYNTHETIC_FENCE, link_radius_m=0.01)
@@ -543,24 +553,82 @@ def tick_compute_p99_us(
     core.start()
     core.supervisor.set_hand(STANDING_HAND)
     goals = targets_for(model, ticks // RETARGET_EVERY_TICKS + 2, seed=joints)
-    cpu = np.zeros(ticks)
-    cpu_clock = time.thread_time_ns
     counter = [0]
 
     def tick() -> None:
         k = counter[0]
         if k % RETARGET_EVERY_TICKS == 0:
-            core.request(goals[k // RETARGET_EVERY_TICKS])
-        start_cpu = cpu_clock()
+            core.request(goals[(k // RETARGET_EVERY_TICKS) % len(goals)])
         core.tick()
-        cpu[k] = cpu_clock() - start_cpu
         counter[0] = k + 1
 
-    history = TickRecorder(ticks + 16)
-    loop = RealTimeLoop(tick, PERIOD_S, history=history, realtime=realtime)
-    loop.run(threading.Event(), max_ticks=ticks)
-    wall_us = history.compute_us()
-    return float(np.percentile(cpu, 99.0) / 1000.0), float(np.percentile(wall_us, 99.0))
+    return tick
+
+
+def floor_tick(joints: int) -> Callable[[], None]:
+    """The floor: a tick that reads the limb and writes the reading back, nothing else."""
+    limb = EchoLimb(serial_arm_profile(joints))
+
+    def tick() -> None:
+        state = limb.read()
+        limb.write(JointCommand(position=state.position, velocity=state.velocity))
+
+    return tick
+
+
+def timed_ticks(
+    tick: Callable[[], None], ticks: int, realtime: RealtimeRequest | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run `tick` at 1 kHz under the real-time loop for `WARM_UP_TICKS + ticks` ticks:
+    the last `ticks` ticks' CPU time and wall time (us)."""
+    total = WARM_UP_TICKS + ticks
+    cpu = np.zeros(total)
+    cpu_clock = time.thread_time_ns
+    counter = [0]
+
+    def timed() -> None:
+        k = counter[0]
+        start = cpu_clock()
+        tick()
+        cpu[k] = cpu_clock() - start
+        counter[0] = k + 1
+
+    history = TickRecorder(total + 16)
+    RealTimeLoop(timed, PERIOD_S, history=history, realtime=realtime).run(
+        threading.Event(), max_ticks=total
+    )
+    return cpu[WARM_UP_TICKS:] / 1000.0, history.compute_us()[WARM_UP_TICKS:]
+
+
+def tick_costs(
+    ticks: int = COMPUTE_TICKS,
+    realtime: RealtimeRequest | None = None,
+    rounds: int = COMPUTE_ROUNDS,
+) -> dict[str, dict[str, float]]:
+    """The tick's cost (us) per arm ("floor", "6_joints", ...), each arm ticked
+    `ticks` times by the real-time loop at 1 kHz (with `realtime` scheduling), the
+    arms taking turns over `rounds` rounds: {"compute_p50", "compute_p99" (CPU time of
+    the thread), "wall_p99"}. On a shared machine the wall time also counts time the
+    scheduler or the hypervisor gave to others; the CPU time is what the tick costs."""
+    arms = {"floor": floor_tick(FLOOR_JOINTS)}
+    arms |= {f"{n}_joints": full_tick(n, ticks) for n in JOINT_COUNTS}
+    per_round = max(1, ticks // rounds)
+    cpu: dict[str, list[np.ndarray]] = {name: [] for name in arms}
+    wall: dict[str, list[np.ndarray]] = {name: [] for name in arms}
+    for _ in range(rounds):
+        for name, tick in arms.items():
+            cpu_us, wall_us = timed_ticks(tick, per_round, realtime)
+            cpu[name].append(cpu_us)
+            wall[name].append(wall_us)
+    costs = {}
+    for name in arms:
+        cpu_us, wall_us = np.concatenate(cpu[name]), np.concatenate(wall[name])
+        costs[name] = {
+            "compute_p50": float(np.percentile(cpu_us, 50.0)),
+            "compute_p99": float(np.percentile(cpu_us, 99.0)),
+            "wall_p99": float(np.percentile(wall_us, 99.0)),
+        }
+    return costs
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -659,12 +727,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_compute:
         # Under SCHED_FIFO (memory left unlocked) when any configuration asked for it.
         rt = RealtimeRequest(cpu=args.cpu, lock_memory=False) if args.realtime != "off" else None
-        compute = {n: tick_compute_p99_us(n, args.compute_ticks, rt) for n in JOINT_COUNTS}
-        print(f"\n{'tick cost p99 (us)':<22}{'CPU':>12}{'wall':>12}")
-        for n, (cpu, wall) in compute.items():
-            print(f"{f'{n} joints':<22}{cpu:>12.1f}{wall:>12.1f}")
-        result |= {f"tick_compute_p99_us_{n}_joints": cpu for n, (cpu, _) in compute.items()}
-        result |= {f"tick_wall_p99_us_{n}_joints": wall for n, (_, wall) in compute.items()}
+        costs = tick_costs(args.compute_ticks, rt)
+        print(f"\n{'tick cost (us)':<22}{'CPU p50':>12}{'CPU p99':>12}{'wall p99':>12}")
+        for name, cost in costs.items():
+            label = name.replace("_", " ") if name != "floor" else "floor (limb only)"
+            print(
+                f"{label:<22}{cost['compute_p50']:>12.1f}{cost['compute_p99']:>12.1f}"
+                f"{cost['wall_p99']:>12.1f}"
+            )
+            result[f"tick_compute_p50_us_{name}"] = cost["compute_p50"]
+            result[f"tick_compute_p99_us_{name}"] = cost["compute_p99"]
+            result[f"tick_wall_p99_us_{name}"] = cost["wall_p99"]
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2))

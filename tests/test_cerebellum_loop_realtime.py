@@ -122,6 +122,11 @@ def test_the_benchmark_json_has_the_issues_keys_and_every_configuration(
     assert (figures["loop_in_own_process"], figures["realtime_requested"]) == (0.0, 0.0)
     assert figures["jitter_p99_us"] == figures["thread_ts_loaded_jitter_p99_us"]
     assert "alone_jitter_p99_us" in figures and "loadavg_1min_before" in figures
+    # The tick's cost beside the floor (a tick that only reads and writes the limb).
+    for arm in ("floor", "6_joints", "12_joints", "30_joints"):
+        median, p99 = figures[f"tick_compute_p50_us_{arm}"], figures[f"tick_compute_p99_us_{arm}"]
+        assert 0.0 < median <= p99, arm
+        assert f"tick_wall_p99_us_{arm}" in figures
 
 
 def test_the_stack_mode_measures_the_loop_in_its_own_process(
