@@ -132,6 +132,25 @@ def test_ik_respects_limits_even_when_the_free_solution_would_break_them() -> No
         tight.solve_ik((0.15, 0.0, 0.1), np.zeros(3), restarts=3)  # needs > 0.3 rad bends
 
 
+@pytest.mark.parametrize("joints", [2, 4])
+def test_joint_values_of_the_wrong_length_are_refused_not_misread(joints: int) -> None:
+    chain = Chain.from_urdf(serial_arm_urdf(3), "tool")
+    frames_before = chain.frames(np.full(3, 0.3)).copy()
+    with pytest.raises(ValueError, match=rf"has 3 joints .* shape \({joints},\)"):
+        chain.fk(np.zeros(joints))
+    assert np.array_equal(chain.frames(np.full(3, 0.3)), frames_before)
+
+
+def test_points_refuses_buffers_of_the_wrong_shape() -> None:
+    chain = Chain.from_urdf(serial_arm_urdf(3), "tool")
+    with pytest.raises(ValueError, match=r"points \(5, 3\)"):
+        chain.points(np.zeros(3), np.eye(4), np.empty((4, 3)))
+    with pytest.raises(ValueError, match=r"base must be \(4, 4\)"):
+        chain.points(np.zeros(3), np.eye(3), np.empty((5, 3)))
+    out = np.empty((5, 3))
+    assert chain.points(np.zeros(3), np.eye(4), out) is out
+
+
 def test_bad_urdfs_give_config_errors_naming_the_problem() -> None:
     with pytest.raises(ConfigError, match="no link 'nope'"):
         Chain.from_urdf(serial_arm_urdf(2), "nope")

@@ -255,6 +255,18 @@ class Chain:
         self, q: np.ndarray | list[float] | tuple[float, ...], base: np.ndarray, points: np.ndarray
     ) -> None:
         q = np.ascontiguousarray(q, dtype=np.float64)
+        # The compiled pass checks no bounds: a longer q, a smaller `points` or another
+        # `base` would read or write past the buffers.
+        if q.shape != (self.dof,):
+            raise ValueError(
+                f"the chain to {self.tip_link!r} has {self.dof} joints {self.joint_names}, "
+                f"got joint values of shape {q.shape}"
+            )
+        if base.shape != (4, 4) or points.shape != (self.dof + 2, 3):
+            raise ValueError(
+                f"base must be (4, 4) and points ({self.dof + 2}, 3), "
+                f"got {base.shape} and {points.shape}"
+            )
         forward_pass(
             self._origins,
             self._terms,
