@@ -277,10 +277,10 @@ def enter_realtime(request: RealtimeRequest) -> Scheduling:
         obtained.policy,
         obtained.priority,
         obtained.cpus,
-        locked,
-        request.wake_latency_us if latency_fd is not None else None,
-        problems,
-        latency_fd,
+        memory_locked=locked,
+        wake_latency_us=request.wake_latency_us if latency_fd is not None else None,
+        problems=problems,
+        wake_latency_fd=latency_fd,
     )
     if problems:
         log.warning(
