@@ -51,7 +51,8 @@ def test_moves_to_a_requested_target_and_becomes_idle() -> None:
 def test_estop_on_the_bus_holds_on_the_next_tick_until_reset() -> None:
     bus = Bus()
     core, limb, events = make_core(bus)
-    core.request(MotionRequest(target=(0.8, -0.6, 0.9, 0.0, 0.2, 0.5)))
+    goal = (0.8, -0.6, 0.9, 0.0, 0.2, 0.5)
+    core.request(MotionRequest(target=goal))
     ticks(core, 150)
     moving_at = limb.position
     bus.publish(EStop(engaged=True, source="test"))
@@ -62,7 +63,35 @@ def test_estop_on_the_bus_holds_on_the_next_tick_until_reset() -> None:
     assert events[-1].kind == "estop" and events[-1].severity == "stop"
     bus.publish(EStop(engaged=False, source="test"))
     ticks(core, 3000)
-    assert np.allclose(limb.position, (0.8, -0.6, 0.9, 0.0, 0.2, 0.5), atol=1e-6)
+    # Releasing the stop does not restart the motion it interrupted...
+    assert limb.position == moving_at and core.idle
+    core.request(MotionRequest(target=goal))  # ...a new request does.
+    ticks(core, 3000)
+    assert np.allclose(limb.position, goal, atol=1e-6)
+
+
+def test_a_stop_during_a_pour_settles_the_wrist_upright_then_holds() -> None:
+    bus = Bus()
+    core, limb, events = make_core(bus)
+    roll = 4
+    tilted = (0.2, -0.6, 0.9, 0.3, -1.5, 0.5)
+    core.request(MotionRequest(target=tilted, speed_scale=0.5, settle=((roll, 0.0),)))
+    ticks(core, 700)
+    moving_at = limb.position
+    assert moving_at[roll] < -0.3  # mid-tilt
+    bus.publish(EStop(engaged=True, source="kiosk", reason="visitor pressed STOP"))
+    core.tick()
+    assert limb.position == moving_at  # held within one tick
+    assert not core.at_rest
+    ticks(core, 2000)
+    assert core.at_rest
+    # Only the wrist rolled: back to upright; every other joint stayed where it stopped.
+    assert limb.position[roll] == pytest.approx(0.0, abs=1e-6)
+    others = [i for i in range(6) if i != roll]
+    assert [limb.position[i] for i in others] == [moving_at[i] for i in others]
+    assert "settling wrist_roll" in events[-1].detail
+    ticks(core, 500)
+    assert limb.position[roll] == pytest.approx(0.0, abs=1e-6)  # and holds there
 
 
 def test_stale_joint_state_holds_and_raises_a_watchdog_event() -> None:

@@ -48,6 +48,12 @@ hands = st.one_of(
 actions = st.one_of(
     st.tuples(st.just("target"), targets, st.integers(1, 80)),
     st.tuples(st.just("estop"), st.booleans(), st.integers(1, 30)),
+    # A stop that settles a joint to a value (any value, wild ones too).
+    st.tuples(
+        st.just("settle"),
+        st.tuples(st.integers(0, N - 1), st.one_of(st.floats(-4.0, 4.0), st.just(math.nan))),
+        st.integers(1, 400),
+    ),
     st.tuples(st.just("age"), st.floats(0.0, 0.2), st.integers(1, 30)),
     st.tuples(st.just("hand"), hands, st.integers(1, 30)),
 )
@@ -72,6 +78,7 @@ def test_no_command_breaks_a_limit(script: list[tuple]) -> None:
     geometry = sup.geometry
     assert geometry is not None
     target = [0.0] * N
+    settling: tuple = ()
     prev_p, prev_v = list(sup.position), list(sup.velocity)
     for kind, value, ticks in script:
         for _ in range(ticks):
@@ -80,6 +87,8 @@ def test_no_command_breaks_a_limit(script: list[tuple]) -> None:
                 target = value
             elif kind == "estop":
                 sup.engage_estop() if value else sup.reset_estop()
+            elif kind == "settle":
+                sup.engage_estop("test", settle=(value,))
             elif kind == "age":
                 sup.observe_state(value)
             elif kind == "hand":
@@ -87,8 +96,13 @@ def test_no_command_breaks_a_limit(script: list[tuple]) -> None:
             p, v = sup.filter(target)
             check_step(prev_p, prev_v, p, v, sup.estop_engaged and not was_engaged)
             assert geometry.fence_depth(geometry.points(p)) <= FENCE_TOLERANCE_M
-            if sup.estop_engaged:
-                assert p == prev_p and all(x == 0.0 for x in v)
+            if sup.estop_engaged and not was_engaged:
+                assert p == prev_p and all(x == 0.0 for x in v)  # held within one tick
+            elif sup.estop_engaged:
+                moved = [i for i in range(N) if p[i] != prev_p[i]]
+                assert set(moved) <= {i for i, _ in settling}  # only what settles moves
+            if sup.estop_engaged and not was_engaged:
+                settling = (value,) if kind == "settle" else ()
             prev_p, prev_v = list(p), list(v)
 
 

@@ -91,6 +91,7 @@ def test_a_real_intervention_reseeds_the_trajectory() -> None:
     for _ in range(50):
         core.tick()
     core.apply_estop(EStop(engaged=False, source="test"))
+    core.request(MotionRequest(target=GOALS[0]))  # a released stop resumes on a request
     for _ in range(3000):
         core.tick()
     assert follows[0] > 0

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from robot.bus import Subscription
 from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.safety import SafetyConfig, SafetySupervisor
+from robot.cerebellum.safety import SafetyConfig, SafetySupervisor, Settle
 from robot.cerebellum.trajectory import JointTrajectory
 from robot.limbs.base import Limb
 from robot.msgs import EStop, JointCommand, JointState, SafetyEvent, WorldState
@@ -40,10 +40,16 @@ the supervisor passes its next target through exactly."""
 
 @dataclass(frozen=True)
 class MotionRequest:
-    """Where the skills want the joints (rad, profile order) and how fast (0..1 of max)."""
+    """Where the skills want the joints (rad, profile order) and how fast (0..1 of max).
+
+    settle: should a stop come while this request is the latest, the joints (index,
+    rad) it brings to a value before holding: the wrist roll that tips a poured vessel
+    back upright. Empty: a stop holds every joint where braking ends.
+    """
 
     target: tuple[float, ...]
     speed_scale: float = 1.0
+    settle: Settle = ()
 
 
 class MotionPort(Protocol):
@@ -221,10 +227,24 @@ class MotionCore:
                 self.supervisor.set_hand(hand_near(world))
 
     def apply_estop(self, msg: EStop) -> None:
-        """Engage or reset the E-stop now (the loop's thread only)."""
+        """Engage or reset the protective stop now (the loop's thread only). Engaged, it
+        settles what the latest request names; reset, the arm stays where the stop left
+        it until the next request (the skill that was running has been cancelled)."""
         reason = msg.reason or msg.source
         supervisor = self.supervisor
-        supervisor.engage_estop(reason) if msg.engaged else supervisor.reset_estop(reason)
+        if msg.engaged:
+            applied = self._applied
+            supervisor.engage_estop(reason, applied.settle if applied is not None else ())
+        elif supervisor.estop_engaged:
+            supervisor.reset_estop(reason)
+            here = tuple(supervisor.position)
+            self.trajectory.reset(here)
+            self._request = self._applied = MotionRequest(target=here)
+
+    @property
+    def at_rest(self) -> bool:
+        """The command is still and a stop has nothing left to settle."""
+        return self.supervisor.at_rest
 
     def _flush_events(self) -> None:
         events = self.supervisor.events

@@ -9,9 +9,13 @@ that braking at full deceleration from the *next* state still stops before it
 
 On top of that, in the order they can override the motion:
 
-- E-stop: latched until `reset_estop`; the first command after engagement holds the
-  last commanded position with zero velocity (stops within one tick; this is the
-  one place the acceleration limit is deliberately not kept).
+- Protective stop (the E-stop message; IEC 60204-1 stop category 2: the servos keep
+  their power and hold): latched until `reset_estop`; the first command after
+  engagement holds the last commanded position with zero velocity (stops within one
+  tick; this is the one place the acceleration limit is deliberately not kept). A
+  stop may name joints to settle first (`settle`: a poured vessel tipped back
+  upright): from rest they move to those values at `settle_speed_fraction` of their
+  speed limits, within every other limit, and then everything holds.
 - Watchdog: a `JointState` older than `watchdog_timeout_s` makes the supervisor
   brake to a hold at full deceleration and raise a `watchdog` event.
 - Workspace fence and self-collision: the supervisor looks at where the arm would
@@ -51,6 +55,17 @@ class SafetyConfig:
     clear_hysteresis_m: float = 0.03
     watchdog_timeout_s: float = 0.05
     """50 ticks at 1 kHz; a serial limb at 200 Hz still refreshes 10 times in it."""
+    settle_speed_fraction: float = 0.5
+    """Fraction of a joint's max velocity for settling during a stop (tipping a poured
+    vessel back upright): 2 rad/s on an SO-101 wrist, a 90 degree tilt back in ~0.9 s."""
+
+
+SETTLED_RAD = 1e-6
+"""A settling joint this close to its value (rad) has arrived: braking toward a target
+rounds to zero speed a few 1e-21 rad short of it."""
+
+Settle = tuple[tuple[int, float], ...]
+"""Joints a stop brings to a value before holding: (joint index, rad) pairs."""
 
 
 def collaborative_fraction(tool_speed_m_s: float, max_velocity: float, reach_m: float) -> float:
@@ -118,6 +133,8 @@ class SafetySupervisor:
         self._vmax = list(limits.max_velocity)
         self._amax = list(limits.max_acceleration)
         self._collab = [v * self.config.collaborative_speed_fraction for v in self._vmax]
+        self._settle_caps = [v * self.config.settle_speed_fraction for v in self._vmax]
+        self._caps = [0.0] * n
         # Beyond this distance from a limit (rad) even full speed can still brake in time
         # (inline `braking_speed` >= max velocity), so the square root is skipped.
         self._braking_zone = [
@@ -132,6 +149,10 @@ class SafetySupervisor:
         self._joint_over_limit = [False] * n
         self.events: list[SafetyEvent] = []
         self.estop_engaged = False
+        self._settle: Settle = ()
+        self._settle_target = [0.0] * n
+        self._stopped = False
+        """The first command after an engagement has held (settling may begin)."""
         self.stale = False
         self.geometry_blocked = False
         self.separation = "clear"  # "clear" | "slow" | "stop"
@@ -146,17 +167,41 @@ class SafetySupervisor:
             self.position[i] = float(p)
             self.velocity[i] = 0.0
 
-    def engage_estop(self, reason: str = "") -> None:
-        """Latch the E-stop: the next command holds still."""
-        if not self.estop_engaged:
-            self.estop_engaged = True
-            self._event("estop", "stop", detail=reason or "emergency stop engaged")
+    def engage_estop(self, reason: str = "", settle: Settle = ()) -> None:
+        """Latch the protective stop: the next command holds still; then the `settle`
+        joints (index, rad) move to their values, and everything holds."""
+        if self.estop_engaged:
+            return
+        self.estop_engaged = True
+        self._stopped = False
+        # Inside the limits less the margin, where `_step` passes a target exactly (so
+        # the settle ends); a value that is not a number settles nothing.
+        lower, upper = self._lower, self._upper
+        self._settle = tuple(
+            (i, min(max(value, lower[i]), upper[i])) for i, value in settle if value == value
+        )
+        detail = reason or "protective stop"
+        if self._settle:
+            names = ", ".join(self.limits.names[i] for i, _ in self._settle)
+            detail += f"; settling {names} before holding"
+        self._event("estop", "stop", detail=detail)
 
     def reset_estop(self, reason: str = "") -> None:
-        """Release the E-stop latch; motion resumes from rest within the limits."""
+        """Release the latch; motion resumes from rest within the limits."""
         if self.estop_engaged:
             self.estop_engaged = False
-            self._event("estop", "info", detail=reason or "emergency stop reset")
+            self._settle = ()
+            self._event("estop", "info", detail=reason or "protective stop reset")
+
+    @property
+    def settling(self) -> bool:
+        """True while a stop still moves joints to their settle values."""
+        return bool(self._settle)
+
+    @property
+    def at_rest(self) -> bool:
+        """True when the command is still: no joint velocity, nothing left to settle."""
+        return not self._settle and not any(self.velocity)
 
     def set_hand(self, hand: Vec3 | None) -> None:
         """Where a person's hand is (m, world frame), or None when no hand is near."""
@@ -192,10 +237,7 @@ class SafetySupervisor:
         The returned lists are the supervisor's own state: read them, do not keep them.
         """
         if self.estop_engaged:
-            velocity = self.velocity
-            for i in range(len(velocity)):
-                velocity[i] = 0.0
-            return self.position, velocity
+            return self._stop_tick()
         brake = self.stale or self.separation == "stop"
         caps = self._collab if self.separation == "slow" else self._vmax
         self._step(target, caps, brake, check_targets=True)
@@ -203,6 +245,35 @@ class SafetySupervisor:
             self._check_geometry(target, caps, brake)
         self.position, self._next_position = self._next_position, self.position
         self.velocity, self._next_velocity = self._next_velocity, self.velocity
+        return self.position, self.velocity
+
+    def _stop_tick(self) -> tuple[list[float], list[float]]:
+        """A command while the protective stop is latched: hold at once; from rest,
+        move the settle joints to their values (every limit kept), then hold."""
+        velocity = self.velocity
+        if not self._stopped or not self._settle:
+            self._stopped = True
+            for i in range(len(velocity)):
+                velocity[i] = 0.0
+            return self.position, velocity
+        target = self._settle_target
+        target[:] = self.position
+        caps = self._caps
+        caps[:] = self._settle_caps
+        for i, value in self._settle:
+            target[i] = value
+            # `_step` brakes for limits, not targets: arrive at rest, as at a limit.
+            caps[i] = min(
+                caps[i], braking_speed(abs(value - self.position[i]), self._amax[i], self.dt)
+            )
+        self._step(target, caps, False)
+        if self.geometry is not None:
+            self._check_geometry(target, caps, False)
+        self.position, self._next_position = self._next_position, self.position
+        self.velocity, self._next_velocity = self._next_velocity, self.velocity
+        settled = all(abs(self.position[i] - value) < SETTLED_RAD for i, value in self._settle)
+        if self.geometry_blocked or (settled and not any(self.velocity)):
+            self._settle = ()  # settled, or blocked by the fence: brake and hold here
         return self.position, self.velocity
 
     def _step(

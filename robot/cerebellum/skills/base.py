@@ -22,6 +22,7 @@ import numpy as np
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.kinematics import OutOfReach
 from robot.cerebellum.motion import MotionPort, MotionRequest
+from robot.cerebellum.safety import Settle
 from robot.errors import RobotError
 from robot.msgs import SkillName, WorldState
 
@@ -110,8 +111,10 @@ class SkillContext:
         out[gripper] = self.gripper_goal
         return tuple(out)
 
-    def request(self, target: tuple[float, ...], speed: float) -> None:
-        self.core.request(MotionRequest(target=target, speed_scale=speed))
+    def request(self, target: tuple[float, ...], speed: float, settle: Settle = ()) -> None:
+        """Move toward `target` (rad) at `speed` (0..1 of the limits); `settle`: what a
+        stop during this motion settles before holding (`MotionRequest.settle`)."""
+        self.core.request(MotionRequest(target=target, speed_scale=speed, settle=settle))
 
     def solve(
         self,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from robot.cerebellum.safety import Settle
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
 from robot.cerebellum.skills.phases import Check, Wait, transit
@@ -155,6 +156,17 @@ class PourPath:
     aims: list[np.ndarray]
 
 
+def upright(ctx: SkillContext, path: PourPath) -> Settle:
+    """What a stop during the pour settles: the wrist roll back to the path's first,
+    untilted pose, so a vessel stopped mid-pour is tipped back upright, not held
+    pouring (none for an arm without a wrist roll)."""
+    names = ctx.model.profile.joint_names
+    if "wrist_roll" not in names:
+        return ()
+    roll = names.index("wrist_roll")
+    return ((roll, path.targets[0][roll]),)
+
+
 def lip_position(ctx: SkillContext, source: str) -> np.ndarray:
     """Where `source`'s lip is now (m, world), from its measured pose."""
     held = ctx.require_world().objects[source]
@@ -273,6 +285,7 @@ class Tilt(Phase):
         self.target = target
         self.path: list[tuple[float, ...]] = []
         self._aims: list[np.ndarray] = []
+        self.upright: Settle = ()
         self._replanned_s = -math.inf
         self.reached = 0
         self._tilt = 0.0
@@ -286,6 +299,7 @@ class Tilt(Phase):
     def start(self, ctx: SkillContext) -> None:
         planned = pour_path(ctx, self.source, self.target)
         self.path, self._aims = planned.targets, planned.aims
+        self.upright = upright(ctx, planned)
         self._replanned_s = ctx.now_s
         self.reached = 0
         self._tilt = 0.0
@@ -297,7 +311,7 @@ class Tilt(Phase):
         self._flowed_s = -math.inf
         self._first_drop_tilt = None
         self._end_since = None
-        ctx.request(self.path[0], PATH_JOINT_SPEED)
+        ctx.request(self.path[0], PATH_JOINT_SPEED, self.upright)
 
     def update(self, ctx: SkillContext) -> bool:
         world = ctx.require_world()
@@ -305,7 +319,7 @@ class Tilt(Phase):
         self.flow.record(ctx.now_s, world)
         expected = world.objects[self.target].filled + self.flow.in_flight()
         if expected >= FULL or source <= EMPTY:
-            ctx.request(self.path[self.reached], PATH_JOINT_SPEED)  # stop right here
+            ctx.request(self.path[self.reached], PATH_JOINT_SPEED, self.upright)  # stop here
             return True
         dt = max(0.0, ctx.now_s - self._last_s)
         self._last_s = ctx.now_s
@@ -321,7 +335,7 @@ class Tilt(Phase):
         index = min(int(self._tilt / TILT_STEP_RAD), len(self.path) - 1)
         if index != self.reached:
             self.reached = index
-            ctx.request(self.path[index], PATH_JOINT_SPEED)
+            ctx.request(self.path[index], PATH_JOINT_SPEED, self.upright)
         if index < len(self.path) - 1:
             return False
         if self._end_since is None:
@@ -349,8 +363,9 @@ class Tilt(Phase):
         except SkillFailed:
             return  # keep pouring along the old path rather than stop mid-pour
         self.path, self._aims = planned.targets, planned.aims
+        self.upright = upright(ctx, planned)
         self.reached = min(self.reached, len(self.path) - 1)
-        ctx.request(self.path[self.reached], PATH_JOINT_SPEED)
+        ctx.request(self.path[self.reached], PATH_JOINT_SPEED, self.upright)
 
 
 class Untilt(Phase):
@@ -380,7 +395,7 @@ class Untilt(Phase):
         index = max(0, self.tilt.reached - int(self._back / TILT_STEP_RAD))
         if index != self._fed:
             self._fed = index
-            ctx.request(path[index], PATH_JOINT_SPEED)
+            ctx.request(path[index], PATH_JOINT_SPEED, self.tilt.upright)
         return index == 0 and ctx.arrived(path[0])
 
 
