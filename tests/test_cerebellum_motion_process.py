@@ -3,6 +3,8 @@ events and failures out; the shared snapshot between them."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from multiprocessing.queues import Queue
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +25,7 @@ from robot.cerebellum.motion_process import MotionProcess, MotionProcessError, M
 from robot.cerebellum.node import Cerebellum
 from robot.cerebellum.shared_state import SharedMotionState
 from robot.errors import ConfigError
-from robot.limbs.base import Limb
+from robot.limbs.base import Limb, LimbFault
 from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
 from robot.processes import spawn_context
 from robot.profile import load_profile
@@ -66,6 +69,39 @@ class BreaksAfter(EchoLimb):
         if self.writes >= self.limit:
             raise OSError("servo 3 stopped answering")
         super().write(command)
+
+
+class Witness(EchoLimb):
+    """An echo limb that leaves, when closed, what the servos were left doing: torque,
+    the last two goals (equal: held still) and how many were sent, in a JSON file."""
+
+    def __init__(self, path: str, fault: LimbFault | None = None, after: int = 300) -> None:
+        super().__init__(PROFILE)
+        self.path = path
+        self.fault, self.after = fault, after
+        self.goals: list[tuple[float, ...]] = [self.position, self.position]
+
+    def read(self) -> JointState:
+        if self.fault is not None and self.writes >= self.after:
+            raise self.fault
+        return super().read()
+
+    def write(self, command: JointCommand) -> None:
+        super().write(command)
+        self.goals = [self.goals[-1], self.position]
+
+    def close(self) -> None:
+        left = {"torque": self.enabled, "goals": self.goals, "writes": self.writes}
+        Path(self.path).write_text(json.dumps(left))
+
+
+def left_by(path: Path) -> dict:
+    """What the `Witness` limb at `path` was left doing (waits for its close)."""
+    deadline = time.monotonic() + WAIT_S
+    while not path.exists():
+        assert time.monotonic() < deadline, "the limb was never closed"
+        time.sleep(0.02)
+    return json.loads(path.read_text())
 
 
 @pytest.fixture
@@ -201,11 +237,15 @@ def broken_limb() -> Limb:
     return {}["no such joint"]  # a bug, not a condition the limb reports
 
 
-def test_a_bug_in_the_child_keeps_its_traceback() -> None:
+def test_a_bug_in_the_child_reads_as_one_line_its_traceback_in_the_debug_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     motion = MotionProcess(MotionSpec(MODEL, broken_limb, realtime=None))
-    with pytest.raises(MotionProcessError, match="KeyError") as raised:
+    with caplog.at_level(logging.DEBUG), pytest.raises(MotionProcessError) as raised:
         motion.start()
-    assert "Traceback" in str(raised.value) and "broken_limb" in str(raised.value)
+    message = str(raised.value)
+    assert "KeyError" in message and "a bug" in message and "\n" not in message
+    assert "broken_limb" in caplog.text and "Traceback" in caplog.text
 
 
 def test_a_failing_tick_is_reported_with_its_cause() -> None:
@@ -283,3 +323,117 @@ def test_the_loop_stops_when_its_parent_dies() -> None:
     if not exited(loop_pid):
         os.kill(loop_pid, signal.SIGKILL)
         raise AssertionError(f"the loop's process {loop_pid} outlived its parent")
+
+
+def moving_witness(tmp_path: Path, **kwargs: object) -> tuple[MotionProcess, Path, list]:
+    """A loop over a `Witness` limb, started and moving toward TARGET."""
+    path = tmp_path / "left.json"
+    events: list[SafetyEvent] = []
+    motion = MotionProcess(
+        MotionSpec(MODEL, partial(Witness, str(path), **kwargs), realtime=None),
+        on_event=events.append,
+    )
+    motion.start()
+    motion.request(MotionRequest(target=TARGET, speed_scale=0.3))
+    return motion, path, events
+
+
+def test_a_stop_mid_motion_holds_with_torque_on(tmp_path: Path) -> None:
+    motion, path, events = moving_witness(tmp_path)
+    try:
+        time.sleep(0.2)
+        moving = motion.snapshot()
+        assert moving is not None and moving.state.position != TARGET  # still on its way
+    finally:
+        motion.stop()
+    left = left_by(path)
+    assert left["torque"], "a stop must not turn torque off"
+    assert left["goals"][0] == left["goals"][1], "the last goal sent was not a hold"
+    assert left["goals"][1] != list(TARGET)
+    assert [e.kind for e in events] == ["estop"]
+
+
+def test_a_stop_asking_for_torque_off_turns_it_off_at_rest(tmp_path: Path) -> None:
+    motion, path, _ = moving_witness(tmp_path)
+    time.sleep(0.2)
+    motion.stop("lowered to rest", torque_off=True)
+    left = left_by(path)
+    assert not left["torque"] and left["goals"][0] == left["goals"][1]
+
+
+def _parent_of_a_witness(path: str, pids: Queue[int]) -> None:
+    motion = MotionProcess(MotionSpec(MODEL, partial(Witness, path), realtime=None))
+    motion.start()
+    motion.request(MotionRequest(target=TARGET, speed_scale=0.3))
+    assert motion.pid is not None
+    pids.put(motion.pid)
+    time.sleep(WAIT_S * 10)
+
+
+def test_a_killed_parent_leaves_the_arm_held_with_torque_on(tmp_path: Path) -> None:
+    path = tmp_path / "left.json"
+    ctx = spawn_context()
+    pids: Queue[int] = ctx.Queue()
+    parent = ctx.Process(target=_parent_of_a_witness, args=(str(path), pids))
+    parent.start()
+    loop_pid = pids.get(timeout=WAIT_S * 3)
+    time.sleep(0.2)  # mid-motion
+    parent.kill()
+    parent.join(WAIT_S)
+    left = left_by(path)
+    assert left["torque"] and left["goals"][0] == left["goals"][1]
+    assert left["goals"][1] != list(TARGET)
+    deadline = time.monotonic() + WAIT_S
+    while not exited(loop_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert exited(loop_pid)
+
+
+def test_a_hung_loop_is_killed_and_said_within_its_stall_bound(tmp_path: Path) -> None:
+    motion, _, _ = moving_witness(tmp_path)
+    try:
+        assert motion.pid is not None
+        time.sleep(0.1)
+        os.kill(motion.pid, signal.SIGSTOP)  # alive, but never ticks again
+        stopped = time.monotonic()
+        while motion.failure is None and time.monotonic() < stopped + WAIT_S:
+            motion.pump(timeout_s=0.01)
+        detected_s = time.monotonic() - stopped
+        assert motion.failure is not None and "stopped ticking" in motion.failure
+        assert detected_s < 1.0  # LOOP_STALL_S (50 ms) plus the pump's period; generous
+        assert "\n" not in motion.failure
+    finally:
+        motion.stop()
+    assert motion.finished is None  # killed: no orderly end
+
+
+def test_a_limb_fault_stops_the_arm_with_a_safety_event_naming_it(tmp_path: Path) -> None:
+    fault = LimbFault(
+        "no reply for 31 ms (cable pulled?)", port="/dev/ttyUSB0", servo_id=3, joint="elbow_flex"
+    )
+    motion, path, events = moving_witness(tmp_path, fault=fault)
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while motion.failure is None and time.monotonic() < deadline:
+            motion.pump(timeout_s=0.01)
+    finally:
+        motion.stop()
+    assert motion.failure is not None and "\n" not in motion.failure
+    assert "servo 3 (joint elbow_flex) on /dev/ttyUSB0" in motion.failure
+    faults = [e for e in events if e.kind == "fault"]
+    assert len(faults) == 1 and faults[0].severity == "stop" and faults[0].joint == "elbow_flex"
+    assert "cable pulled" in faults[0].detail and "hold their last goal" in faults[0].detail
+    assert left_by(path)["torque"]  # holding is safe: the servos keep their goal
+
+
+def test_an_overloaded_servo_makes_the_fault_turn_torque_off(tmp_path: Path) -> None:
+    fault = LimbFault("reports overload", servo_id=6, joint="gripper", hold_unsafe=True)
+    motion, path, events = moving_witness(tmp_path, fault=fault)
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while motion.failure is None and time.monotonic() < deadline:
+            motion.pump(timeout_s=0.01)
+    finally:
+        motion.stop()
+    assert not left_by(path)["torque"]
+    assert "torque is off" in next(e for e in events if e.kind == "fault").detail

@@ -87,7 +87,10 @@ def test_reads_writes_and_clamps(virtual: VirtualBus) -> None:
         # shoulder_lift has direction -1 in the profile: the servo turned the other way.
         lift = virtual.servos[1].value("present_position")
         assert lift == pytest.approx(2048 + round(0.2 / TICK_RAD), abs=1)
-    assert eventually(lambda: not any(s.torque_enabled for s in virtual.servos))  # close()
+    # close() releases the port only: the servos go on holding their last goal.
+    time.sleep(0.05)
+    assert all(s.torque_enabled for s in virtual.servos)
+    assert virtual.servos[1].value("goal_position") == pytest.approx(lift, abs=1)
 
 
 def test_watchdog_disables_torque_when_configured(virtual: VirtualBus) -> None:

@@ -49,4 +49,4 @@ class EchoLimb(Limb):
         self.enabled = False
 
     def close(self) -> None:
-        self.enabled = False
+        """Nothing to release; torque stays as it is (the `Limb` contract)."""

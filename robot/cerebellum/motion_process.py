@@ -22,8 +22,19 @@ What crosses, and how, so that the loop never waits on the parent:
   while it holds the lock: with a queue, one benchmark run had a 33 ms stall; none
   over 4.3 ms in four runs since.)
 
-The parent's end of the pipe closing (the parent died) stops the loop like a stop
-command; the limb is closed by the child, which opened it.
+How it ends. Every stop is a controlled one (IEC 60204-1 category 2): a stop command,
+or the parent's end of the pipe closing (the parent died), engages the protective
+stop in the loop, which holds at once and settles what the latest request names (a
+poured vessel tipped back upright, at most `SETTLE_MAX_S`); then the loop ends and
+the child closes the limb, which leaves the servos holding their last goal. Torque
+goes off only when the stop asks for it (after a rest pose) or when a `LimbFault`
+says holding is unsafe (a servo reports overload). A fault of the limb (a lost bus,
+implausible readings) ends the loop the same way, with a `SafetyEvent` naming the
+servo, port and cause.
+
+Liveness: every tick stamps the shared state (`MotionSnapshot.tick_ns`); a parent
+that sees no tick for `LOOP_STALL_S` takes the loop as hung, kills it (the servos
+hold their last goal) and says so.
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.shared_state import MotionSnapshot, SharedMotionState
 from robot.cerebellum.stats import TickRecorder
 from robot.errors import RobotError
-from robot.limbs.base import Limb
+from robot.limbs.base import Limb, LimbFault
 from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
 from robot.processes import ignore_interrupts, reap, spawn_context
 
@@ -61,8 +72,22 @@ MAX_RATE_HZ = 1000.0
 START_TIMEOUT_S = 60.0
 """Spawning an interpreter, importing numpy and ruckig, opening the limb: seconds on
 a busy machine; past this the child is taken as hung."""
-STOP_TIMEOUT_S = 5.0
-"""How long `stop()` waits for the child at each step (finish, terminate, kill)."""
+SETTLE_MAX_S = 1.2
+"""Longest a stop may spend settling before the loop ends (s): tipping a vessel back
+from the deepest pour (120 degrees) at the supervisor's settle speed takes ~0.8 s.
+A stop that holds at once ends within a tick."""
+STOP_TIMEOUT_S = 0.5
+"""How long `stop()` waits for the child beyond its settling (s), then each of
+terminate and kill: the loop exits within a tick of being told; a child that does not
+is stuck, and killing it leaves the servos holding their last goal."""
+LOOP_STALL_S = 0.05
+"""No tick for this long (s) means a loop on SCHED_FIFO hangs: 50 ticks at 1 kHz, 10 on
+a 200 Hz serial bus, ten times the longest overrun measured here (docs/realtime.md)."""
+LOOP_STALL_NORMAL_S = 0.5
+"""The same for a loop the OS kept on the normal scheduler (real time refused, warned
+about): there the machine's other work can hold a tick back for tens of ms."""
+STALL_GRACE_S = 0.02
+"""A loop that stopped ticking because it failed reports why within this long (s)."""
 DEFAULT_REALTIME = RealtimeRequest()
 """The loop on SCHED_FIFO 50, memory locked, any CPU, where permitted: the measured
 default (robot/cerebellum/README.md)."""
@@ -121,15 +146,21 @@ class _Hand:
 
 @dataclass(frozen=True)
 class _Stop:
-    pass
+    """End the loop with a controlled stop; `torque_off`: then turn torque off (the arm
+    has been lowered to rest), else leave the servos holding."""
+
+    reason: str = "the stack is stopping"
+    torque_off: bool = False
 
 
 @dataclass(frozen=True)
 class Ready:
-    """The loop is about to start: its rate (Hz) and the limb's measured cycle (s)."""
+    """The loop runs (sent from its first tick): its rate (Hz), the limb's measured
+    cycle (s), and whether it got real-time scheduling."""
 
     rate_hz: float
     cycle_s: float
+    realtime: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +171,7 @@ class Finished:
     ticks: int
     overruns: int
     history: TickRecorder | None
+    torque_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,13 +184,12 @@ class _Failed:
 
 
 def _failed(doing: str, err: BaseException) -> _Failed:
-    """A failure report; a bug (an exception not of ours nor the OS's) keeps its
-    traceback in the message too."""
-    text = f"{doing}: {type(err).__name__}: {err}"
+    """A failure report: one line for an error of ours or the OS's (it carries its
+    advice), the traceback for the log."""
     trace = traceback.format_exc()
-    if not isinstance(err, (RobotError, BridgeError, OSError)):
-        text = f"{text}\n{trace}"
-    return _Failed(text, trace)
+    if isinstance(err, (RobotError, BridgeError, OSError)):
+        return _Failed(f"{doing}: {err}", trace)
+    return _Failed(f"{doing}: {type(err).__name__}: {err} (a bug: see the debug log)", trace)
 
 
 # -- the child ------------------------------------------------------------------------
@@ -214,18 +245,40 @@ class _Server:
         self.shared = shared
         self.applied = 0
         self.stop = threading.Event()
+        """Set when the loop may end: a stop was asked for and the arm is at rest."""
+        self.stopping: _Stop | None = None
+        self._settle_deadline = 0.0
+        self._parent_gone = False
+        self.ready: Callable[[], Ready] | None = None
+        """Makes the `Ready` the first tick sends once done: the loop then runs."""
 
     def tick(self) -> None:
         commands = self.commands
-        while not self.stop.is_set() and commands.poll():
+        while not self._parent_gone and commands.poll():
             try:
                 self.apply(commands.recv())
             except EOFError:  # the parent is gone: nobody is left to command the arm
-                self.stop.set()
+                self._parent_gone = True
+                self.begin_stop(_Stop("the stack's process is gone"))
         self.core.tick()
         self.share()
+        if self.ready is not None:  # the first tick is done (it warms caches up: slow)
+            self.reports.put(self.ready())
+            self.ready = None
         if self.reports.pending:
             self.reports.flush()
+        if self.stopping is not None and (
+            self.core.at_rest or time.monotonic() > self._settle_deadline
+        ):
+            self.stop.set()
+
+    def begin_stop(self, stop: _Stop) -> None:
+        """Engage the protective stop; the loop ends once the arm is at rest."""
+        if self.stopping is not None:
+            return
+        self.stopping = stop
+        self._settle_deadline = time.monotonic() + SETTLE_MAX_S
+        self.core.apply_estop(EStop(engaged=True, source="stop", reason=stop.reason))
 
     def apply(self, command: object) -> None:
         core = self.core
@@ -237,7 +290,7 @@ class _Server:
         elif isinstance(command, _Hand):
             core.supervisor.set_hand(command.position)
         elif isinstance(command, _Stop):
-            self.stop.set()
+            self.begin_stop(command)
         else:
             raise TypeError(f"the loop's process got an unknown command {command!r}")
 
@@ -257,7 +310,8 @@ class _Server:
 def _serve(
     spec: MotionSpec, commands: Connection, report_pipe: Connection, shared: SharedMotionState
 ) -> None:
-    """The child's main: open the limb, run the loop until stopped, close the limb."""
+    """The child's main: open the limb, run the loop until stopped, close the limb
+    (torque as the stop or the fault left it)."""
     ignore_interrupts()
     reports = _Reports(report_pipe)
     try:
@@ -266,7 +320,12 @@ def _serve(
         reports.put_last(_failed("could not open the limb", err))
         return
     try:
-        reports.put_last(_run(spec, limb, commands, reports, shared))
+        finished = _run(spec, limb, commands, reports, shared)
+        if finished.torque_off:
+            limb.disable()
+        reports.put_last(finished)
+    except LimbFault as fault:
+        _on_fault(limb, fault, reports)
     except BaseException as err:
         reports.put_last(_failed("the loop stopped", err))
     finally:
@@ -274,6 +333,21 @@ def _serve(
             limb.close()
         except BaseException as err:
             reports.put_last(_failed("closing the limb failed", err))
+
+
+def _on_fault(limb: Limb, fault: LimbFault, reports: _Reports) -> None:
+    """The limb failed: say so as a safety event and a failure; turn torque off only
+    when holding is itself unsafe (else the servos hold their last goal)."""
+    then = "the servos hold their last goal"
+    if fault.hold_unsafe:
+        try:
+            limb.disable()
+            then = "torque is off: holding was unsafe"
+        except BaseException as err:  # the bus may be gone too: say what happened
+            then = f"turning torque off failed too ({err})"
+    detail = f"{fault}; {then}"
+    reports.put(SafetyEvent(kind="fault", severity="stop", joint=fault.joint, detail=detail))
+    reports.put_last(_failed("the arm stopped", fault))
 
 
 def _run(
@@ -302,9 +376,12 @@ def _run(
         history=history,
         realtime=spec.realtime,
     )
-    reports.put(Ready(rate_hz, cycle_s))
+    server.ready = lambda: Ready(
+        rate_hz, cycle_s, loop.scheduling is not None and loop.scheduling.realtime
+    )
     loop.run(server.stop)
-    return Finished(loop.ticks, loop.overruns, history)
+    torque_off = server.stopping is not None and server.stopping.torque_off
+    return Finished(loop.ticks, loop.overruns, history, torque_off)
 
 
 # -- the parent -----------------------------------------------------------------------
@@ -325,6 +402,7 @@ class MotionProcess:
         *,
         on_event: Callable[[SafetyEvent], None] = lambda _: None,
         on_stats: Callable[[LoopStats], None] = lambda _: None,
+        stall_s: float | None = None,
     ) -> None:
         self.on_event = on_event
         self.on_stats = on_stats
@@ -345,6 +423,9 @@ class MotionProcess:
         self._stopping = False
         self.rate_hz = 0.0
         self.cycle_s = 0.0
+        self.stall_s = stall_s
+        """No tick for this long (s) is a hang; None until the loop runs, then by its
+        scheduling (`LOOP_STALL_S` on SCHED_FIFO, else `LOOP_STALL_NORMAL_S`)."""
         self.finished: Finished | None = None
         self.failure: str | None = None
         """Why the child failed or died, once it has (set by `pump`, `start`, `stop`)."""
@@ -376,7 +457,28 @@ class MotionProcess:
 
     def pump(self, timeout_s: float = 0.0) -> None:
         """Hand what the child reported to `on_event` / `on_stats`, waiting up to
-        `timeout_s` for the first report; notes a failure or a death in `failure`."""
+        `timeout_s` for the first report; notes a failure, a death or a hang (no tick
+        for `LOOP_STALL_S`: the child is then killed) in `failure`."""
+        self._drain(timeout_s)
+        if self.failure is not None or self._stopping:
+            return
+        process = self._process
+        if not process.is_alive():
+            self.failure = (
+                f"(pid {process.pid}) died with exit code {process.exitcode}; "
+                "the servos hold their last goal"
+            )
+        elif self.stall_s is not None and (stall_s := self.since_last_tick_s()) > self.stall_s:
+            self._drain(STALL_GRACE_S)  # a loop that failed says why; a hung one cannot
+            if self.failure is None:
+                process.kill()
+                self.failure = (
+                    f"(pid {process.pid}) stopped ticking ({stall_s * 1e3:.0f} ms without a "
+                    "tick): killed it; the servos hold their last goal"
+                )
+
+    def _drain(self, timeout_s: float) -> None:
+        """Take every report waiting, waiting up to `timeout_s` for the first."""
         reports = self._reports
         try:
             if reports.poll(timeout_s):
@@ -385,10 +487,14 @@ class MotionProcess:
                     if not reports.poll():
                         break
         except (EOFError, OSError):
-            pass  # the child closed its end: it is exiting; noticed below
-        process = self._process
-        if self.failure is None and not self._stopping and not process.is_alive():
-            self.failure = f"(pid {process.pid}) died with exit code {process.exitcode}"
+            pass  # the child closed its end: it is exiting; `pump` notices
+
+    def since_last_tick_s(self) -> float:
+        """Seconds since the loop last ticked (0 before its first tick)."""
+        snapshot = self.shared.read()
+        if snapshot is None or not snapshot.tick_ns:
+            return 0.0
+        return (time.monotonic_ns() - snapshot.tick_ns) / 1e9
 
     def _take(self, report: object) -> None:
         if isinstance(report, LoopStats):
@@ -397,31 +503,44 @@ class MotionProcess:
             self.on_event(report)
         elif isinstance(report, Ready):
             self.rate_hz, self.cycle_s = report.rate_hz, report.cycle_s
+            if self.stall_s is None:
+                self.stall_s = LOOP_STALL_S if report.realtime else LOOP_STALL_NORMAL_S
         elif isinstance(report, Finished):
             self.finished = report
         elif isinstance(report, _Failed):
             log.debug("the cerebellum's loop process failed:\n%s", report.traceback)
             self.failure = self.failure or f"failed: {report.what}"
 
-    def stop(self) -> None:
-        """Stop the loop, collect what it reported, and reap the child; safe twice."""
+    def stop(self, reason: str = "the stack is stopping", *, torque_off: bool = False) -> None:
+        """End the loop with a controlled stop (hold; settle what the latest request
+        names), collect what it reported, and reap the child; safe twice.
+
+        torque_off: turn torque off once at rest (only after lowering the arm to rest;
+        otherwise the servos go on holding their last goal). Takes at most
+        SETTLE_MAX_S + STOP_TIMEOUT_S, then terminates and kills a stuck child."""
         if self._stopping:
             return
         self._stopping = True
         process = self._process
         if process.is_alive():
             with contextlib.suppress(MotionProcessError):
-                self._send(_Stop())
+                self._send(_Stop(reason, torque_off))
         # Drain while it exits: the child waits until its last report is read (a
         # kept tick history is a few hundred kB, more than a pipe holds).
-        deadline = time.monotonic() + STOP_TIMEOUT_S
+        deadline = time.monotonic() + SETTLE_MAX_S + STOP_TIMEOUT_S
         while process.is_alive() and time.monotonic() < deadline:
-            self.pump(timeout_s=0.05)
+            self.pump(timeout_s=0.01)
         self.pump()
         if process.pid is not None:
             reap(process, STOP_TIMEOUT_S)
         self._commands.close()
         self._reports.close()
+
+    def kill(self) -> None:
+        """End the child at once (SIGKILL), without a controlled stop: the servos hold
+        their last goal. For a second Ctrl-C and for a hung loop."""
+        if self._process.pid is not None and self._process.exitcode is None:
+            self._process.kill()
 
     # -- MotionPort -------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.motion import hand_near
 from robot.cerebellum.motion_process import (
     DEFAULT_REALTIME,
+    SETTLE_MAX_S,
+    STOP_TIMEOUT_S,
     MotionProcess,
     MotionProcessError,
     MotionSpec,
@@ -62,7 +64,8 @@ ESTOP_QUEUE = 16
 RELAY_PERIOD_S = 0.01
 """The relay's longest wait for an E-stop: how often it publishes the loop's
 `JointState` (100 Hz) and passes on a moved hand."""
-RELAY_JOIN_S = 1.0
+RELAY_JOIN_S = 0.2
+"""The relay waits at most RELAY_PERIOD_S at a time: it ends well within this."""
 
 
 class Cerebellum(Node):
@@ -74,7 +77,15 @@ class Cerebellum(Node):
     uses. realtime: SCHED_FIFO priority, CPU and memory locking for the loop (None:
     the normal scheduler); what was obtained is in every `LoopStats`. The loop's
     process opens and closes the limb.
+
+    Stopping the node stops the arm with a controlled stop and leaves it held
+    (`MotionProcess.stop`); a loop that dies or hangs fails the node, its servos
+    holding their last goal.
     """
+
+    stop_timeout_s = RELAY_JOIN_S + SETTLE_MAX_S + 3 * STOP_TIMEOUT_S
+    """The controlled stop may settle a poured vessel first; a stuck child is then
+    terminated and killed (`MotionProcess.stop`)."""
 
     def __init__(
         self,
@@ -112,7 +123,6 @@ class Cerebellum(Node):
         self._world: WorldState | None = None
         self._relay: threading.Thread | None = None
         self._relay_stop = threading.Event()
-        self.loop_failure: BaseException | None = None
 
     @property
     def rate_hz(self) -> float:
@@ -153,8 +163,8 @@ class Cerebellum(Node):
                     published = snapshot.version
                     self._publish_safely(self._state_pub.publish, snapshot.state)
         except BaseException as err:  # kept and re-raised through the node: not swallowed
-            self.loop_failure = err
-            log.exception("cerebellum loop failed")
+            self.failure = err  # the node fails now, when it happened, not at its teardown
+            log.debug("cerebellum loop failed", exc_info=True)
             self.request_stop()
 
     # -- node life cycle ----------------------------------------------------------------
@@ -185,8 +195,6 @@ class Cerebellum(Node):
         self.motion.stop()
         self._estops.close()
         self._worlds.close()
-        if self.loop_failure is not None and self.failure is None:
-            self.failure = self.loop_failure
 
     # -- messages and the skill tick ------------------------------------------------------
 

@@ -18,14 +18,15 @@ write, on x86 or ARM.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
 from robot.msgs import JointState
 
 # Slots of the integer block.
-_VERSION, _STAMP_NS, _APPLIED, _IDLE, _HOLDING, _ESTOP, _VELOCITIES, _EFFORTS = range(8)
-_INTS = 8
+_VERSION, _STAMP_NS, _APPLIED, _IDLE, _HOLDING, _ESTOP, _VELOCITIES, _EFFORTS, _TICK_NS = range(9)
+_INTS = 9
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class MotionSnapshot:
     idle: bool
     holding: bool
     estop_engaged: bool
+    tick_ns: int = 0
 
 
 class SharedMotionState:
@@ -92,6 +94,7 @@ class SharedMotionState:
             ints[_ESTOP] = estop_engaged
             ints[_VELOCITIES] = len(state.velocity)
             ints[_EFFORTS] = len(state.effort)
+            ints[_TICK_NS] = time.monotonic_ns()
             ints[_VERSION] += 1
         finally:
             self._lock.release()
@@ -119,4 +122,5 @@ class SharedMotionState:
             idle=bool(ints[_IDLE]),
             holding=bool(ints[_HOLDING]),
             estop_engaged=bool(ints[_ESTOP]),
+            tick_ns=ints[_TICK_NS],
         )

@@ -11,8 +11,38 @@ import time
 from abc import ABC, abstractmethod
 from types import TracebackType
 
+from robot.errors import RobotError
 from robot.msgs import JointCommand, JointState
 from robot.profile import Profile
+
+
+class LimbFault(RobotError):
+    """The limb can no longer give plausible readings or reach its servos.
+
+    cause: what happened ("no reply for 32 ms"); port, servo_id, joint: where;
+    hold_unsafe: holding the arm is itself unsafe (a servo reports overload or
+    overheating): torque should go off.
+    """
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        port: str = "",
+        servo_id: int | None = None,
+        joint: str = "",
+        hold_unsafe: bool = False,
+    ) -> None:
+        self.cause = cause
+        self.port = port
+        self.servo_id = servo_id
+        self.joint = joint
+        self.hold_unsafe = hold_unsafe
+        who = "" if servo_id is None else f"servo {servo_id}"
+        if joint:
+            who = f"{who} (joint {joint})" if who else f"joint {joint}"
+        where = f" on {port}" if port else ""
+        super().__init__(f"{who or 'the limb'}{where}: {cause}")
 
 
 class Limb(ABC):
@@ -42,7 +72,8 @@ class Limb(ABC):
 
     @abstractmethod
     def close(self) -> None:
-        """Disable if enabled and release the port or simulator."""
+        """Release the port or simulator. Torque stays as it is: servos left enabled
+        hold their last goal (what a stop wants; call `disable()` first for limp)."""
 
     def clamp(self, position: tuple[float, ...]) -> tuple[float, ...]:
         """Clamp a position vector to the profile's joint limits (rad)."""

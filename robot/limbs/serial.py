@@ -209,11 +209,9 @@ class SerialLimb(Limb):
         self._set_torque(False)
 
     def close(self) -> None:
-        try:
-            if self._enabled:
-                self.disable()
-        finally:
-            self.bus.close()
+        """Close the port. Servos left enabled keep holding their last goal: Feetech STS
+        and Dynamixel X servos have no host watchdog in position mode (docs/safety.md)."""
+        self.bus.close()
 
     # -- internals -----------------------------------------------------------------
     def _set_torque(self, on: bool) -> None:

@@ -144,10 +144,10 @@ class TwinLimb(Limb):
         self.arm.relax()
 
     def close(self) -> None:
+        """Release the world (closed with the limb if it owns it); torque stays as it
+        is, as on the serial limb."""
         if self.world.closed:
             return
-        if self.enabled:
-            self.disable()
         if self._delay_steps:
             self.world.remove_step_hook(self._record)
         if self._own_world:
