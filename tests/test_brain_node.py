@@ -183,3 +183,28 @@ def test_an_object_dropped_during_a_failed_place_is_picked_up_again(bus):
     assert statuses[-1].state == "succeeded"
     assert brain.world.where("cup_red") == "tray" and brain.world.held is None
     assert planner.calls == [("tray", 0)]  # repaired without planning from scratch
+
+
+class CrashesOn(ScriptedPlanner):
+    """A planner that raises on one request (as onnxruntime did on a context overflow)."""
+
+    def __init__(self, bad: str, plans: dict[str, tuple[Step, ...]]) -> None:
+        super().__init__(plans)
+        self.bad = bad
+
+    def plan(self, spec, instruction, world=None, attempt=0, language="en", use_cache=True):
+        if instruction == self.bad:
+            raise RuntimeError("[ONNXRuntimeError] : 2 : INVALID_ARGUMENT : index out of range")
+        return super().plan(spec, instruction, world, attempt, language, use_cache)
+
+
+def test_a_planner_that_raises_refuses_that_request_and_the_brain_goes_on(bus):
+    cerebellum = FakeCerebellum(bus)
+    planner = CrashesOn("🍵" * 82, {"serve": SERVE})
+    statuses, plans, _, brain = run_until_final(bus, planner, ["🍵" * 82, "serve"], cerebellum)
+    assert brain.failure is None
+    assert plans[0].refused and "planner failed" in plans[0].reason
+    assert [s.state for s in statuses if s.state in ("refused", "succeeded")] == [
+        "refused",
+        "succeeded",
+    ]

@@ -15,6 +15,11 @@ Protocol (DESIGN.md, robot/bus.py):
   the request's language.
 
 Instructions that arrive while a plan runs wait their turn, in order.
+
+A planner that fails on a request (raises, or, in its own process, hangs past its
+budget or dies) refuses that request with a reason and the brain goes on with the
+next one; the node checks its planner process between requests (`CHECK_PERIOD_S`) and
+restarts one that died or stopped beating.
 """
 
 from __future__ import annotations
@@ -26,14 +31,21 @@ from pathlib import Path
 
 from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
-from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
-from robot.brain.replan import DEFAULT_MAX_REPLANS, Failure, PlannerLike, next_plan, promise
+from robot.brain.planner import DEFAULT_MODEL_DIR, Planner, PlanResult, refused
+from robot.brain.replan import (
+    DEFAULT_MAX_REPLANS,
+    Failure,
+    PlannerLike,
+    PlanResultLike,
+    next_plan,
+    promise,
+)
 from robot.brain.world import WorldModel
 from robot.bus import Bus, fifo, latest
 from robot.errors import PlanRejected
 from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Utterance, WorldState
 from robot.node import Node
-from robot.scenes import scene_spec
+from robot.scenes import SceneSpec, scene_spec
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +53,33 @@ __all__ = ["DEFAULT_MAX_REPLANS", "BrainNode"]
 
 INSTRUCTION_QUEUE = 16
 STATUS_QUEUE = 64
+CHECK_PERIOD_S = 0.25
+"""How often the node checks a planner process between requests (s)."""
+
+
+class GuardedPlanner:
+    """A planner whose failure on one request refuses that request instead of ending
+    the brain: the error is logged (its traceback at debug level)."""
+
+    def __init__(self, planner: PlannerLike) -> None:
+        self.planner = planner
+
+    def plan(
+        self,
+        spec: SceneSpec,
+        instruction: str,
+        world: WorldModel | None = None,
+        attempt: int = 0,
+        language: str = "",
+    ) -> PlanResultLike:
+        try:
+            return self.planner.plan(spec, instruction, world, attempt, language)
+        except Exception as err:
+            log.warning("the planner failed on %r: %s", instruction, err)
+            log.debug("the planner's failure", exc_info=True)
+            lang = language if language in speech.LANGUAGES else speech.detect_language(instruction)
+            plan = refused(instruction, lang, "invalid", "the planner failed", attempt)
+            return PlanResult(plan, "invalid", source="error")
 
 
 @dataclass
@@ -76,9 +115,10 @@ class BrainNode(Node):
         threads: int = DEFAULT_THREADS,
         name: str = "brain",
     ) -> None:
-        super().__init__(bus, name, period_s=None)
+        super().__init__(bus, name, period_s=CHECK_PERIOD_S)
         self.spec = scene_spec(scene)
         self.planner: PlannerLike | None = planner
+        self._guarded = GuardedPlanner(planner) if planner is not None else None
         self.model_dir = model_dir
         self.max_replans = max_replans
         self.threads = threads
@@ -100,6 +140,13 @@ class BrainNode(Node):
     def setup(self) -> None:
         if self.planner is None:
             self.planner = Planner(self.model_dir, threads=self.threads)
+            self._guarded = GuardedPlanner(self.planner)
+
+    def tick(self) -> None:
+        """Between requests, restart a planner process that died or hangs."""
+        check = getattr(self.planner, "check", None)
+        if check is not None and (done := check()) is not None:
+            log.warning("%s", done)
 
     @property
     def busy(self) -> bool:
@@ -166,9 +213,9 @@ class BrainNode(Node):
                 else speech.detect_language(instr.text)
             )
             self._statuses.publish(PlanStatus(plan_seq=0, state="planning"))
-            assert self.planner is not None
             start = self._current_world()
-            plan = self.planner.plan(self.spec, instr.text, start, language=lang).plan
+            assert self._guarded is not None  # set up with the planner
+            plan = self._guarded.plan(self.spec, instr.text, start, language=lang).plan
             plan = self._plans.publish(plan)
             run = _Run(instr, lang, plan, start, promise(start, plan))
             if plan.refused:
@@ -202,9 +249,9 @@ class BrainNode(Node):
 
     def _replan(self, run: _Run, failure: Failure) -> None:
         """Go on with the plan `next_plan` chooses, or give up after `max_replans`."""
-        assert self.planner is not None
+        assert self._guarded is not None
         decision = next_plan(
-            failure, self.world, run.promised, run.start, self.planner, self.spec, self.max_replans
+            failure, self.world, run.promised, run.start, self._guarded, self.spec, self.max_replans
         )
         # What the cerebellum measured wins over what the brain assumed.
         self.world = decision.world

@@ -209,6 +209,11 @@ REFUSAL_TEXT = {
         "de": "Meine Sicherheitsregeln schalte ich nicht ab.",
         "zh": "我不会关闭我的安全规则。",
     },
+    "timeout": {
+        "en": "I couldn't finish planning that in time; please ask again.",
+        "de": "Ich bin mit der Planung nicht rechtzeitig fertig geworden; bitte noch einmal.",
+        "zh": "我没能及时想好怎么做，请再说一次。",
+    },
     "invalid": {
         "en": "I couldn't make a safe plan for that.",
         "de": "Dafür konnte ich keinen sicheren Plan machen.",
