@@ -16,7 +16,10 @@ from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
 from firmware_bridge.errors import BridgeError
+from robot import debug_log
 from robot.errors import RobotError
+
+log = logging.getLogger(__name__)
 
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     # name: (module, one-line help, the part of the stack it needs)
@@ -99,18 +102,26 @@ def _not_built(name: str, part: str):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    debug_log.configure(args.verbose)
     if args.command is None:
         parser.print_help()
         return 2
     try:
         return int(args.handler(args) or 0)
     except (RobotError, BridgeError) as err:
+        log.debug("robot %s failed", args.command, exc_info=True)
         print(f"robot {args.command}: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # a bug: one line here, the traceback in the debug log
+        log.debug("robot %s: internal error", args.command, exc_info=True)
+        print(
+            f"robot {args.command}: internal error: {type(err).__name__}: {err} "
+            f"(a bug, please report it; {debug_log.where()})",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -14,13 +14,15 @@ Handlers and `tick()` run in the node's thread, never in the publisher's, so a s
 node cannot stall a fast one. A node with its own timing (the cerebellum's real-time
 loop) overrides `run()` and checks `self.stopping` often.
 
-An exception in a handler stops that node, is logged, and is kept in `failure`:
-`run_nodes` reports it; nothing is swallowed.
+An exception in a handler stops that node, is kept in `failure` (with `failed_at`)
+and logged with its traceback at debug level: `run_nodes` raises the first failure
+as one `NodeFailed`; nothing is swallowed.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import signal
 import threading
 import time
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from robot.bus import Bus, Policy, Subscription, latest
+from robot.errors import RobotError
 from robot.msgs import Heartbeat, M
 
 log = logging.getLogger(__name__)
@@ -44,11 +47,16 @@ class Node:
     is best-effort; real-time work belongs in the cerebellum's loop.
     """
 
+    stop_timeout_s = STOP_TIMEOUT_S
+    """How long `run_nodes` waits for this node's thread to end (s)."""
+
     def __init__(self, bus: Bus, name: str, period_s: float | None = None) -> None:
         self.bus = bus
         self.name = name
         self.period_s = period_s
-        self.failure: BaseException | None = None
+        self._failure: BaseException | None = None
+        self.failed_at: float | None = None
+        """When `failure` was first set (monotonic s): the first failure is the cause."""
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._handlers: list[tuple[Subscription[Any], Callable[[Any], None]]] = []
@@ -73,6 +81,20 @@ class Node:
     # -- life cycle ------------------------------------------------------------
 
     @property
+    def failure(self) -> BaseException | None:
+        """The exception that stopped the node (the first, when there were several)."""
+        return self._failure
+
+    @failure.setter
+    def failure(self, err: BaseException | None) -> None:
+        """Keeps the first failure: a later one is often its consequence (logged)."""
+        if err is None or self._failure is None:
+            self.failed_at = None if err is None else time.monotonic()
+            self._failure = err
+        elif err is not self._failure:
+            log.debug("node %s: after %r, also %r", self.name, self._failure, err)
+
+    @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
@@ -91,8 +113,10 @@ class Node:
         self._stop.set()
         self._wake.set()
 
-    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """Stop the thread and wait up to `timeout` s; raise if it does not end."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the thread and wait up to `timeout` s (default `stop_timeout_s`); raise
+        if it does not end."""
+        timeout = self.stop_timeout_s if timeout is None else timeout
         self.request_stop()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -145,17 +169,34 @@ class Node:
             self.run()
         except BaseException as err:  # kept and re-raised by run_nodes: not swallowed
             self.failure = err
-            log.exception("node %s failed", self.name)
+            log.debug("node %s failed", self.name, exc_info=True)
         finally:
             try:
                 self.teardown()
             except Exception as err:
                 self.failure = self.failure or err
-                log.exception("node %s failed in teardown", self.name)
+                log.debug("node %s failed in teardown", self.name, exc_info=True)
 
 
-class NodeFailed(RuntimeError):
-    """A node stopped because of an exception; the original is the cause."""
+class NodeFailed(RobotError):
+    """A node stopped because of an exception (the first one, which is the cause;
+    later ones are often its consequences). `node` names it."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        err = node.failure
+        # Our errors and the OS's say what to do; anything else is a bug: name its type.
+        what = (
+            str(err) if isinstance(err, (RobotError, OSError)) else f"{type(err).__name__}: {err}"
+        )
+        super().__init__(f"the {node.name} failed: {what}")
+
+
+def kill_children() -> None:
+    """SIGKILL every child process of ours (a second Ctrl-C: stop waiting). The loop's
+    servos hold their last goal; the planner keeps nothing."""
+    for child in multiprocessing.active_children():
+        child.kill()
 
 
 def run_nodes(
@@ -164,18 +205,26 @@ def run_nodes(
     poll_s: float = 0.02,
 ) -> None:
     """Start the nodes, wait until `until()` is true, a node fails, or Ctrl-C / SIGTERM,
-    then stop them all (in reverse order) within about a second.
+    then stop them all (in reverse order) within about a second (each within its
+    `stop_timeout_s`). A second Ctrl-C / SIGTERM while they stop kills the child
+    processes, so nothing waits on them.
 
-    Raises `NodeFailed` if a node failed. Must be called from the main thread for the
-    signal handling; elsewhere it works without it.
+    Raises `NodeFailed` with the first node that failed. Must be called from the main
+    thread for the signal handling; elsewhere it works without it.
     """
     nodes = list(nodes)
     stop = threading.Event()
     in_main = threading.current_thread() is threading.main_thread()
     previous: dict[int, Any] = {}
+
+    def on_signal(*_: object) -> None:
+        if stop.is_set():
+            kill_children()
+        stop.set()
+
     if in_main:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+            previous[sig] = signal.signal(sig, on_signal)
     try:
         for node in nodes:
             node.start()
@@ -195,6 +244,5 @@ def run_nodes(
             signal.signal(sig, handler)
     failed = [n for n in nodes if n.failure is not None]
     if failed:
-        raise NodeFailed(f"node {failed[0].name!r} failed: {failed[0].failure!r}") from failed[
-            0
-        ].failure
+        first = min(failed, key=lambda n: n.failed_at or 0.0)
+        raise NodeFailed(first) from first.failure

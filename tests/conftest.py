@@ -1,12 +1,18 @@
-"""Shared test set-up: no test may leave a thread behind; the scenes episodes build."""
+"""Shared test set-up: no test may leave a thread behind; the scenes episodes build;
+the `robot` command's debug log goes to a temporary folder, not the user's."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# Set before any test runs a `robot` command (children inherit it).
+os.environ.setdefault("ROBOT_LOG_DIR", tempfile.mkdtemp(prefix="robot-test-log-"))
 
 
 @pytest.fixture
