@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import logging
 import os
 import select
 import signal
@@ -35,6 +36,8 @@ from firmware_bridge.setup_tools import (
     set_id,
 )
 from firmware_bridge.virtual_bus import make_virtual_bus
+
+log = logging.getLogger(__name__)
 
 PROTOCOLS = ("dynamixel", "feetech")
 DEFAULT_BAUD = 1_000_000
@@ -113,6 +116,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="with --twin: write the twin calibration here, for `limbs = serial` on the pty",
+    )
+    p.add_argument(
+        "--world-out",
+        type=Path,
+        metavar="FILE",
+        help="with --twin: keep the scene's ground truth (WorldState JSON) in this file, "
+        "for `[world] file` of a serial launch",
     )
     p.add_argument("--eeprom", type=Path, help="keep the servos' EEPROM in this file")
     p.add_argument(
@@ -348,6 +358,7 @@ def _emulate(args: argparse.Namespace) -> int:
         "--seed": args.seed is not None,
         "--gui": args.gui,
         "--write-calibration": args.write_calibration is not None,
+        "--world-out": args.world_out is not None,
     }
     given = [flag for flag, used in twin_only.items() if used]
     if given:
@@ -365,6 +376,7 @@ def _emulate(args: argparse.Namespace) -> int:
     )
     stop = _stop_on_signals()
     path = bus.start_pty()
+    _answer_like_hardware()
     timing = ", wire timing" if args.wire_timing else ""
     # Contract: the device path is the last word of the first line on stdout.
     print(
@@ -432,11 +444,40 @@ def _emulate_twin(args: argparse.Namespace) -> int:
     except BaseException:
         hil.stop()
         raise
+    # The physics thread shares this interpreter with the bus: a servo's reply must
+    # not wait the default 5 ms for the interpreter lock.
+    sys.setswitchinterval(TWIN_SWITCH_INTERVAL_S)
+    _answer_like_hardware()
     try:
+        if args.world_out:
+            hil.keep_world_in(args.world_out)
         hil.serve_until(stop)
     finally:
         hil.stop()
     return 0
+
+
+EMULATOR_PRIORITY = 60
+"""SCHED_FIFO priority of the emulator's threads (the bus and, with --twin, the
+physics): above the cerebellum's loop (50), so that on a busy machine the emulator
+answers as servos do, within a millisecond, instead of waiting for a CPU behind the
+stack it serves."""
+TWIN_SWITCH_INTERVAL_S = 0.0002
+"""The interpreter's thread switch interval in a twin emulator (s): a reply waits at
+most this long for the lock held by Python code of another thread."""
+
+
+def _answer_like_hardware() -> None:
+    """Serve from this thread, and the threads it starts, on SCHED_FIFO where the OS
+    permits it; else say that replies may come late on a busy machine."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(EMULATOR_PRIORITY))
+    except (AttributeError, PermissionError, OSError) as err:
+        log.warning(
+            "the emulator serves on the normal scheduler (SCHED_FIFO refused: %s): on a busy "
+            "machine its servos may answer late; give the client a larger host margin",
+            err,
+        )
 
 
 def _stop_on_signals() -> threading.Event:

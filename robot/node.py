@@ -178,6 +178,10 @@ class Node:
                 log.debug("node %s failed in teardown", self.name, exc_info=True)
 
 
+class StuckNode(RobotError):
+    """A node's thread did not end within its `stop_timeout_s`."""
+
+
 class NodeFailed(RobotError):
     """A node stopped because of an exception (the first one, which is the cause;
     later ones are often its consequences). `node` names it."""
@@ -239,7 +243,10 @@ def run_nodes(
             node.request_stop()
         for node in reversed(nodes):
             if node._thread is not None:
-                node.stop()
+                try:
+                    node.stop()
+                except RuntimeError as err:  # stuck: say so, and stop the others still
+                    node.failure = node.failure or StuckNode(str(err))
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     failed = [n for n in nodes if n.failure is not None]

@@ -24,14 +24,15 @@ acceleration is not modelled (PyBullet's position motors have no such limit). To
 off makes that joint limp (its motor off), torque on holds it. Load is the joint's
 motor effort over the profile's `max_effort`, in the motor's direction.
 
-**Time**: every servo of the bus shares one `TwinServos`, which steps the world to the
-bus's wall clock when a servo is read or commanded (once per time, however many
-servos ask). The world does not run while nobody talks to the bus: after an idle gap
-it advances at most `MAX_CATCH_UP_S`, then follows the clock again. Stepping happens
-before the reply, so replies come later than a real servo's: open the SerialLimb with
-`host_margin_s=HOST_MARGIN_S`. All PyBullet calls happen under `TwinServos.lock`: the
-virtual bus's thread makes them; other threads (a launcher reading the ground truth)
-go through `TwinBus.state()` / `spilled()`.
+**Time**: the twin runs on its own clock, as a real arm does: a physics thread steps
+the world to the bus's clock every physics step, whether or not anyone talks to the
+bus (a host that dies or a pulled cable leaves the arm in the world, holding or
+falling as its torque says). A servo's command takes effect at the next physics step
+(at most 4 ms later at 240 Hz); a read answers with the latest step. When the thread
+falls more than `MAX_CATCH_UP_S` behind (a stalled machine), the world drops that
+time rather than racing to catch up. All PyBullet calls happen under
+`TwinServos.lock`; other threads (a launcher reading the ground truth) go through
+`TwinBus.state()` / `spilled()`.
 
 **Power-up**: the servos start with torque on, holding the scene's start pose, as a
 powered arm left enabled would (the twin's STS firmware would otherwise power up limp
@@ -56,7 +57,7 @@ from firmware_bridge.servo_model import ServoModel, ServoSample
 from firmware_bridge.virtual_bus import VirtualBus, build_servos, load_eeprom
 from robot.errors import ConfigError
 from robot.limbs.calibration import Calibration, JointCalibration, save_calibration
-from robot.msgs import WorldState
+from robot.msgs import WorldState, encode_json
 from robot.profile import Profile, load_profile
 from robot.scenes import SCENES
 from sim.arm import Arm
@@ -65,15 +66,16 @@ from sim.scenes import build_scene
 from sim.world import SimError, World
 
 MAX_CATCH_UP_S = 0.05
-"""Most simulated time one request may step after a quiet spell on the bus (12 physics
-steps at 240 Hz): the servos answer only after the physics has caught up, so this
-bounds their reply delay. A client polling at 20 Hz or faster sees a real-time world;
-longer gaps are dropped from simulated time."""
+"""Most simulated time one physics step of the thread may catch up (12 steps at
+240 Hz); a longer stall of the machine is dropped from simulated time."""
 HOST_MARGIN_S = 0.05
-"""The `host_margin_s` to give a `SerialLimb` on the twin bus: a reply may wait for up
-to MAX_CATCH_UP_S of physics (12 steps of the tea scene: ~4 ms on an idle machine,
-0.3 ms a step measured; a few times that on a shared one) on top of the 5 ms margin a
-real bus gets."""
+"""The `host_margin_s` to give a `SerialLimb` on a twin bus served in the stack's own
+process (`launch/*_hil.toml`): the bus's thread shares the interpreter with the
+physics thread, the skills and the relay, so a reply can wait for the interpreter
+lock. A twin served in its own process (`robot servo emulate --twin`) answers like a
+real bus: the default margin fits."""
+WORLD_OUT_PERIOD_S = 0.05
+"""How often `keep_world_in` rewrites the ground truth (s): as the hil stack publishes it."""
 DEFAULT_BAUD = 1_000_000
 CALIBRATION_SOURCE = "sim.servo_twin (twin calibration)"
 
@@ -146,7 +148,6 @@ class TwinServos:
         self._torque = np.ones(len(position), dtype=bool)
         self._dirty = True
         self._origin: float | None = None
-        self._sampled_at = -math.inf
         self._state = self.arm.state()
 
     # -- time ------------------------------------------------------------------------
@@ -157,21 +158,44 @@ class TwinServos:
         with self.lock:
             self._origin = now_s - self.world.sim_time_s
 
-    def advance(self, now_s: float) -> None:
-        """Apply pending motor commands, then step the world to wall time `now_s` (s)."""
+    def advance(self, now_s: float, max_steps: int | None = None) -> None:
+        """Apply pending motor commands, then step the world toward clock time `now_s`
+        (s), at most `max_steps` steps. The physics thread calls it (`run`); tests may
+        call it directly."""
         with self.lock:
-            if now_s == self._sampled_at:
-                return
             if self.world.gui and not self.world.connected():
                 raise SimError("the PyBullet window was closed: the twin's servos are gone")
             self._apply()
             if self._origin is not None:
-                lag = now_s - self._origin - self.world.sim_time_s
+                lag = self.lag(now_s)
                 if lag > MAX_CATCH_UP_S:
                     self._origin += lag - MAX_CATCH_UP_S
-                self.world.step_until(now_s - self._origin)
-            self._sampled_at = now_s
+                target = now_s - self._origin
+                if max_steps is not None:
+                    target = min(target, self.world.sim_time_s + max_steps * self.world.time_step)
+                self.world.step_until(target)
             self._state = self.arm.state()
+
+    def lag(self, now_s: float) -> float:
+        """How far (s) the world is behind clock time `now_s` (0 before `anchor`)."""
+        if self._origin is None:
+            return 0.0
+        return now_s - self._origin - self.world.sim_time_s
+
+    def run(self, clock: Callable[[], float], stop: threading.Event) -> None:
+        """Step the world to `clock`, one physics step at a time, until `stop` is set.
+
+        One step per pass: catching up after a stall, the lock is let go between steps,
+        so a servo's reply waits for one step at most. It runs with the scheduling of
+        the thread that starts it: an emulator serving on SCHED_FIFO runs its physics
+        there too, or a physics thread preempted while it holds the interpreter lock
+        would keep the bus from answering."""
+        period = self.world.time_step
+        while not stop.is_set():
+            self.advance(clock(), max_steps=1)
+            lag = self.lag(clock())
+            if lag < period:
+                stop.wait(period - lag)
 
     # -- one joint -------------------------------------------------------------------
     def joint_index(self, servo_id: int) -> int:
@@ -186,9 +210,9 @@ class TwinServos:
     def command(
         self, index: int, now_s: float, torque: bool, goal_ticks: float, ticks_per_s: float
     ) -> None:
-        """Joint `index`: torque, goal (motor ticks) and speed cap (ticks/s) from `now_s`."""
+        """Joint `index`: torque, goal (motor ticks) and speed cap (ticks/s), from the
+        next physics step on."""
         with self.lock:
-            self.advance(now_s)
             rad_per_tick = self._rad_per_tick[index]
             self._target[index] = (
                 self._sign[index] * (goal_ticks - self._zero[index]) * rad_per_tick
@@ -198,9 +222,8 @@ class TwinServos:
             self._dirty = True
 
     def sample(self, index: int, now_s: float) -> ServoSample:
-        """Joint `index` at `now_s`: motor ticks, ticks/s, load -1..1."""
+        """Joint `index` as of the latest physics step: motor ticks, ticks/s, load -1..1."""
         with self.lock:
-            self.advance(now_s)
             position, velocity, effort = self._state
             sign, rad_per_tick = self._sign[index], self._rad_per_tick[index]
             return ServoSample(
@@ -267,6 +290,8 @@ class TwinBus:
     def __init__(self, bus: VirtualBus, servos: TwinServos) -> None:
         self.bus = bus
         self.servos = servos
+        self._physics: threading.Thread | None = None
+        self._physics_stop = threading.Event()
         self.scene: Scene = servos.scene
         """The scene in the same world (ground truth: use `state()` / `spilled()` from
         other threads; they take the lock the bus's thread holds while stepping)."""
@@ -282,20 +307,34 @@ class TwinBus:
         return self.servos.arm.profile
 
     def start(self) -> str:
-        """Serve the pty from a thread; return its device path."""
+        """Run the physics and serve the pty, each from a thread; return its path."""
         path = self.bus.start()
-        self.servos.anchor(self.bus.clock())
+        self._run_physics()
         return path
 
     def serve_until(self, stop: threading.Event) -> None:
-        """Serve in the calling thread until `stop` is set (open the pty first:
-        `bus.start_pty()`)."""
-        self.servos.anchor(self.bus.clock())
+        """Run the physics from a thread and serve in the calling thread until `stop`
+        is set (open the pty first: `bus.start_pty()`)."""
+        self._run_physics()
         self.bus.serve_until(stop)
 
+    def _run_physics(self) -> None:
+        self.servos.anchor(self.bus.clock())
+        self._physics_stop.clear()
+        self._physics = threading.Thread(
+            target=self.servos.run,
+            args=(self.bus.clock, self._physics_stop),
+            name="twin-physics",
+            daemon=True,
+        )
+        self._physics.start()
+
     def stop(self) -> None:
-        """Stop serving, close the pty and the world."""
+        """Stop serving and the physics, close the pty and the world."""
+        self._physics_stop.set()
         try:
+            if self._physics is not None:
+                self._physics.join()
             self.bus.stop()
         finally:
             with self.servos.lock:
@@ -310,6 +349,27 @@ class TwinBus:
         """Particles spilled so far (thread-safe)."""
         with self.servos.lock:
             return self.scene.spilled()
+
+    def keep_world_in(self, path: Path) -> None:
+        """Rewrite `path` with the scene's `WorldState` (JSON) every `WORLD_OUT_PERIOD_S`
+        of simulated time, from the physics itself (no thread of its own to contend
+        with the bus); each write replaces the file whole."""
+        world = self.scene.world
+        steps = max(1, round(WORLD_OUT_PERIOD_S / world.time_step))
+
+        def every_step() -> None:
+            if world.steps % steps == 0:
+                self.write_world(path)
+
+        self.write_world(path)
+        world.add_step_hook(every_step)
+
+    def write_world(self, path: Path) -> None:
+        """Write the scene's `WorldState` to `path` (JSON), replacing it whole."""
+        data = encode_json(self.state())
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
 
     def write_calibration(self, path: str | Path) -> None:
         """Write the twin calibration as a calibration file for `limbs = serial`."""

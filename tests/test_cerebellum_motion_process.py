@@ -353,14 +353,6 @@ def test_a_stop_mid_motion_holds_with_torque_on(tmp_path: Path) -> None:
     assert [e.kind for e in events] == ["estop"]
 
 
-def test_a_stop_asking_for_torque_off_turns_it_off_at_rest(tmp_path: Path) -> None:
-    motion, path, _ = moving_witness(tmp_path)
-    time.sleep(0.2)
-    motion.stop("lowered to rest", torque_off=True)
-    left = left_by(path)
-    assert not left["torque"] and left["goals"][0] == left["goals"][1]
-
-
 def _parent_of_a_witness(path: str, pids: Queue[int]) -> None:
     motion = MotionProcess(MotionSpec(MODEL, partial(Witness, path), realtime=None))
     motion.start()

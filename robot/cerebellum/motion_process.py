@@ -26,11 +26,10 @@ How it ends. Every stop is a controlled one (IEC 60204-1 category 2): a stop com
 or the parent's end of the pipe closing (the parent died), engages the protective
 stop in the loop, which holds at once and settles what the latest request names (a
 poured vessel tipped back upright, at most `SETTLE_MAX_S`); then the loop ends and
-the child closes the limb, which leaves the servos holding their last goal. Torque
-goes off only when the stop asks for it (after a rest pose) or when a `LimbFault`
-says holding is unsafe (a servo reports overload). A fault of the limb (a lost bus,
-implausible readings) ends the loop the same way, with a `SafetyEvent` naming the
-servo, port and cause.
+the child closes the limb, which leaves the servos holding their last goal. A fault
+of the limb (a lost bus, implausible readings: `LimbFault`) ends the loop too, with a
+`SafetyEvent` naming the servo, port and cause; torque goes off only when the fault
+says holding is itself unsafe (a servo reports overload).
 
 Liveness: every tick stamps the shared state (`MotionSnapshot.tick_ns`); a parent
 that sees no tick for `LOOP_STALL_S` takes the loop as hung, kills it (the servos
@@ -146,11 +145,9 @@ class _Hand:
 
 @dataclass(frozen=True)
 class _Stop:
-    """End the loop with a controlled stop; `torque_off`: then turn torque off (the arm
-    has been lowered to rest), else leave the servos holding."""
+    """End the loop with a controlled stop, the servos left holding."""
 
     reason: str = "the stack is stopping"
-    torque_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,7 +168,6 @@ class Finished:
     ticks: int
     overruns: int
     history: TickRecorder | None
-    torque_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -311,7 +307,7 @@ def _serve(
     spec: MotionSpec, commands: Connection, report_pipe: Connection, shared: SharedMotionState
 ) -> None:
     """The child's main: open the limb, run the loop until stopped, close the limb
-    (torque as the stop or the fault left it)."""
+    (torque as the stop or the fault left it: on, unless holding was unsafe)."""
     ignore_interrupts()
     reports = _Reports(report_pipe)
     try:
@@ -320,10 +316,7 @@ def _serve(
         reports.put_last(_failed("could not open the limb", err))
         return
     try:
-        finished = _run(spec, limb, commands, reports, shared)
-        if finished.torque_off:
-            limb.disable()
-        reports.put_last(finished)
+        reports.put_last(_run(spec, limb, commands, reports, shared))
     except LimbFault as fault:
         _on_fault(limb, fault, reports)
     except BaseException as err:
@@ -380,8 +373,7 @@ def _run(
         rate_hz, cycle_s, loop.scheduling is not None and loop.scheduling.realtime
     )
     loop.run(server.stop)
-    torque_off = server.stopping is not None and server.stopping.torque_off
-    return Finished(loop.ticks, loop.overruns, history, torque_off)
+    return Finished(loop.ticks, loop.overruns, history)
 
 
 # -- the parent -----------------------------------------------------------------------
@@ -511,20 +503,18 @@ class MotionProcess:
             log.debug("the cerebellum's loop process failed:\n%s", report.traceback)
             self.failure = self.failure or f"failed: {report.what}"
 
-    def stop(self, reason: str = "the stack is stopping", *, torque_off: bool = False) -> None:
+    def stop(self, reason: str = "the stack is stopping") -> None:
         """End the loop with a controlled stop (hold; settle what the latest request
-        names), collect what it reported, and reap the child; safe twice.
-
-        torque_off: turn torque off once at rest (only after lowering the arm to rest;
-        otherwise the servos go on holding their last goal). Takes at most
-        SETTLE_MAX_S + STOP_TIMEOUT_S, then terminates and kills a stuck child."""
+        names) that leaves the servos holding their last goal, collect what it
+        reported, and reap the child; safe twice. Takes at most SETTLE_MAX_S +
+        STOP_TIMEOUT_S, then terminates and kills a stuck child."""
         if self._stopping:
             return
         self._stopping = True
         process = self._process
         if process.is_alive():
             with contextlib.suppress(MotionProcessError):
-                self._send(_Stop(reason, torque_off))
+                self._send(_Stop(reason))
         # Drain while it exits: the child waits until its last report is read (a
         # kept tick history is a few hundred kB, more than a pipe holds).
         deadline = time.monotonic() + SETTLE_MAX_S + STOP_TIMEOUT_S

@@ -185,9 +185,22 @@ class Cerebellum(Node):
             self.motion.cycle_s * 1e3,
         )
 
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the arm first, from the calling thread (a controlled stop: held, a
+        poured vessel tipped upright), then the node's threads. A skill update busy in
+        a long IK search may outlive the wait: the arm is stopped and its requests go
+        nowhere, so it is left to end with the process."""
+        self.request_stop()
+        self._relay_stop.set()
+        self.motion.stop()
+        try:
+            super().stop(timeout)
+        except RuntimeError as err:
+            log.info("%s; the arm is stopped already", err)
+
     def teardown(self) -> None:
         if self.runner.busy:
-            with contextlib.suppress(MotionProcessError):  # a dead loop holds nothing
+            with contextlib.suppress(MotionProcessError):  # a stopped loop takes no request
                 self.runner.cancel("cerebellum stopped")
         self._relay_stop.set()
         if self._relay is not None:

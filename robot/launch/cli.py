@@ -6,6 +6,12 @@ another, and leave a report (and, on request, a recording, a video and a plot).
 
 Exits 0 only when every instruction succeeded, judged from the world (or was refused
 with nothing moved), and no liquid landed on a person.
+
+When a part of the stack fails (a cut port, a dead loop, a hung planner), the run
+ends with one line naming what failed first and what to do, exit code 1, and the
+report is still written: the instructions done, the one interrupted and why, those
+not started. Ctrl-C stops the arm (held, not limp) and ends the run within a second
+(a second Ctrl-C stops waiting for the children).
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from robot import debug_log
 from robot.bus import Bus
-from robot.errors import ConfigError
+from robot.errors import ConfigError, RobotError
 from robot.launch.config import BusSection, Launch, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
@@ -135,8 +142,15 @@ def run(args: argparse.Namespace) -> int:
             on_change=Progress(),
         )
         wall_start = time.monotonic()
-        run_nodes([*nodes, *stack.nodes], until=operator.poll)
+        failure: RobotError | None = None
+        try:
+            run_nodes([*nodes, *stack.nodes], until=operator.poll)
+        except RobotError as err:  # a node failed, or did not start: report what was done
+            failure = err
         wall_time_s = time.monotonic() - wall_start
+        if not operator.done:
+            why = str(failure) if failure is not None else "the run was stopped (Ctrl-C)"
+            operator.interrupt(why)
         report = build_report(
             operator.records,
             stack.world_state() if stack.world_state is not None else None,
@@ -145,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
             spilled=stack.spilled(),
             on_person=stack.on_person(),
         )
-        if not operator.done:
-            report["success"] = False  # stopped early (Ctrl-C)
+        if failure is not None or not operator.done:
+            report["success"] = False
     finally:
         stack.close()
     _write_outputs(args, report, video, launch)
@@ -156,6 +170,8 @@ def run(args: argparse.Namespace) -> int:
         f"instructions, {report['sim_time_s']:.1f} s simulated in {wall_time_s:.1f} s, "
         f"{report['spilled']} particles spilled"
     )
+    if failure is not None:
+        print(f"robot run: {failure} ({debug_log.where()})", file=sys.stderr)
     return 0 if report["success"] else 1
 
 

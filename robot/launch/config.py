@@ -3,6 +3,7 @@
     [robot]   profile = "so101"
     [scene]   name = "tea", seed = 0
     [limbs]   backend = "sim" | "serial" | "hil"
+    [world]   file                                (a WorldState for `serial`)
     [bus]     backend = "inprocess" | "zenoh"
     [rates]   control_hz, physics_hz
     [cerebellum] realtime, priority, cpu, wake_latency_us   (the real-time loop's scheduling)
@@ -53,6 +54,13 @@ class LimbsSection(_Section):
     watchdog_ms: float = 100.0
     """Commands older than this make the limb act as `on_timeout` says."""
     on_timeout: Literal["hold", "disable"] = "hold"
+
+
+class WorldSection(_Section):
+    file: str = ""
+    """For `serial`: a JSON `WorldState` to publish, re-read when it changes (the cell's
+    fixture file, or a twin's ground truth from `robot servo emulate --twin
+    --world-out`); "" for none (the brain then plans from the scene's start)."""
 
 
 class BusSection(_Section):
@@ -110,6 +118,7 @@ class Launch(_Section):
     robot: RobotSection = RobotSection()
     scene: SceneSection = SceneSection()
     limbs: LimbsSection = LimbsSection()
+    world: WorldSection = WorldSection()
     bus: BusSection = BusSection()
     rates: RatesSection = RatesSection()
     cerebellum: CerebellumSection = CerebellumSection()

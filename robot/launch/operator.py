@@ -154,6 +154,24 @@ class Operator:
             self._finish(record)
         return False
 
+    def interrupt(self, why: str) -> None:
+        """The run ends early: the instruction under way is interrupted (its running
+        step too), the ones not started are recorded as such, each with `why`."""
+        record = self._current
+        if record is not None:
+            self._follow(record)  # take what was published before the end
+            record.state, record.reason = "interrupted", why
+            for step in record.steps:
+                if step.status in ("pending", "running"):
+                    step.status = "interrupted" if step.status == "running" else "not started"
+            record.after = self.world
+            record.success = False
+            self._current = None
+            self.on_change(record)
+        for text in self.pending:
+            self.records.append(InstructionRecord(text, state="not started", reason=why))
+        self.pending.clear()
+
     def _start(self, text: str) -> None:
         record = InstructionRecord(instruction=text, before=self.world)
         self.records.append(record)

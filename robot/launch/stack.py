@@ -9,8 +9,9 @@ Three limb backends, one shape:
   pseudo-terminal; the real-time `Cerebellum` drives a `SerialLimb` on it; the
   scene's ground truth is published as `WorldState`.
 - `serial`: a real arm on `limbs.port`. No ground truth exists until a perception
-  node does: the brain plans from the scene's initial state and the report says the
-  outcome was judged by the skills alone.
+  node does: with `[world] file` the cell's fixture file (or a twin's ground truth)
+  is published as `WorldState`; without, the brain plans from the scene's initial
+  state and the report says the outcome was judged by the skills alone.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
 from robot.launch.config import Launch
+from robot.launch.world_file import WorldFile
 from robot.msgs import WorldState
 from robot.node import Node
 from robot.profile import Profile, load_profile
@@ -114,12 +116,13 @@ def build_stack(
     With a real-time loop (`hil`, `serial`) the brain plans through a `PlannerProcess`:
     the loop has its own process, but the relay that forwards E-stops to it and the
     skills run in this one, and decoding in a thread here would hold the interpreter
-    lock they need. The `sim` backend runs in simulated time, so its brain keeps the
-    planner in-process.
+    lock they need. So does a `sim` stack paced to the wall clock (the kiosk): there a
+    planner that crashes or hangs on one request costs that request, not the kiosk.
+    A `sim` run as fast as it goes (reports, episodes) keeps the planner in-process.
     """
     seed = launch.scene.seed if seed is None else seed
     model_dir = launch.resolve(launch.brain.model)
-    in_process = launch.limbs.backend == "sim"
+    in_process = launch.limbs.backend == "sim" and not realtime
     planner = None if in_process else PlannerProcess(model_dir, threads=launch.brain.threads)
     brain = BrainNode(
         bus,
@@ -129,17 +132,19 @@ def build_stack(
         max_replans=launch.brain.max_replans,
         threads=launch.brain.threads,
     )
-    if planner is None:
-        return _sim_stack(launch, bus, brain, seed, gui, realtime)
     try:
-        if launch.limbs.backend == "hil":
+        if launch.limbs.backend == "sim":
+            stack = _sim_stack(launch, bus, brain, seed, gui, realtime)
+        elif launch.limbs.backend == "hil":
             stack = _hil_stack(launch, bus, brain, seed, gui)
         else:
             stack = _serial_stack(launch, bus, brain)
     except BaseException:
-        planner.close()
+        if planner is not None:
+            planner.close()
         raise
-    stack._close.insert(0, planner.close)  # closed last: the nodes have stopped by then
+    if planner is not None:
+        stack._close.insert(0, planner.close)  # closed last: the nodes have stopped by then
     return stack
 
 
@@ -253,7 +258,14 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         realtime=loop_realtime(launch),
     )
     start = time.monotonic()
-    return Stack(nodes=[brain, cerebellum], sim_time_s=lambda: time.monotonic() - start)
+    if not launch.world.file:
+        return Stack(nodes=[brain, cerebellum], sim_time_s=lambda: time.monotonic() - start)
+    world = WorldFile(bus, launch.resolve(launch.world.file))
+    return Stack(
+        nodes=[world, brain, cerebellum],
+        sim_time_s=lambda: time.monotonic() - start,
+        world_state=world.state,
+    )
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:
