@@ -16,7 +16,9 @@ from firmware_bridge.errors import (
     BusTimeout,
     OverloadError,
     PortError,
+    ResultFail,
 )
+from firmware_bridge.faults import FaultSchedule
 from firmware_bridge.packet import Packet
 from firmware_bridge.servo_bus import DynamixelBus, FeetechBus, ServoBus, open_bus
 from firmware_bridge.virtual_bus import Reply, VirtualBus, build_servos
@@ -302,3 +304,24 @@ def test_a_late_reply_to_an_earlier_request_is_skipped(
     assert bus.read(2, goal) == 1500
     assert bus.stale == 1
 
+
+def test_read_once_asks_once_and_reports_each_servo(setup: tuple[FaultyBus, ServoBus]) -> None:
+    # The control loop's read: no retry (the next tick asks again), every servo's outcome.
+    virtual, bus = setup
+    address, size = present_address(bus)
+    codec = dynamixel if bus.protocol == "dynamixel" else feetech
+    error, error_type = (0x01, ResultFail) if bus.protocol == "dynamixel" else (0x20, OverloadError)
+
+    def drop_third_and_fail_fifth(replies: list[Reply]) -> list[Reply]:
+        fifth = codec.decode(replies[4].data)
+        failed = Reply(codec.encode_status(fifth.servo_id, error, fifth.params), 0.0)
+        return [*replies[:2], replies[3], failed, replies[5]]
+
+    reader = bus.sync_reader(IDS, address, size)
+    virtual.scripted = [drop_third_and_fail_fifth]
+    virtual.faults = counter = FaultSchedule()
+    got = reader.read_once()
+    assert counter.requests == 1
+    expected = expected_positions(virtual, bus)
+    assert got[2] is None and isinstance(got[4], error_type) and got[4].servo_id == 5
+    assert [got[k] for k in (0, 1, 3, 5)] == [expected[i] for i in (1, 2, 4, 6)]
