@@ -18,7 +18,7 @@ from firmware_bridge.errors import BusTimeout, ServoError
 from firmware_bridge.servo_bus import ServoBus, open_bus
 from robot.errors import ConfigError
 from robot.limbs.base import CommandWatchdog, Limb
-from robot.limbs.calibration import Calibration, TickMap
+from robot.limbs.calibration import Calibration, TickMap, check_joint
 from robot.msgs import JointCommand, JointState
 from robot.profile import Profile
 
@@ -114,6 +114,7 @@ class SerialLimb(Limb):
         """Check every servo answers with the expected model; build the tick maps."""
         maps = []
         delays = []
+        where = f"calibration ({calibration.source})" if calibration.source else "calibration"
         for joint, sid, table in zip(self.profile.joints, self._ids, self._tables, strict=True):
             cal = calibration.joint(joint.name, calibration.source)
             if cal.servo_id != sid:
@@ -121,6 +122,7 @@ class SerialLimb(Limb):
                     f"joint {joint.name!r}: profile says servo {sid}, calibration says "
                     f"{cal.servo_id}"
                 )
+            check_joint(joint.name, cal, where, table=table)
             try:
                 reply = self.bus.ping(sid)
                 if reply.model_number != table.model_number:
@@ -148,15 +150,7 @@ class SerialLimb(Limb):
                     sid,
                     joint.name,
                 )
-            tick_map = TickMap(cal, joint.direction, table.protocol, offset)
-            if tick_map.crosses_wrap:
-                # In position mode the servo never crosses its wrap point: a goal on the
-                # other side would send the joint the long way round, through its stops.
-                raise ConfigError(
-                    f"joint {joint.name!r} (servo {sid}): its travel crosses the encoder's "
-                    "wrap point (4095 -> 0); move it out with `robot servo calibrate --home`"
-                )
-            maps.append(tick_map)
+            maps.append(TickMap(cal, joint.direction, table.protocol, offset))
         self.bus.return_delay_s = max(delays)
         return maps
 
