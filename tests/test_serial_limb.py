@@ -12,11 +12,10 @@ import msgspec
 import pytest
 
 from firmware_bridge.control_tables import get_model
-from firmware_bridge.errors import BusTimeout
 from firmware_bridge.servo_model import KinematicServo
 from firmware_bridge.virtual_bus import VirtualBus, build_servos
 from robot.errors import ConfigError
-from robot.limbs.base import Limb
+from robot.limbs.base import Limb, LimbFault
 from robot.limbs.calibration import (
     Calibration,
     JointCalibration,
@@ -24,6 +23,7 @@ from robot.limbs.calibration import (
     load_calibration,
     save_calibration,
 )
+from robot.limbs.plausible import MAX_REJECTIONS_IN_A_ROW
 from robot.limbs.serial import SerialLimb
 from robot.msgs import JointCommand
 from robot.profile import Profile, load_profile
@@ -130,16 +130,24 @@ def test_watchdog_holds_by_default(virtual: VirtualBus) -> None:
         assert all(s.torque_enabled for s in virtual.servos)
 
 
-def test_silent_servo_names_the_joint(virtual: VirtualBus) -> None:
+def test_silent_servo_raises_limb_fault_naming_it(virtual: VirtualBus) -> None:
     profile = load_profile(PROFILE)
     limb = SerialLimb(profile, half_turn_calibration(profile), virtual.path, host_margin_s=0.01)
-    limb.bus.retries = 0
     try:
+        before = limb.read()
         virtual.servos = [s for s in virtual.servos if s.servo_id != 3]
-        with pytest.raises(BusTimeout, match=r"servo 3 did not answer .*joint elbow_flex"):
+        for _ in range(MAX_REJECTIONS_IN_A_ROW - 1):  # the last reading stands in, aged
+            state = limb.read()
+            assert state.position == before.position and state.stamp_ns == before.stamp_ns
+        with pytest.raises(LimbFault) as caught:
             limb.read()
     finally:
         limb.close()
+    fault = caught.value
+    assert (fault.servo_id, fault.joint, fault.port) == (3, "elbow_flex", virtual.path)
+    assert not fault.hold_unsafe and "no valid reply" in fault.cause
+    assert str(fault).startswith(f"servo 3 (joint elbow_flex) on {virtual.path}: 3 readings")
+    assert limb.rejected == {n: 3 if n == "elbow_flex" else 0 for n in profile.joint_names}
 
 
 def test_wrong_model_is_refused(virtual: VirtualBus) -> None:

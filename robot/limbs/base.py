@@ -11,8 +11,46 @@ import time
 from abc import ABC, abstractmethod
 from types import TracebackType
 
+from robot.errors import RobotError
 from robot.msgs import JointCommand, JointState
 from robot.profile import Profile
+
+
+class LimbFault(RobotError):
+    """The limb can no longer give plausible readings or reach its servos.
+
+    cause: what went wrong, with a hint in parentheses (e.g. "no reply for 32 ms (cable
+    pulled? power lost?)"); port, servo_id, joint: where, when known. hold_unsafe: the
+    servo reports a condition (overload, overheating, over-current, a failed position
+    sensor) under which holding position harms the servo or what it holds: torque should
+    go off rather than hold.
+    """
+
+    def __init__(
+        self,
+        cause: str,
+        *,
+        port: str = "",
+        servo_id: int | None = None,
+        joint: str = "",
+        hold_unsafe: bool = False,
+    ) -> None:
+        self.cause = cause
+        self.port = port
+        self.servo_id = servo_id
+        self.joint = joint
+        self.hold_unsafe = hold_unsafe
+        if servo_id is not None:
+            who = f"servo {servo_id}" + (f" (joint {joint})" if joint else "")
+        else:
+            who = f"joint {joint}" if joint else "the limb"
+        where = f" on {port}" if port else ""
+        advice = (
+            "holding is unsafe; fix the cause, then power-cycle the servo and restart"
+            if hold_unsafe
+            else "check the cable, the servos' power and the calibration, then restart"
+        )
+        super().__init__(f"{who}{where}: {cause}: {advice}")
 
 
 class Limb(ABC):
