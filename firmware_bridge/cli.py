@@ -23,6 +23,7 @@ from types import FrameType
 
 from firmware_bridge.control_tables import DEFAULT_MODEL, MODELS
 from firmware_bridge.errors import BridgeError, SetupError
+from firmware_bridge.faults import FaultSchedule, load_fault_schedule
 from firmware_bridge.ports import list_servo_ports
 from firmware_bridge.servo_bus import open_bus
 from firmware_bridge.setup_tools import (
@@ -129,6 +130,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--wire-timing",
         action="store_true",
         help="delay replies by the time the bytes take on the wire at this baud",
+    )
+    p.add_argument(
+        "--faults",
+        type=Path,
+        metavar="FILE",
+        help="inject faults on a schedule (TOML or JSON; format in docs/serial.md)",
     )
     p.set_defaults(servo_handler=_emulate)
 
@@ -366,6 +373,7 @@ def _emulate(args: argparse.Namespace) -> int:
     ids_text = args.ids or "1-6"
     ids = parse_ids(ids_text)
     baud = args.baud or DEFAULT_BAUD
+    faults = load_fault_schedule(args.faults) if args.faults else None
     bus = make_virtual_bus(
         args.protocol,
         ids,
@@ -374,6 +382,7 @@ def _emulate(args: argparse.Namespace) -> int:
         wire_timing=args.wire_timing,
         eeprom_path=args.eeprom,
     )
+    bus.faults = faults
     stop = _stop_on_signals()
     path = bus.start_pty()
     _answer_like_hardware()
@@ -384,6 +393,7 @@ def _emulate(args: argparse.Namespace) -> int:
         f"{args.protocol}, {baud} baud{timing}) on {path}",
         flush=True,
     )
+    _print_faults(args.faults, faults)
     try:
         bus.serve_until(stop)
     finally:
@@ -400,6 +410,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
 
     scene = args.scene or DEFAULT_TWIN_SCENE
     seed = args.seed or 0
+    faults = load_fault_schedule(args.faults) if args.faults else None
 
     with _stdout_to_stderr():
         # PyBullet prints a build banner (and, with --gui, OpenGL details) from C on
@@ -429,6 +440,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
             raise SetupError(f"robot {args.twin}: " + "; ".join(mismatch) + ": leave them out")
         if args.write_calibration:
             hil.write_calibration(args.write_calibration)
+        hil.bus.faults = faults
         stop = _stop_on_signals()
         path = hil.bus.start_pty()
         timing = ", wire timing" if args.wire_timing else ""
@@ -441,6 +453,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
         )
         if args.write_calibration:
             print(f"twin calibration written to {args.write_calibration}", flush=True)
+        _print_faults(args.faults, faults)
     except BaseException:
         hil.stop()
         raise
@@ -478,6 +491,12 @@ def _answer_like_hardware() -> None:
             "machine its servos may answer late; give the client a larger host margin",
             err,
         )
+
+
+def _print_faults(path: Path | None, faults: FaultSchedule | None) -> None:
+    if faults is not None:
+        kinds = ", ".join(f.kind for f in faults.faults) or "none"
+        print(f"injecting faults from {path} ({kinds}; seed {faults.seed})", flush=True)
 
 
 def _stop_on_signals() -> threading.Event:

@@ -294,7 +294,8 @@ class SyncReader:
 
     The request is constant, so it is encoded once; the replies are checked in place
     when they arrive whole and in order (the usual case), and fall back to the general
-    parser with its resynchronisation and retries otherwise.
+    parser with its resynchronisation otherwise. `read()` asks silent servos again and
+    raises; `read_once()`, the control loop's, does not: its next tick asks again.
     """
 
     def __init__(self, bus: ServoBus, ids: Sequence[int], address: int, length: int) -> None:
@@ -305,6 +306,7 @@ class SyncReader:
         self.request = bus.codec.sync_read(self.ids, address, length)
         self.frame_len = bus.status_overhead + length
         self.total = self.frame_len * len(self.ids)
+        self._lengths = dict.fromkeys(self.ids, length)
         if isinstance(bus, DynamixelBus):
             self._prefixes = [
                 dynamixel.HEADER + bytes((sid, (length + 4) & 0xFF, (length + 4) >> 8, 0x55, 0))
@@ -315,9 +317,44 @@ class SyncReader:
         self._dxl = isinstance(bus, DynamixelBus)
 
     def read(self) -> list[bytes]:
-        """The bytes of each servo, in `ids` order."""
+        """The bytes of each servo, in `ids` order. Servos that did not answer are asked
+        again (`bus.retries` times); raises BusTimeout, ServoError or ProtocolError."""
+        got = self._exchange()
+        if isinstance(got, list):
+            return got
+        bus = self.bus
+        got = bus._transact(
+            lambda missing: bus.codec.sync_read(missing, self.address, self.length),
+            self.ids,
+            self.length,
+            got=got,
+        )
+        for reply in got.values():
+            bus._check_length(reply, self.length)
+        return [got[sid].params for sid in self.ids]
+
+    def read_once(self) -> list[bytes | ServoError | None]:
+        """One request, no retry, within one reply timeout (plus, on Dynamixel, one read
+        of the hardware error status of a servo that raises its alert). For each servo in
+        `ids` order: its bytes, the typed error its status packet reports, or None when
+        no valid reply came in time. Raises only PortError."""
+        got = self._exchange()
+        if isinstance(got, list):
+            return got  # type: ignore[return-value]  # list[bytes] is one of the outcomes
+        return [self._outcome(got.get(sid)) for sid in self.ids]
+
+    def reply_timeout(self) -> float:
+        """How long (s) one read waits for the replies (what a read of a dead bus costs)."""
+        bus = self.bus
+        return bus.transport.reply_timeout(
+            len(self.request), self.total, bus.return_delay_s * len(self.ids)
+        )
+
+    def _exchange(self) -> list[bytes] | dict[int, Packet]:
+        """Send the request. Each servo's bytes when every reply came whole, in order and
+        without error (the usual case); otherwise the replies parsed by the deadline."""
         bus, t = self.bus, self.bus.transport
-        timeout = t.reply_timeout(len(self.request), self.total, bus.return_delay_s * len(self.ids))
+        timeout = self.reply_timeout()
         t.send(self.request)
         deadline = time.monotonic() + timeout
         rx = t.buffer
@@ -325,17 +362,19 @@ class SyncReader:
             out = self._parse_in_place(rx)
             if out is not None:
                 return out
-        # Not the clean case: parse what came (resynchronising), then ask the silent
-        # servos again; status errors are raised here with their types.
-        got = bus._transact(
-            lambda missing: bus.codec.sync_read(missing, self.address, self.length),
-            self.ids,
-            self.length,
-            got=bus._gather(self.ids, self.total, deadline, dict.fromkeys(self.ids, self.length)),
-        )
-        for reply in got.values():
-            bus._check_length(reply, self.length)
-        return [got[sid].params for sid in self.ids]
+        return bus._gather(self.ids, self.total, deadline, self._lengths)
+
+    def _outcome(self, reply: Packet | None) -> bytes | ServoError | None:
+        if reply is None:
+            return None
+        try:
+            self.bus._raise_for_status(reply)
+        except ServoError as err:
+            return err
+        if len(reply.params) != self.length:
+            self.bus.corrupted += 1
+            return None
+        return reply.params
 
     def _parse_in_place(self, rx: bytearray) -> list[bytes] | None:
         out = []

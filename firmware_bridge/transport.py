@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import termios
 import time
 
 import serial
@@ -80,7 +81,8 @@ class Transport:
             while view:
                 written = os.write(self._fd, view)
                 view = view[written:]
-        except (serial.SerialException, OSError) as err:
+        except (serial.SerialException, OSError, termios.error) as err:
+            # termios.error: flushing the input of a port whose adapter is gone (EIO).
             raise PortError(
                 f"cannot write to {self.port}: {err}; is the adapter still plugged in?"
             ) from err

@@ -11,6 +11,10 @@ replies also wait for the time the request and the reply would take on the wire
 client's throughput is capped as on a real half-duplex bus. Servos answer only when the
 client's port is set to their baud rate (read back from the pty), so scans across baud
 rates behave as on hardware.
+
+Faults: a `FaultSchedule` in `faults` (set it at any time, from any thread) corrupts,
+forges, drops or delays replies and pulls the cable on the requests it covers
+(`firmware_bridge.faults`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 from firmware_bridge import dynamixel, feetech
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.errors import BridgeError, ProtocolError, SetupError
+from firmware_bridge.faults import FaultSchedule
 from firmware_bridge.packet import BROADCAST_ID, Packet
 from firmware_bridge.servo_model import ModelFactory, kinematic_factory
 from firmware_bridge.virtual_servo import VirtualServo
@@ -66,6 +71,7 @@ class VirtualBus:
         strict_baud: bool = True,
         eeprom_path: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        faults: FaultSchedule | None = None,
     ) -> None:
         if protocol not in ("dynamixel", "feetech"):
             raise ValueError(f"unknown protocol {protocol!r}: use 'dynamixel' or 'feetech'")
@@ -76,6 +82,8 @@ class VirtualBus:
         self.strict_baud = strict_baud
         self.eeprom_path = eeprom_path
         self.clock = clock
+        self.faults = faults
+        """Faults injected into the requests from now on (None: a healthy bus)."""
         self.path = ""
         self._master: int | None = None
         self._slave: int | None = None
@@ -107,10 +115,18 @@ class VirtualBus:
         return level >= 1 or is_read
 
     def handle(self, request: Packet, baud: int | None = None) -> list[Reply]:
-        """The replies to one decoded instruction packet, in the order they go on the wire.
+        """The replies to one decoded instruction packet, in the order they go on the wire,
+        with the scheduled faults applied.
 
         baud: the client's baud rate; only servos set to it hear the request (None: all).
         """
+        faults = self.faults
+        if faults is None:
+            return self._replies(request, baud)
+        return faults.apply(self.protocol, self.clock(), lambda: self._replies(request, baud))
+
+    def _replies(self, request: Packet, baud: int | None) -> list[Reply]:
+        """What the servos do with one request, and their replies."""
         now = self.clock()
         inst, params = request.instruction, request.params
         dxl = self.protocol == "dynamixel"

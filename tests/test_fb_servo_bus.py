@@ -16,7 +16,9 @@ from firmware_bridge.errors import (
     BusTimeout,
     OverloadError,
     PortError,
+    ResultFail,
 )
+from firmware_bridge.faults import FaultSchedule
 from firmware_bridge.packet import Packet
 from firmware_bridge.servo_bus import DynamixelBus, FeetechBus, ServoBus, open_bus
 from firmware_bridge.virtual_bus import Reply, VirtualBus, build_servos
@@ -30,16 +32,16 @@ Fault = Callable[[list[Reply]], list[Reply]]
 
 
 class FaultyBus(VirtualBus):
-    """A virtual bus whose next replies go through scripted faults."""
+    """A virtual bus whose next replies go through scripted functions (`scripted`)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.faults: list[Fault] = []
+        self.scripted: list[Fault] = []
 
     def handle(self, request: Packet, baud: int | None = None) -> list[Reply]:
         replies = super().handle(request, baud)
-        if replies and self.faults:
-            replies = self.faults.pop(0)(replies)
+        if replies and self.scripted:
+            replies = self.scripted.pop(0)(replies)
         return replies
 
 
@@ -139,7 +141,7 @@ def duplicate_and_interleave(replies: list[Reply]) -> list[Reply]:
 def test_sync_read_recovers(setup: tuple[FaultyBus, ServoBus], fault: Fault) -> None:
     virtual, bus = setup
     address, size = present_address(bus)
-    virtual.faults = [fault]
+    virtual.scripted = [fault]
     assert bus.sync_reader(IDS, address, size).read() == list(
         expected_positions(virtual, bus).values()
     )
@@ -160,7 +162,7 @@ def test_silent_servo_is_named(setup: tuple[FaultyBus, ServoBus]) -> None:
 def test_flaky_servo_is_retried_alone(setup: tuple[FaultyBus, ServoBus]) -> None:
     virtual, bus = setup
     address, size = present_address(bus)
-    virtual.faults = [lambda replies: [r for k, r in enumerate(replies) if k != 4]]
+    virtual.scripted = [lambda replies: [r for k, r in enumerate(replies) if k != 4]]
     assert bus.sync_read_bytes(IDS, address, size) == expected_positions(virtual, bus)
 
 
@@ -179,7 +181,7 @@ def test_random_corruption_gives_data_or_typed_error(setup: tuple[FaultyBus, Ser
         return [Reply(bytes(data), 0.0)]
 
     for _ in range(15):
-        virtual.faults = [noise]
+        virtual.scripted = [noise]
         try:
             got = bus.sync_read_bytes(IDS, address, size)
         except BridgeError:
@@ -201,7 +203,7 @@ def test_overload_is_typed_with_servo_and_port() -> None:
         FaultyBus("feetech", servos) as virtual,
         FeetechBus.open(virtual.path, BAUD, host_margin_s=MARGIN_S) as bus,
     ):
-        virtual.faults = [overload]
+        virtual.scripted = [overload]
         with pytest.raises(OverloadError) as caught:
             bus.read(1, table["present_position"])
         assert caught.value.servo_id == 1 and virtual.path in str(caught.value)
@@ -298,6 +300,28 @@ def test_a_late_reply_to_an_earlier_request_is_skipped(
     def late_write_status_first(replies: list[Reply]) -> list[Reply]:
         return [Reply(codec.encode_status(2, 0, b""), 0.0), *replies]
 
-    virtual.faults = [late_write_status_first]
+    virtual.scripted = [late_write_status_first]
     assert bus.read(2, goal) == 1500
     assert bus.stale == 1
+
+
+def test_read_once_asks_once_and_reports_each_servo(setup: tuple[FaultyBus, ServoBus]) -> None:
+    # The control loop's read: no retry (the next tick asks again), every servo's outcome.
+    virtual, bus = setup
+    address, size = present_address(bus)
+    codec = dynamixel if bus.protocol == "dynamixel" else feetech
+    error, error_type = (0x01, ResultFail) if bus.protocol == "dynamixel" else (0x20, OverloadError)
+
+    def drop_third_and_fail_fifth(replies: list[Reply]) -> list[Reply]:
+        fifth = codec.decode(replies[4].data)
+        failed = Reply(codec.encode_status(fifth.servo_id, error, fifth.params), 0.0)
+        return [*replies[:2], replies[3], failed, replies[5]]
+
+    reader = bus.sync_reader(IDS, address, size)
+    virtual.scripted = [drop_third_and_fail_fifth]
+    virtual.faults = counter = FaultSchedule()
+    got = reader.read_once()
+    assert counter.requests == 1
+    expected = expected_positions(virtual, bus)
+    assert got[2] is None and isinstance(got[4], error_type) and got[4].servo_id == 5
+    assert [got[k] for k in (0, 1, 3, 5)] == [expected[i] for i in (1, 2, 4, 6)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -11,11 +12,10 @@ import msgspec
 import pytest
 
 from firmware_bridge.control_tables import get_model
-from firmware_bridge.errors import BusTimeout
 from firmware_bridge.servo_model import KinematicServo
 from firmware_bridge.virtual_bus import VirtualBus, build_servos
 from robot.errors import ConfigError
-from robot.limbs.base import Limb
+from robot.limbs.base import Limb, LimbFault
 from robot.limbs.calibration import (
     Calibration,
     JointCalibration,
@@ -23,6 +23,7 @@ from robot.limbs.calibration import (
     load_calibration,
     save_calibration,
 )
+from robot.limbs.plausible import MAX_REJECTIONS_IN_A_ROW
 from robot.limbs.serial import SerialLimb
 from robot.msgs import JointCommand
 from robot.profile import Profile, load_profile
@@ -132,16 +133,24 @@ def test_watchdog_holds_by_default(virtual: VirtualBus) -> None:
         assert all(s.torque_enabled for s in virtual.servos)
 
 
-def test_silent_servo_names_the_joint(virtual: VirtualBus) -> None:
+def test_silent_servo_raises_limb_fault_naming_it(virtual: VirtualBus) -> None:
     profile = load_profile(PROFILE)
     limb = SerialLimb(profile, half_turn_calibration(profile), virtual.path, host_margin_s=0.01)
-    limb.bus.retries = 0
     try:
+        before = limb.read()
         virtual.servos = [s for s in virtual.servos if s.servo_id != 3]
-        with pytest.raises(BusTimeout, match=r"servo 3 did not answer .*joint elbow_flex"):
+        for _ in range(MAX_REJECTIONS_IN_A_ROW - 1):  # the last reading stands in, aged
+            state = limb.read()
+            assert state.position == before.position and state.stamp_ns == before.stamp_ns
+        with pytest.raises(LimbFault) as caught:
             limb.read()
     finally:
         limb.close()
+    fault = caught.value
+    assert (fault.servo_id, fault.joint, fault.port) == (3, "elbow_flex", virtual.path)
+    assert not fault.hold_unsafe and "no valid reply" in fault.cause
+    assert str(fault).startswith(f"servo 3 (joint elbow_flex) on {virtual.path}: 3 readings")
+    assert limb.rejected == {n: 3 if n == "elbow_flex" else 0 for n in profile.joint_names}
 
 
 def test_wrong_model_is_refused(virtual: VirtualBus) -> None:
@@ -299,3 +308,84 @@ def test_servo_alarm_names_joint_and_port() -> None:
         SerialLimb(profile, half_turn_calibration(profile), virtual.path, host_margin_s=MARGIN_S)
     text = str(caught.value)
     assert "servo 3 (joint elbow_flex)" in text and virtual.path in text and "power-cycle" in text
+
+
+def lerobot_file(tmp_path: Path, **changes: dict[str, int]) -> Path:
+    """The LeRobot test file with some motors' values changed."""
+    data = json.loads(LEROBOT.read_text())
+    for joint, values in changes.items():
+        data[joint].update(values)
+    path = tmp_path / "lerobot.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def our_file(
+    tmp_path: Path, joint: str = "elbow_flex", protocol: str = "feetech", **values: int
+) -> Path:
+    """Our calibration of the fixture arm, one joint's values changed."""
+    profile = load_profile(PROFILE)
+    cal = half_turn_calibration(profile)
+    joints = dict(cal.joints)
+    joints[joint] = msgspec.structs.replace(joints[joint], **values)
+    path = tmp_path / "cal.json"
+    save_calibration(Calibration(joints=joints, protocol=protocol), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("protocol", "key", "value", "allowed"),
+    [
+        ("feetech", "homing_offset", 2048, "-2047..2047 (the feetech register)"),
+        ("feetech", "homing_offset", -3000, "-2047..2047 (the feetech register)"),
+        ("dynamixel", "homing_offset", 1_044_480, "-1044479..1044479 (the dynamixel register)"),
+        ("feetech", "zero_ticks", 5000, "0..4095 (ticks of one 4096-tick turn)"),
+        ("feetech", "range_max", 4096, "0..4095 (ticks of one 4096-tick turn)"),
+        ("feetech", "range_min", -1, "0..4095 (ticks of one 4096-tick turn)"),
+        ("feetech", "zero_ticks", 3700, "500..3600 (the travel)"),
+        ("feetech", "direction", 2, "{1, -1}"),
+    ],
+)
+def test_calibration_values_no_servo_can_report_are_refused(
+    tmp_path: Path, protocol: str, key: str, value: int, allowed: str
+) -> None:
+    path = our_file(tmp_path, protocol=protocol, **{key: value})
+    with pytest.raises(ConfigError) as caught:
+        load_calibration(path)
+    assert str(caught.value) == (
+        f"{path}: joint 'elbow_flex': {key} = {value} is outside {allowed}; "
+        "recalibrate with `robot servo calibrate`"
+    )
+
+
+def test_calibration_without_travel_or_across_the_wrap_point_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"elbow_flex.*range_min = range_max = 900.*move"):
+        load_calibration(our_file(tmp_path, range_min=900, range_max=900, zero_ticks=900))
+    with pytest.raises(ConfigError, match=r"elbow_flex.*3000 > range_max = 1000.*--home"):
+        load_calibration(our_file(tmp_path, range_min=3000, range_max=1000, zero_ticks=0))
+
+
+def test_lerobot_range_out_of_the_encoder_is_refused(tmp_path: Path) -> None:
+    path = lerobot_file(tmp_path, wrist_flex={"range_min": -5000, "range_max": 70000})
+    with pytest.raises(ConfigError) as caught:
+        load_calibration(path, protocol="feetech")
+    assert str(caught.value).startswith(
+        f"{path}: joint 'wrist_flex': range_min = -5000 is outside 0..4095"
+    )
+    path = lerobot_file(tmp_path, gripper={"drive_mode": 3})
+    with pytest.raises(ConfigError, match=r"joint 'gripper': drive_mode = 3 is outside 0..1"):
+        load_calibration(path)
+
+
+def test_limb_checks_what_only_the_servo_model_tells(tmp_path: Path, virtual: VirtualBus) -> None:
+    profile = load_profile(PROFILE)
+    # A LeRobot file read without its protocol: an offset a Dynamixel register could hold.
+    cal = load_calibration(lerobot_file(tmp_path, elbow_flex={"homing_offset": 3000}))
+    with pytest.raises(ConfigError, match=r"'elbow_flex': homing_offset = 3000 is outside -2047"):
+        SerialLimb(profile, cal, virtual.path, host_margin_s=MARGIN_S)
+    joints = dict(half_turn_calibration(profile).joints)
+    joints["gripper"] = msgspec.structs.replace(
+        joints["gripper"], resolution=1024, zero_ticks=512, range_min=100, range_max=900
+    )
+    with pytest.raises(ConfigError, match=r"'gripper': resolution = 1024, but servo 6 is a sts"):
+        SerialLimb(profile, Calibration(joints=joints), virtual.path, host_margin_s=MARGIN_S)

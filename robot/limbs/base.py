@@ -19,9 +19,11 @@ from robot.profile import Profile
 class LimbFault(RobotError):
     """The limb can no longer give plausible readings or reach its servos.
 
-    cause: what happened ("no reply for 32 ms"); port, servo_id, joint: where;
-    hold_unsafe: holding the arm is itself unsafe (a servo reports overload or
-    overheating): torque should go off.
+    cause: what went wrong, with a hint in parentheses (e.g. "no reply for 32 ms (cable
+    pulled? power lost?)"); port, servo_id, joint: where, when known. hold_unsafe: the
+    servo reports a condition (overload, overheating, over-current, a failed position
+    sensor) under which holding position harms the servo or what it holds: torque should
+    go off rather than hold.
     """
 
     def __init__(
@@ -38,11 +40,17 @@ class LimbFault(RobotError):
         self.servo_id = servo_id
         self.joint = joint
         self.hold_unsafe = hold_unsafe
-        who = "" if servo_id is None else f"servo {servo_id}"
-        if joint:
-            who = f"{who} (joint {joint})" if who else f"joint {joint}"
+        if servo_id is not None:
+            who = f"servo {servo_id}" + (f" (joint {joint})" if joint else "")
+        else:
+            who = f"joint {joint}" if joint else "the limb"
         where = f" on {port}" if port else ""
-        super().__init__(f"{who or 'the limb'}{where}: {cause}")
+        advice = (
+            "holding is unsafe; fix the cause, then power-cycle the servo and restart"
+            if hold_unsafe
+            else "check the cable, the servos' power and the calibration, then restart"
+        )
+        super().__init__(f"{who}{where}: {cause}: {advice}")
 
 
 class Limb(ABC):

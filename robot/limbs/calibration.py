@@ -20,6 +20,13 @@ crosses the encoder's wrap point (4095 -> 0) maps continuously.
 LeRobot's calibration JSON for the same arm ({"shoulder_pan": {"id", "drive_mode",
 "homing_offset", "range_min", "range_max"}, ...}) is read as well: zero is the middle
 of the range (LeRobot's "degrees" mode) and drive_mode 1 inverts the direction.
+
+Values that no servo can report are refused with a ConfigError naming the file, joint,
+key, value and allowed range (`check_joint`): ticks outside one encoder turn, a travel
+that is empty or crosses the wrap point, a zero pose outside the travel, a direction
+other than +-1, a homing offset the protocol's register cannot hold. `load_calibration`
+checks what the file alone allows; the limb checks again with the servo's model (its
+resolution, its protocol's homing offset range) when it opens.
 """
 
 from __future__ import annotations
@@ -27,14 +34,22 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from robot.errors import ConfigError
 
+if TYPE_CHECKING:
+    from firmware_bridge.control_tables import ControlTable
+
 FORMAT = "robot-stack-calibration/1"
 DEFAULT_RESOLUTION = 4096
+HOMING_OFFSET_LIMITS = {"feetech": 2047, "dynamixel": 1_044_479}
+"""Largest |homing offset| (ticks) each protocol's register holds: Feetech STS stores it
+sign-magnitude with the sign in bit 11; Dynamixel X allows +-1,044,479 (e-Manual,
+Homing Offset (20))."""
+RECALIBRATE = "recalibrate with `robot servo calibrate`"
 
 
 class JointCalibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -44,13 +59,10 @@ class JointCalibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     zero_ticks: int
     range_min: int
     range_max: int
-    direction: Literal[1, -1] = 1
+    direction: int = 1
+    """+1 or -1 (checked by `check_joint`, so that the message can name the value)."""
     homing_offset: int = 0
     resolution: int = DEFAULT_RESOLUTION
-
-    def __post_init__(self) -> None:
-        if self.resolution <= 0:
-            raise ValueError(f"servo {self.servo_id}: resolution must be > 0")
 
 
 class Calibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -94,10 +106,72 @@ def load_calibration(path: str | Path, protocol: str = "") -> Calibration:
         raise ConfigError(f"{path}: a calibration file is a JSON object")
     if "joints" in data:
         try:
-            return msgspec.convert(data, type=Calibration)
+            calibration = msgspec.convert(data, type=Calibration)
         except (msgspec.ValidationError, ValueError) as err:
             raise ConfigError(f"{path}: {err}") from err
-    return from_lerobot(data, protocol=protocol, source=str(path))
+    else:
+        calibration = from_lerobot(data, protocol=protocol, source=str(path))
+    for name, joint in calibration.joints.items():
+        check_joint(name, joint, str(path), protocol=protocol or calibration.protocol)
+    return calibration
+
+
+def check_joint(
+    name: str,
+    cal: JointCalibration,
+    where: str,
+    *,
+    protocol: str = "",
+    table: ControlTable | None = None,
+) -> None:
+    """Raise ConfigError unless `cal` can be true of a servo.
+
+    where: the file (or source) the message names. protocol: the bus's, when known (""
+    checks the homing offset against the widest range); table: the servo's model, when
+    known (its resolution and protocol are then checked too).
+    """
+
+    def refuse(key: str, value: int, allowed: str) -> ConfigError:
+        return ConfigError(
+            f"{where}: joint {name!r}: {key} = {value} is outside {allowed}; {RECALIBRATE}"
+        )
+
+    if table is not None:
+        protocol = table.protocol
+        if cal.resolution != table.resolution:
+            raise ConfigError(
+                f"{where}: joint {name!r}: resolution = {cal.resolution}, but servo "
+                f"{cal.servo_id} is a {table.model} with {table.resolution} ticks per turn; "
+                f"{RECALIBRATE}"
+            )
+    if cal.resolution <= 0:
+        raise refuse("resolution", cal.resolution, "1.. (ticks per turn)")
+    if cal.direction not in (1, -1):
+        raise refuse("direction", cal.direction, "{1, -1}")
+    turn = f"0..{cal.resolution - 1} (ticks of one {cal.resolution}-tick turn)"
+    for key in ("range_min", "range_max", "zero_ticks"):
+        value = getattr(cal, key)
+        if not 0 <= value < cal.resolution:
+            raise refuse(key, value, turn)
+    if cal.range_min == cal.range_max:
+        raise ConfigError(
+            f"{where}: joint {name!r}: range_min = range_max = {cal.range_min}: the joint "
+            f"did not move during calibration; {RECALIBRATE} and move every joint"
+        )
+    if cal.range_min > cal.range_max:
+        # In position mode a servo never crosses its wrap point: a goal on the other side
+        # would send the joint the long way round, through its stops.
+        raise ConfigError(
+            f"{where}: joint {name!r} (servo {cal.servo_id}): range_min = {cal.range_min} "
+            f"> range_max = {cal.range_max}: its travel crosses the encoder's wrap point "
+            f"({cal.resolution - 1} -> 0); move it out with `robot servo calibrate --home`"
+        )
+    if not cal.range_min <= cal.zero_ticks <= cal.range_max:
+        raise refuse("zero_ticks", cal.zero_ticks, f"{cal.range_min}..{cal.range_max} (the travel)")
+    limit = HOMING_OFFSET_LIMITS.get(protocol, max(HOMING_OFFSET_LIMITS.values()))
+    if abs(cal.homing_offset) > limit:
+        register = f"{protocol} register" if protocol in HOMING_OFFSET_LIMITS else "register"
+        raise refuse("homing_offset", cal.homing_offset, f"{-limit}..{limit} (the {register})")
 
 
 def from_lerobot(data: dict[str, Any], protocol: str = "", source: str = "") -> Calibration:
@@ -109,12 +183,15 @@ def from_lerobot(data: dict[str, Any], protocol: str = "", source: str = "") -> 
             raise ConfigError(f"{where}: expected an object with id, homing_offset, range_min...")
         try:
             low, high = int(motor["range_min"]), int(motor["range_max"])
+            drive_mode = int(motor.get("drive_mode", 0))
+            if drive_mode not in (0, 1):
+                raise ValueError(f"drive_mode = {drive_mode} is outside 0..1")
             joints[name] = JointCalibration(
                 servo_id=int(motor["id"]),
                 zero_ticks=round((low + high) / 2),
                 range_min=low,
                 range_max=high,
-                direction=-1 if int(motor.get("drive_mode", 0)) else 1,
+                direction=-1 if drive_mode else 1,
                 homing_offset=int(motor.get("homing_offset", 0)),
             )
         except KeyError as err:
@@ -150,9 +227,7 @@ class TickMap:
         self.resolution = calibration.resolution
         self.zero = calibration.zero_ticks + shift
         low, high = calibration.range_min + shift, calibration.range_max + shift
-        self.crosses_wrap = low > high
-        """The travel crosses the encoder's wrap point (range_min reads above range_max)."""
-        if self.crosses_wrap:
+        if low > high:  # the travel crosses the encoder's wrap point
             high += self.resolution
         self.middle = (low + high) / 2
         self.sign = profile_direction * calibration.direction

@@ -6,19 +6,39 @@ position and velocity for all servos; every `write()` is one sync write of the g
 Commands are clamped to the joint limits. When commands stop for `watchdog_s`, the
 limb either holds the last goal (the servos keep it) or disables torque, as configured;
 it checks on each `read()` and `write()`, which the cerebellum calls every tick.
+
+Opening checks the calibration against each servo's model and reads every joint
+`STARTUP_READS` times: a joint whose reading (the median) is outside its limits refuses
+the start with a ConfigError, before anything can turn torque on. After that, `read()`
+returns only plausible readings (`robot.limbs.plausible`): a read that fails (no reply,
+a corrupted one, a status error) costs one reply timeout, no retry, and the next tick
+asks again; the limb raises `LimbFault` when a joint's readings are lost for too long,
+when a servo reports an alarm under which holding is unsafe (in two readings in a row),
+and when the port is gone.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Literal
 
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
-from firmware_bridge.errors import BusTimeout, ServoError
+from firmware_bridge.errors import (
+    BusTimeout,
+    ElectricalShockError,
+    EncoderError,
+    OverheatingError,
+    OverloadError,
+    PortError,
+    ServoError,
+)
 from firmware_bridge.servo_bus import ServoBus, open_bus
 from robot.errors import ConfigError
-from robot.limbs.base import CommandWatchdog, Limb
-from robot.limbs.calibration import Calibration, TickMap
+from robot.limbs.base import CommandWatchdog, Limb, LimbFault
+from robot.limbs.calibration import Calibration, TickMap, check_joint
+from robot.limbs.plausible import LIMIT_MARGIN_RAD, PlausibleReadings
 from robot.msgs import JointCommand, JointState
 from robot.profile import Profile
 
@@ -26,9 +46,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WATCHDOG_S = 0.2
 """Commands arrive at 100 Hz or more; 200 ms of silence means the layer above stopped."""
+STARTUP_READS = 3
+"""Reads of every joint when the limb opens; the median of each joint's is believed, so
+one wrong reading among them cannot start the arm from a wrong position."""
+HOLD_UNSAFE_ALARMS = (OverloadError, OverheatingError, ElectricalShockError, EncoderError)
+"""Servo alarms under which holding position harms the servo or what it holds (and with
+a failed position sensor, the servo's own position loop cannot hold)."""
 
 OnTimeout = Literal["hold", "disable"]
 _STS_PHASE_OVERFLOW_BIT = 0x10
+NO_REPLY = "no valid reply (cable pulled? power lost?)"
 
 
 class SerialLimb(Limb):
@@ -90,30 +117,51 @@ class SerialLimb(Limb):
         )
         try:
             self._maps = self._connect(calibration)
+            start = min(self._position.address, self._velocity.address)
+            end = max(
+                self._position.address + self._position.size,
+                self._velocity.address + self._velocity.size,
+            )
+            self._reader = self.bus.sync_reader(self._ids, start, end - start)
+            self._pos_slice = slice(
+                self._position.address - start,
+                self._position.address - start + self._position.size,
+            )
+            self._vel_slice = slice(
+                self._velocity.address - start,
+                self._velocity.address - start + self._velocity.size,
+            )
+            self._velocity_units = tuple(t.velocity_unit for t in self._tables)
+            self._plausible = PlausibleReadings(
+                profile.joints,
+                [
+                    max(j.max_velocity, t.max_velocity * m.rad_per_tick)
+                    for j, t, m in zip(profile.joints, self._tables, self._maps, strict=True)
+                ],
+                [m.rad_per_tick for m in self._maps],
+                self._ids,
+                self.bus.port,
+                self._reader.reply_timeout(),
+            )
+            self._read_first()
         except BaseException:
             self.bus.close()
             raise
-        start = min(self._position.address, self._velocity.address)
-        end = max(
-            self._position.address + self._position.size,
-            self._velocity.address + self._velocity.size,
-        )
-        self._reader = self.bus.sync_reader(self._ids, start, end - start)
-        self._pos_slice = slice(
-            self._position.address - start, self._position.address - start + self._position.size
-        )
-        self._vel_slice = slice(
-            self._velocity.address - start, self._velocity.address - start + self._velocity.size
-        )
         self._writer = self.bus.sync_writer(self._ids, self._goal.address, self._goal.size)
         self._watchdog = CommandWatchdog(watchdog_s)
         self._enabled = False
         self._tripped = False
 
+    @property
+    def rejected(self) -> dict[str, int]:
+        """Readings rejected so far, per joint (implausible, missing or reporting an error)."""
+        return self._plausible.rejected
+
     def _connect(self, calibration: Calibration) -> list[TickMap]:
         """Check every servo answers with the expected model; build the tick maps."""
         maps = []
         delays = []
+        where = f"calibration ({calibration.source})" if calibration.source else "calibration"
         for joint, sid, table in zip(self.profile.joints, self._ids, self._tables, strict=True):
             cal = calibration.joint(joint.name, calibration.source)
             if cal.servo_id != sid:
@@ -121,6 +169,7 @@ class SerialLimb(Limb):
                     f"joint {joint.name!r}: profile says servo {sid}, calibration says "
                     f"{cal.servo_id}"
                 )
+            check_joint(joint.name, cal, where, table=table)
             try:
                 reply = self.bus.ping(sid)
                 if reply.model_number != table.model_number:
@@ -148,17 +197,45 @@ class SerialLimb(Limb):
                     sid,
                     joint.name,
                 )
-            tick_map = TickMap(cal, joint.direction, table.protocol, offset)
-            if tick_map.crosses_wrap:
-                # In position mode the servo never crosses its wrap point: a goal on the
-                # other side would send the joint the long way round, through its stops.
-                raise ConfigError(
-                    f"joint {joint.name!r} (servo {sid}): its travel crosses the encoder's "
-                    "wrap point (4095 -> 0); move it out with `robot servo calibrate --home`"
-                )
-            maps.append(tick_map)
+            maps.append(TickMap(cal, joint.direction, table.protocol, offset))
         self.bus.return_delay_s = max(delays)
         return maps
+
+    def _read_first(self) -> None:
+        """Read every joint STARTUP_READS times; refuse a median outside the limits."""
+        samples = []
+        for _ in range(STARTUP_READS):
+            stamp = time.monotonic_ns()
+            try:
+                chunks = self._reader.read()
+            except (BusTimeout, ServoError) as err:
+                raise self._named(err) from err
+            samples.append([self._decode(k, c) for k, c in enumerate(chunks)])
+        middle = STARTUP_READS // 2
+        first = [sorted(joint)[middle] for joint in zip(*samples, strict=True)]
+        for k, (position, _) in enumerate(first):
+            if not self._plausible.in_limits(k, position):
+                joint = self.profile.joints[k]
+                raise ConfigError(
+                    f"joint {joint.name!r} (servo {self._ids[k]} on {self.bus.port}) reads "
+                    f"{math.degrees(position):+.1f} deg, outside its limits "
+                    f"{math.degrees(joint.lower):+.1f}..{math.degrees(joint.upper):+.1f} deg "
+                    f"by more than {math.degrees(LIMIT_MARGIN_RAD):.1f} deg. A wrong "
+                    "calibration? Recalibrate with `robot servo calibrate`. Or the joint is "
+                    "out of its range: with torque off, move it by hand into range, then "
+                    "start again."
+                )
+        self._plausible.start([p for p, _ in first], [v for _, v in first], stamp)
+
+    def _decode(self, k: int, chunk: bytes) -> tuple[float, float]:
+        """Joint k's position (rad) and velocity (rad/s) from its servo's bytes."""
+        tick_map = self._maps[k]
+        return (
+            tick_map.to_rad(self._position.decode(chunk[self._pos_slice])),
+            tick_map.velocity_to_rad(
+                self._velocity.decode(chunk[self._vel_slice]) * self._velocity_units[k]
+            ),
+        )
 
     def _named(self, err: BusTimeout | ServoError) -> Exception:
         """The same error, naming the joints."""
@@ -169,26 +246,31 @@ class SerialLimb(Limb):
 
     # -- Limb ------------------------------------------------------------------------
     def read(self) -> JointState:
+        """The joints now, every reading plausible (see `robot.limbs.plausible`).
+
+        Raises LimbFault when readings are lost for too long, when a servo reports an
+        alarm under which holding is unsafe (`hold_unsafe`), and when the port is gone.
+        """
         self._check_watchdog()
+        plausible = self._plausible
+        stamp = time.monotonic_ns()
         try:
-            chunks = self._reader.read()
-        except (BusTimeout, ServoError) as err:
-            raise self._named(err) from err
-        pos_reg, vel_reg = self._position, self._velocity
-        ps, vs = self._pos_slice, self._vel_slice
-        position = tuple(
-            m.to_rad(pos_reg.decode(c[ps])) for m, c in zip(self._maps, chunks, strict=True)
-        )
-        velocity = tuple(
-            m.velocity_to_rad(vel_reg.decode(c[vs]) * t.velocity_unit)
-            for m, c, t in zip(self._maps, chunks, self._tables, strict=True)
-        )
-        return JointState(position=position, velocity=velocity)
+            chunks = self._reader.read_once()
+        except PortError as err:
+            raise self._port_lost(err) from err
+        received = time.monotonic_ns()
+        for k, chunk in enumerate(chunks):
+            if isinstance(chunk, bytes):
+                position, velocity = self._decode(k, chunk)
+                plausible.offer(k, position, velocity, stamp, received)
+            elif chunk is None:
+                plausible.reject(k, stamp, NO_REPLY)
+            else:
+                self._servo_error(k, chunk, stamp)
+        return plausible.state(stamp)
 
     def write(self, command: JointCommand) -> None:
-        goal = self.clamp(command.position)
-        encode = self._goal.encode
-        self._writer.write([encode(m.to_ticks(q)) for m, q in zip(self._maps, goal, strict=True)])
+        self._write_goals(self.clamp(command.position))
         self._watchdog.feed()
         if self._tripped:
             log.info("commands resumed on %s", self.bus.port)
@@ -196,13 +278,7 @@ class SerialLimb(Limb):
 
     def enable(self) -> None:
         """Torque on, holding the present position (goal set to it first)."""
-        state = self.read()
-        self._writer.write(
-            [
-                self._goal.encode(m.to_ticks(q))
-                for m, q in zip(self._maps, state.position, strict=True)
-            ]
-        )
+        self._write_goals(self.read().position)
         self._set_torque(True)
 
     def disable(self) -> None:
@@ -214,6 +290,36 @@ class SerialLimb(Limb):
         self.bus.close()
 
     # -- internals -----------------------------------------------------------------
+    def _write_goals(self, position: tuple[float, ...]) -> None:
+        encode = self._goal.encode
+        try:
+            self._writer.write(
+                [encode(m.to_ticks(q)) for m, q in zip(self._maps, position, strict=True)]
+            )
+        except PortError as err:
+            raise self._port_lost(err) from err
+
+    def _servo_error(self, k: int, error: ServoError, stamp_ns: int) -> None:
+        """A status packet's error: a rejected reading; LimbFault when it is an alarm
+        under which holding is unsafe, reported twice in a row. A latched alarm is in
+        every status packet; a single one may be noise: in Feetech's additive checksum
+        two flipped bits can cancel, and a corrupted error byte then looks like an alarm."""
+        why = f"reports {', '.join(error.flags)}"
+        if isinstance(error, HOLD_UNSAFE_ALARMS) and self._plausible.last_rejection(k) == why:
+            raise LimbFault(
+                why,
+                port=self.bus.port,
+                servo_id=self._ids[k],
+                joint=self.joint_names[k],
+                hold_unsafe=True,
+            ) from error
+        self._plausible.reject(k, stamp_ns, why)
+
+    def _port_lost(self, err: PortError) -> LimbFault:
+        return LimbFault(
+            f"port lost ({err.__cause__ or err}; adapter unplugged?)", port=self.bus.port
+        )
+
     def _set_torque(self, on: bool) -> None:
         value = self._torque.encode(1 if on else 0)
         self.bus.sync_write_bytes(
