@@ -222,12 +222,19 @@ class TwinServos:
             self._dirty = True
 
     def sample(self, index: int, now_s: float) -> ServoSample:
-        """Joint `index` as of the latest physics step: motor ticks, ticks/s, load -1..1."""
+        """Joint `index` at clock time `now_s`: motor ticks, ticks/s, load -1..1.
+
+        The physics has a state every step (4 ms at 240 Hz); a servo samples its encoder
+        far more often. So the position is carried on from the latest step at its
+        velocity, to `now_s` (at most one step on): two reads 1 ms apart differ by 1 ms
+        of motion, as on a real servo, not by a whole step or nothing."""
         with self.lock:
             position, velocity, effort = self._state
+            since = min(max(self.lag(now_s), 0.0), self.world.time_step)
             sign, rad_per_tick = self._sign[index], self._rad_per_tick[index]
+            angle = position[index] + velocity[index] * since
             return ServoSample(
-                position=float(self._zero[index] + sign * position[index] / rad_per_tick),
+                position=float(self._zero[index] + sign * angle / rad_per_tick),
                 velocity=float(sign * velocity[index] / rad_per_tick),
                 load=float(sign * effort[index] / self._max_effort[index]),
             )
@@ -351,25 +358,29 @@ class TwinBus:
             return self.scene.spilled()
 
     def keep_world_in(self, path: Path) -> None:
-        """Rewrite `path` with the scene's `WorldState` (JSON) every `WORLD_OUT_PERIOD_S`
-        of simulated time, from the physics itself (no thread of its own to contend
-        with the bus); each write replaces the file whole."""
+        """Keep `path` holding the scene's `WorldState` (JSON), taken every
+        `WORLD_OUT_PERIOD_S` of simulated time by the physics itself and written by a
+        thread of its own, outside the lock the servos' replies need (a write can wait
+        on the disk for tens of ms); each write replaces the file whole."""
         world = self.scene.world
         steps = max(1, round(WORLD_OUT_PERIOD_S / world.time_step))
+        taken = threading.Event()
+        latest: list[bytes] = [encode_json(self.scene.state())]
 
-        def every_step() -> None:
+        def every_step() -> None:  # in the physics thread, under the lock
             if world.steps % steps == 0:
-                self.write_world(path)
+                latest[0] = encode_json(self.scene.state())
+                taken.set()
 
-        self.write_world(path)
+        def write() -> None:
+            while True:
+                taken.wait()
+                taken.clear()
+                _replace(path, latest[0])
+
+        _replace(path, latest[0])
         world.add_step_hook(every_step)
-
-    def write_world(self, path: Path) -> None:
-        """Write the scene's `WorldState` to `path` (JSON), replacing it whole."""
-        data = encode_json(self.state())
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(data)
-        partial.replace(path)
+        threading.Thread(target=write, name="twin-world-out", daemon=True).start()
 
     def write_calibration(self, path: str | Path) -> None:
         """Write the twin calibration as a calibration file for `limbs = serial`."""
@@ -387,6 +398,13 @@ class TwinBus:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole: a reader sees the old file or the new, never half."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
 
 
 def make_twin_bus(

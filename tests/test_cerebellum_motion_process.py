@@ -429,3 +429,10 @@ def test_an_overloaded_servo_makes_the_fault_turn_torque_off(tmp_path: Path) -> 
         motion.stop()
     assert not left_by(path)["torque"]
     assert "torque is off" in next(e for e in events if e.kind == "fault").detail
+
+
+def test_a_reader_holding_the_lock_does_not_make_a_ticking_loop_look_hung(echo) -> None:
+    motion, _, _ = echo
+    with motion.shared._lock:  # a reader preempted while it copies the snapshot
+        time.sleep(0.2)
+        assert motion.since_last_tick_s() < 0.1

@@ -115,6 +115,29 @@ def test_watchdog_disables_torque_when_configured(virtual: VirtualBus) -> None:
         limb.close()
 
 
+def test_a_slow_start_after_enable_does_not_trip_the_watchdog(virtual: VirtualBus) -> None:
+    # The loop's process writes (measuring the cycle), enables, then prepares its loop
+    # (a garbage collection, locking memory): 100 ms and more before its first tick.
+    profile = load_profile(PROFILE)
+    limb = SerialLimb(
+        profile,
+        half_turn_calibration(profile),
+        virtual.path,
+        watchdog_s=0.05,
+        on_timeout="disable",
+        host_margin_s=MARGIN_S,
+    )
+    try:
+        limb.write(JointCommand(position=limb.read().position))
+        limb.enable()
+        time.sleep(0.1)
+        limb.read()  # the first tick
+        limb.read()
+        assert all(s.torque_enabled for s in virtual.servos)
+    finally:
+        limb.close()
+
+
 def test_watchdog_holds_by_default(virtual: VirtualBus) -> None:
     profile = load_profile(PROFILE)
     with SerialLimb(

@@ -31,9 +31,9 @@ of the limb (a lost bus, implausible readings: `LimbFault`) ends the loop too, w
 `SafetyEvent` naming the servo, port and cause; torque goes off only when the fault
 says holding is itself unsafe (a servo reports overload).
 
-Liveness: every tick stamps the shared state (`MotionSnapshot.tick_ns`); a parent
-that sees no tick for `LOOP_STALL_S` takes the loop as hung, kills it (the servos
-hold their last goal) and says so.
+Liveness: every tick stamps the shared state's heartbeat (`SharedMotionState.beat`,
+a word apart from its lock); a parent that sees no beat for `LOOP_STALL_S` takes the
+loop as hung, kills it (the servos hold their last goal) and says so.
 """
 
 from __future__ import annotations
@@ -293,6 +293,7 @@ class _Server:
     def share(self) -> None:
         core = self.core
         assert core.latest_state is not None  # read by core.start()
+        self.shared.beat()
         self.shared.write(
             core.latest_state,
             core.commanded,
@@ -483,10 +484,8 @@ class MotionProcess:
 
     def since_last_tick_s(self) -> float:
         """Seconds since the loop last ticked (0 before its first tick)."""
-        snapshot = self.shared.read()
-        if snapshot is None or not snapshot.tick_ns:
-            return 0.0
-        return (time.monotonic_ns() - snapshot.tick_ns) / 1e9
+        beat = self.shared.last_beat_ns
+        return (time.monotonic_ns() - beat) / 1e9 if beat else 0.0
 
     def _take(self, report: object) -> None:
         if isinstance(report, LoopStats):

@@ -25,8 +25,8 @@ from multiprocessing.context import BaseContext
 from robot.msgs import JointState
 
 # Slots of the integer block.
-_VERSION, _STAMP_NS, _APPLIED, _IDLE, _HOLDING, _ESTOP, _VELOCITIES, _EFFORTS, _TICK_NS = range(9)
-_INTS = 9
+_VERSION, _STAMP_NS, _APPLIED, _IDLE, _HOLDING, _ESTOP, _VELOCITIES, _EFFORTS = range(8)
+_INTS = 8
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,6 @@ class MotionSnapshot:
     idle: bool
     holding: bool
     estop_engaged: bool
-    tick_ns: int = 0
 
 
 class SharedMotionState:
@@ -62,6 +61,9 @@ class SharedMotionState:
         self._ints = context.RawArray("q", _INTS)
         # position, velocity, effort, commanded: four blocks of `joints` values.
         self._floats = context.RawArray("d", 4 * joints)
+        # The loop's heartbeat, apart from the lock: a reader that holds the lock (and is
+        # preempted there) must not make a ticking loop look hung.
+        self._tick_ns = context.RawArray("q", 1)
 
     def write(
         self,
@@ -94,7 +96,6 @@ class SharedMotionState:
             ints[_ESTOP] = estop_engaged
             ints[_VELOCITIES] = len(state.velocity)
             ints[_EFFORTS] = len(state.effort)
-            ints[_TICK_NS] = time.monotonic_ns()
             ints[_VERSION] += 1
         finally:
             self._lock.release()
@@ -122,5 +123,14 @@ class SharedMotionState:
             idle=bool(ints[_IDLE]),
             holding=bool(ints[_HOLDING]),
             estop_engaged=bool(ints[_ESTOP]),
-            tick_ns=ints[_TICK_NS],
         )
+
+    def beat(self) -> None:
+        """The loop ticked now (every tick, whether or not `write` got the lock)."""
+        self._tick_ns[0] = time.monotonic_ns()
+
+    @property
+    def last_beat_ns(self) -> int:
+        """`time.monotonic_ns()` of the loop's latest tick (0 before the first). One
+        aligned 64-bit word, written and read whole without the lock."""
+        return self._tick_ns[0]

@@ -116,6 +116,11 @@ class CommandWatchdog:
         self.timeout_s = timeout_s
         self._last: float | None = None
 
+    def reset(self) -> None:
+        """Forget the last command: the timeout counts from the next `feed` (a limb
+        just enabled must not trip on the time it took to start its loop)."""
+        self._last = None
+
     def feed(self, now: float | None = None) -> None:
         self._last = time.monotonic() if now is None else now
 

@@ -277,9 +277,11 @@ class SerialLimb(Limb):
             self._tripped = False
 
     def enable(self) -> None:
-        """Torque on, holding the present position (goal set to it first)."""
+        """Torque on, holding the present position (goal set to it first). The command
+        watchdog starts again at the next `write()`: the loop may take a while to start."""
         self._write_goals(self.read().position)
         self._set_torque(True)
+        self._watchdog.reset()
 
     def disable(self) -> None:
         self._set_torque(False)
