@@ -12,6 +12,8 @@ than memorising them. Two formats:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Literal
 
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
 from robot.scenes import SceneSpec
@@ -81,4 +83,8 @@ def chat_prompt(spec: SceneSpec, instruction: str) -> str:
     )
 
 
-PROMPT_FORMATS = {"compact": compact_prompt, "chat": chat_prompt}
+PromptFormat = Literal["compact", "chat"]
+PROMPT_FORMATS: dict[PromptFormat, Callable[[SceneSpec, str], str]] = {
+    "compact": compact_prompt,
+    "chat": chat_prompt,
+}
