@@ -25,9 +25,6 @@ END_TAG = "<|end|>"
 PAD_TAG = "<|pad|>"
 SPECIAL_TOKENS: tuple[str, ...] = (PAD_TAG, SCENE_TAG, USER_TAG, PLAN_TAG, END_TAG)
 
-MAX_INSTRUCTION_CHARS = 400
-"""Longer requests are cut: the planner's context is small and plans are short."""
-
 
 def entity_groups(spec: SceneSpec) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(objects, surfaces, persons), each sorted: the order the prompt lists them in."""
@@ -44,8 +41,11 @@ def scene_text(spec: SceneSpec) -> str:
 
 
 def clean_instruction(text: str, lowercase: bool) -> str:
-    """NFKC-normalised, single-spaced, bounded in length; lower case for our planner."""
-    text = " ".join(unicodedata.normalize("NFKC", text).split())[:MAX_INSTRUCTION_CHARS]
+    """NFKC-normalised, single-spaced; lower case for our planner.
+
+    Never cut: the planner refuses a request that does not fit its context (in tokens).
+    """
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
     # Our tags must never be injected through the request text.
     for tag in SPECIAL_TOKENS:
         text = text.replace(tag, " ")

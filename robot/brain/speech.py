@@ -209,6 +209,11 @@ REFUSAL_TEXT = {
         "de": "Meine Sicherheitsregeln schalte ich nicht ab.",
         "zh": "我不会关闭我的安全规则。",
     },
+    "too_long": {
+        "en": "That request is too long for me; please say it in fewer words.",
+        "de": "Diese Bitte ist mir zu lang; bitte sag es mit weniger Worten.",
+        "zh": "这个请求对我来说太长了，请说得简短一些。",
+    },
     "invalid": {
         "en": "I couldn't make a safe plan for that.",
         "de": "Dafür konnte ich keinen sicheren Plan machen.",
