@@ -94,6 +94,20 @@ def test_bad_values_fail_at_load_naming_file_and_key(text: str, key: str, fragme
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "instructions = " + "[" * 5000 + "]" * 5000,
+        "[kiosk]\nrequests = " + "{a = " * 3000 + "1" + "}" * 3000,
+    ],
+    ids=["nested arrays", "nested inline tables"],
+)
+def test_deep_nesting_is_a_config_error_not_a_recursion_error(text: str) -> None:
+    # Found by tests/test_fuzz_launch.py: Python's TOML parser recursed until it failed.
+    with pytest.raises(ConfigError, match=r"bad\.toml: values nested too deeply"):
+        load_text(text)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.sampled_from(NUMERIC_KEYS),
