@@ -6,6 +6,8 @@ Each fuzz test runs a few hundred examples at most in the default (fast) run; th
 
 from __future__ import annotations
 
+import json
+import math
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,3 +44,25 @@ def time_limit(seconds: float = EXAMPLE_TIMEOUT_S) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def toml_value(value: object) -> str:
+    """`value` (a bool, number, string, list or dict of them) written as TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (
+            f"{json.dumps(str(k), ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()
+        )
+        return "{" + ", ".join(pairs) + "}"
+    raise TypeError(value)

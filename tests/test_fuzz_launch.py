@@ -4,14 +4,12 @@ TOML at all). It returns a `Launch` whose every number is in its range, or raise
 
 from __future__ import annotations
 
-import json
-import math
 import tempfile
 from pathlib import Path
 
 import msgspec
 import pytest
-from fuzz_support import FAST, SLOW, time_limit
+from fuzz_support import FAST, SLOW, time_limit, toml_value
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,24 +24,6 @@ numbers = st.one_of(
     st.integers(-(2**63), 2**63 - 1), st.floats(), st.sampled_from([0, -1, 1, 0.0, 1e-300])
 )
 scalars = st.one_of(numbers, st.booleans(), st.text(max_size=20))
-
-
-def toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(value)
 
 
 values = st.recursive(
