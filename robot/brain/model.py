@@ -272,7 +272,7 @@ class OnnxCausalLm:
             ) from err
         if logits.shape != (self.info.vocab_size,):
             raise ModelError(
-                f"{self.model_path} gives {logits.shape[-1]} logits, not the vocab_size "
+                f"{self.model_path} gives logits of shape {logits.shape}, not the vocab_size "
                 f"{self.info.vocab_size} of {config_path}; {REPAIR}"
             )
 

@@ -26,7 +26,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
-from robot.bus_zenoh import endpoint_problem
+from robot.bus_zenoh import MAX_PORT, endpoint_problem
 from robot.errors import ConfigError
 from robot.toml_file import load_toml
 
@@ -49,7 +49,6 @@ MAX_SEPARATION_M = 5.0
 MAX_THREADS = 256
 MAX_REPLANS = 10
 """Each replan is a new plan after a failure; more than this is a loop, not a recovery."""
-MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
