@@ -107,9 +107,9 @@ def _records(path: Path, info: RecordingInfo) -> Iterator[tuple[str, str, McapMe
             except Exception as err:  # the mcap library raises whatever damaged bytes
                 # make its parsing hit: struct.error, ZstdError, UnicodeDecodeError...
                 if not (f.tell() >= size or isinstance(err, RecordLengthLimitExceeded)):
-                    info.corruption = f"at byte {offset} ({_one_line(err)})"
+                    info.corruption = f"at byte {offset}: {_one_line(err)}"
                 elif finished:
-                    info.corruption = f"at byte {offset} (a record runs past the end of the file)"
+                    info.corruption = f"at byte {offset}: a record runs past the end of the file"
                 return  # else cut off mid-record: everything before it has been read
             if isinstance(record, Schema):
                 schemas[record.id] = record.name
@@ -121,7 +121,7 @@ def _records(path: Path, info: RecordingInfo) -> Iterator[tuple[str, str, McapMe
             elif isinstance(record, McapMessage):
                 if record.channel_id not in channels:
                     info.corruption = (
-                        f"at byte {offset} (a message on unknown channel {record.channel_id})"
+                        f"at byte {offset}: a message on unknown channel {record.channel_id}"
                     )
                     return
                 topic, name = channels[record.channel_id]
