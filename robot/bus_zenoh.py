@@ -14,18 +14,63 @@ One departure from the in-process bus: a remote subscriber's full fifo cannot ra
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import re
 import threading
 from typing import Any
 
 import zenoh
 
 from robot.bus import Backend, Subscription, Topic
-from robot.errors import MessageError, QueueFull
+from robot.errors import BusError, MessageError, QueueFull
 from robot.msgs import Message, decode_msgpack, encode_msgpack
 
 log = logging.getLogger(__name__)
+
+HOST_PORT_PROTOCOLS = ("tcp", "udp", "tls", "quic", "ws")
+"""Zenoh link protocols of this build whose address is `host:port`."""
+PATH_PROTOCOLS = ("unixsock-stream",)
+"""Zenoh link protocols of this build whose address is a file system path."""
+ENDPOINT_FORM = "<protocol>/<address>[?<metadata>][#<config>], e.g. tcp/127.0.0.1:7447"
+MAX_PORT = 65535
+_HOST_PORT = re.compile(r"(?:\[(?P<ipv6>[^\]]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>\d{1,5})")
+_ZENOH_SOURCE = re.compile(r" at \S+\.rs:\d+\.?")
+"""Where in Zenoh's Rust sources an error was raised: noise for the person reading it."""
+
+
+def endpoint_problem(endpoint: str, listening: bool) -> str | None:
+    """Why `endpoint` is not a Zenoh endpoint this build can use, or None if it is one.
+
+    Checks the form `<protocol>/<address>[?<metadata>][#<config>]` (Zenoh's EndPoint), that
+    the protocol is one the installed Zenoh supports, and the address: `host:port` (an IPv6
+    host in brackets; port 0, any free port, only for listening) or a path. Whether the
+    host resolves and the port is free shows only when the session opens.
+    """
+    locator = endpoint.partition("#")[0].partition("?")[0]
+    protocol, slash, address = locator.partition("/")
+    if not slash or not protocol or not address:
+        return f"is not a Zenoh endpoint {ENDPOINT_FORM}"
+    if protocol in PATH_PROTOCOLS:
+        return None
+    if protocol not in HOST_PORT_PROTOCOLS:
+        known = ", ".join((*HOST_PORT_PROTOCOLS, *PATH_PROTOCOLS))
+        return f"has protocol {protocol!r}, not one of {known}"
+    match = _HOST_PORT.fullmatch(address)
+    if match is None:
+        return f"has address {address!r}, not host:port"
+    lowest_port = 0 if listening else 1
+    if not lowest_port <= int(match["port"]) <= MAX_PORT:
+        return f"has port {match['port']}, not in {lowest_port}..{MAX_PORT}"
+    host = match["ipv6"] or match["host"]
+    looks_numeric = match["ipv6"] is not None or host.replace(".", "").isdigit()
+    if looks_numeric:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"has host {host!r}, not an IP address"
+    return None
 
 
 class ZenohBackend(Backend):
@@ -39,15 +84,26 @@ class ZenohBackend(Backend):
         prefix: str = "robot",
         multicast_scouting: bool = False,
     ) -> None:
+        for endpoints, listening in ((listen or [], True), (connect or [], False)):
+            for endpoint in endpoints:
+                if problem := endpoint_problem(endpoint, listening):
+                    raise BusError(f"Zenoh endpoint {endpoint!r} {problem}")
         config = zenoh.Config()
         config.insert_json5("mode", json.dumps("peer"))
         config.insert_json5("scouting/multicast/enabled", json.dumps(multicast_scouting))
-        if listen:
-            config.insert_json5("listen/endpoints", json.dumps(listen))
-        if connect:
-            config.insert_json5("connect/endpoints", json.dumps(connect))
+        try:
+            if listen:
+                config.insert_json5("listen/endpoints", json.dumps(listen))
+            if connect:
+                config.insert_json5("connect/endpoints", json.dumps(connect))
+            self.session = zenoh.open(config)
+        except zenoh.ZError as err:
+            why = (_ZENOH_SOURCE.sub("", str(err)).strip() or type(err).__name__).splitlines()[0]
+            raise BusError(
+                f"cannot open the Zenoh session (listen {listen or []}, connect "
+                f"{connect or []}): {why}"
+            ) from err
         self.prefix = prefix
-        self.session = zenoh.open(config)
         self.overflows = 0
         self.malformed = 0
         self._lock = threading.Lock()

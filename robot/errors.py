@@ -29,6 +29,11 @@ class ConfigError(RobotError, ValueError):
     """A launch file, profile or calibration file is malformed; names the file and key."""
 
 
+class ModelError(RobotError):
+    """A model folder is missing, or a file in it is missing, corrupt or out of range;
+    names the file and what to do."""
+
+
 class PlanRejected(RobotError):
     """A plan failed validation; `reason` says which step and why."""
 

@@ -15,8 +15,9 @@ T = TypeVar("T")
 def load_toml(path: Path, type_: type[T], what: str) -> T:
     """Decode `path` as `type_`; `what` names the kind of file in errors ("launch file").
 
-    Raises `ConfigError`: the file cannot be read, is not TOML, or a key is unknown,
-    missing or of the wrong type (msgspec names it, e.g. `$.limits.velocity_scale`).
+    Raises `ConfigError`: the file cannot be read, is not TOML (or nests deeper than the
+    parser can go), or a key is unknown, missing or of the wrong type (msgspec names it,
+    e.g. `$.limits.velocity_scale`).
     """
     try:
         text = path.read_bytes()
@@ -28,3 +29,5 @@ def load_toml(path: Path, type_: type[T], what: str) -> T:
         raise ConfigError(f"{path}: {err}") from err
     except msgspec.DecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    except RecursionError as err:  # Python's TOML parser recurses into nested arrays
+        raise ConfigError(f"{path}: values nested too deeply to read") from err

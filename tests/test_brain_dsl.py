@@ -21,7 +21,21 @@ def test_render_and_parse_round_trip():
     assert dsl.parse(text) == steps
 
 
-@pytest.mark.parametrize("text", [" fly teapot", " pick", " place cup_red", " pick a ;", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        " fly teapot",
+        " pick",
+        " place cup_red",
+        " pick a ;",
+        "",
+        # The planner turned these into KeyErrors (a model decoding without the grammar).
+        " pick teapot ; refuse harmful",
+        " refuse harmful ; go_home",
+        " say blah",
+        " refuse because",
+    ],
+)
 def test_parse_rejects_malformed_plans(text):
     with pytest.raises(ValueError):
         dsl.parse(text)

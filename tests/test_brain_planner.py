@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from robot.brain.model import ModelLoadError, OnnxCausalLm
+from robot.brain.model import OnnxCausalLm
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 from robot.brain.world import WorldModel, replay
 from robot.cli import main as robot_main
+from robot.errors import ModelError
 from robot.scenes import SCENES
 
 
@@ -44,7 +45,7 @@ def test_model_folder_has_the_optimum_layout_and_runtime_configs():
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(ModelLoadError, match=r"model\.onnx"):
+    with pytest.raises(ModelError, match=r"config\.json is missing"):
         OnnxCausalLm(tmp_path)
 
 

@@ -92,7 +92,9 @@ class Witness(EchoLimb):
 
     def close(self) -> None:
         left = {"torque": self.enabled, "goals": self.goals, "writes": self.writes}
-        Path(self.path).write_text(json.dumps(left))
+        partial = Path(self.path + ".partial")
+        partial.write_text(json.dumps(left))
+        partial.replace(self.path)  # whole, or not yet: the test polls for it
 
 
 def left_by(path: Path) -> dict:

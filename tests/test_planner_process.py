@@ -99,9 +99,9 @@ def test_an_error_in_the_child_names_what_failed_and_the_child_goes_on(
 
 def test_a_model_that_does_not_load_is_a_clear_error_and_leaves_no_child(tmp_path: Path) -> None:
     children_before = {p.pid for p in multiprocessing.active_children()}
-    with pytest.raises(PlannerProcessError, match=r"could not load .*model\.onnx") as info:
+    with pytest.raises(PlannerProcessError, match=r"could not load .*config\.json") as info:
         PlannerProcess(tmp_path)
-    assert info.value.remote_type == "ModelLoadError"
+    assert info.value.remote_type == "ModelError"
     children_after = {p.pid for p in multiprocessing.active_children()}
     assert children_after <= children_before
 

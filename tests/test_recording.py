@@ -138,9 +138,10 @@ def test_garbage_is_a_typed_error(tmp_path: Path) -> None:
     path.write_bytes(b"definitely not an mcap file")
     with pytest.raises(RecordingError, match=r"junk\.mcap"):
         read_info(path)
-    (tmp_path / "tiny.mcap").write_bytes(b"\x89MC")
-    with pytest.raises(RecordingError, match=r"tiny\.mcap"):
-        read_info(tmp_path / "tiny.mcap")
+    for name, data in [("tiny", b"\x89MC"), ("empty", b""), ("v1", b"\x89MCAP1\r\n" + bytes(99))]:
+        (tmp_path / f"{name}.mcap").write_bytes(data)
+        with pytest.raises(RecordingError, match=rf"{name}\.mcap is not an MCAP file"):
+            read_info(tmp_path / f"{name}.mcap")
     with pytest.raises(RecordingError, match="cannot read"):
         read_info(tmp_path / "missing.mcap")
 

@@ -55,11 +55,13 @@ def render(steps: list[DslStep] | tuple[DslStep, ...]) -> str:
 def parse(text: str) -> list[DslStep]:
     """Split plan text into steps; raises ValueError naming the bad step.
 
-    Only the shape is checked here (skill known, argument count); names and
-    preconditions are the validator's job.
+    Only the shape is checked here (skill known, argument count, `refuse` only as the
+    whole plan, `say` and `refuse` codes known); names and preconditions are the
+    validator's job.
     """
     steps: list[DslStep] = []
-    for index, chunk in enumerate(text.split(f" {STEP_SEPARATOR}")):
+    chunks = text.split(f" {STEP_SEPARATOR}")
+    for index, chunk in enumerate(chunks):
         words = chunk.split()
         if not words:
             raise ValueError(f"step {index} is empty in plan text {text!r}")
@@ -72,5 +74,10 @@ def parse(text: str) -> list[DslStep]:
             raise ValueError(f"step {index}: unknown skill {skill!r}")
         if len(args) != expected:
             raise ValueError(f"step {index}: {skill} takes {expected} words, got {list(args)}")
+        codes = {REFUSE: REFUSAL_CODES, SAY: SAY_CODES}.get(skill)
+        if codes is not None and args[0] not in codes:
+            raise ValueError(f"step {index}: {skill} takes one of {list(codes)}, got {args[0]!r}")
+        if skill == REFUSE and len(chunks) > 1:
+            raise ValueError(f"step {index}: refuse is a whole plan, not a step of one")
         steps.append(DslStep(skill, args))
     return steps

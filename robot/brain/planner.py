@@ -1,7 +1,15 @@
-"""The brain's planner: request -> screen -> constrained decoding -> validation -> Plan.
+"""The brain's planner: request -> length -> screen -> constrained decoding -> validation -> Plan.
 
 Whatever happens, the result is either a plan that replays cleanly on the brain's world
 model or a refused plan with a reason; never a partial or unsafe plan.
+
+A request longer than the model's context allows is refused, not cut. The budget is
+counted in the model's tokens (an emoji can take four, a Chinese character one, so
+characters say little): the context less the prompt's other parts (scene names, tags)
+less the plan's `max_new_tokens`, so the model never sees more than its context. Cutting
+would keep the words that fit and drop the rest, and the rest may be the "don't" or the
+"not the hot one" that changes what the arm should do; a refusal costs the person one
+shorter sentence.
 """
 
 from __future__ import annotations
@@ -26,6 +34,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "planner"
 """The committed planner (models/planner) in a source checkout."""
+MAX_REQUEST_CHARS = 4096
+"""Longer requests are refused before they are tokenised (tokenising takes time in
+proportion to the text, seconds for a megabyte); no spoken request is this long."""
+TOO_LONG = "too_long"
 
 
 @dataclass
@@ -86,6 +98,19 @@ class Planner:
     def prompt_ids(self, spec: SceneSpec, instruction: str) -> list[int]:
         return self.model.encode(self.prompt(spec, instruction))
 
+    def fitting_prompt_ids(self, spec: SceneSpec, instruction: str) -> tuple[list[int], str]:
+        """The prompt's tokens and "", or no tokens and why the request does not fit the
+        context with the plan's `max_new_tokens` (the module docstring says why)."""
+        if len(instruction) > MAX_REQUEST_CHARS:
+            return [], f"{len(instruction)} characters, at most {MAX_REQUEST_CHARS}"
+        ids = self.prompt_ids(spec, instruction)
+        info = self.model.info
+        if len(ids) + info.max_new_tokens <= info.context_length:
+            return ids, ""
+        others = len(self.prompt_ids(spec, ""))
+        budget = info.context_length - info.max_new_tokens - others
+        return [], f"{len(ids) - others} tokens, at most {budget}"
+
     def plan(
         self,
         spec: SceneSpec,
@@ -104,6 +129,10 @@ class Planner:
                 "impossible",
                 source="screen",
             )
+        ids, too_long = self.fitting_prompt_ids(spec, instruction)
+        if too_long:
+            plan = refused(instruction, lang, TOO_LONG, too_long, attempt)
+            return PlanResult(plan, TOO_LONG, source="length")
         if self.use_screen and (code := screen(instruction)):
             return PlanResult(
                 refused(instruction, lang, code, attempt=attempt), code, source="screen"
@@ -111,7 +140,7 @@ class Planner:
         decoded = decode(
             self.model,
             self.masker if self.constrained else None,
-            self.prompt_ids(spec, instruction),
+            ids,
             GrammarState(world=world),
             self.model.info.max_new_tokens,
             use_cache=use_cache,

@@ -12,6 +12,8 @@ than memorising them. Two formats:
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Literal
 
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
 from robot.scenes import SceneSpec
@@ -22,9 +24,6 @@ PLAN_TAG = "<|plan|>"
 END_TAG = "<|end|>"
 PAD_TAG = "<|pad|>"
 SPECIAL_TOKENS: tuple[str, ...] = (PAD_TAG, SCENE_TAG, USER_TAG, PLAN_TAG, END_TAG)
-
-MAX_INSTRUCTION_CHARS = 400
-"""Longer requests are cut: the planner's context is small and plans are short."""
 
 
 def entity_groups(spec: SceneSpec) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -42,8 +41,11 @@ def scene_text(spec: SceneSpec) -> str:
 
 
 def clean_instruction(text: str, lowercase: bool) -> str:
-    """NFKC-normalised, single-spaced, bounded in length; lower case for our planner."""
-    text = " ".join(unicodedata.normalize("NFKC", text).split())[:MAX_INSTRUCTION_CHARS]
+    """NFKC-normalised, single-spaced; lower case for our planner.
+
+    Never cut: the planner refuses a request that does not fit its context (in tokens).
+    """
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
     # Our tags must never be injected through the request text.
     for tag in SPECIAL_TOKENS:
         text = text.replace(tag, " ")
@@ -81,4 +83,8 @@ def chat_prompt(spec: SceneSpec, instruction: str) -> str:
     )
 
 
-PROMPT_FORMATS = {"compact": compact_prompt, "chat": chat_prompt}
+PromptFormat = Literal["compact", "chat"]
+PROMPT_FORMATS: dict[PromptFormat, Callable[[SceneSpec, str], str]] = {
+    "compact": compact_prompt,
+    "chat": chat_prompt,
+}

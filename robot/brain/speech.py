@@ -214,6 +214,11 @@ REFUSAL_TEXT = {
         "de": "Ich bin mit der Planung nicht rechtzeitig fertig geworden; bitte noch einmal.",
         "zh": "我没能及时想好怎么做，请再说一次。",
     },
+    "too_long": {
+        "en": "That request is too long for me; please say it in fewer words.",
+        "de": "Diese Bitte ist mir zu lang; bitte sag es mit weniger Worten.",
+        "zh": "这个请求对我来说太长了，请说得简短一些。",
+    },
     "invalid": {
         "en": "I couldn't make a safe plan for that.",
         "de": "Dafür konnte ich keinen sicheren Plan machen.",

@@ -12,24 +12,73 @@
     [kiosk]   host, port, token, requests        (only for `robot kiosk`)
 
 Unknown keys are errors, so a typo is caught when the file loads, with the file and
-the key named, not when the arm is already moving.
+the key named, not when the arm is already moving. So is every number outside its
+range: each section lists its numeric keys' ranges in `RANGES`, next to the keys, and
+every bound is finite, so NaN and infinities are out of range everywhere (TOML has
+both, and a NaN compares false with any limit: a NaN speed would have silently turned
+a slow-down off). Zenoh endpoints are checked for their form at load as well.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import msgspec
 
+from robot.bus_zenoh import MAX_PORT, endpoint_problem
 from robot.errors import ConfigError
 from robot.toml_file import load_toml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
+MAX_SEED = 2**32 - 1
+"""Seeds are 32-bit, the widest every random generator we may hand them to accepts."""
+MAX_WATCHDOG_MS = 1000.0
+"""A limb that follows a command older than a second is not watched."""
+MAX_RATE_HZ = 10_000.0
+"""Ten times the 1 kHz loop: no servo bus or physics step of this stack runs faster."""
+MAX_CPU_INDEX = 1023
+"""CPU_SETSIZE - 1: the highest CPU index an affinity mask can name."""
+MAX_WAKE_LATENCY_US = 1_000_000
+"""A second: any laxer wake-up bound is the same as leaving the idle states alone (-1)."""
+MAX_COLLABORATIVE_SPEED_M_S = 1.0
+"""Four times the usual 0.25 m/s near people; faster is no slow-down for an arm this size."""
+MAX_SEPARATION_M = 5.0
+"""Farther than an arm of this class reaches across its cell."""
+MAX_THREADS = 256
+MAX_REPLANS = 10
+"""Each replan is a new plan after a failure; more than this is a loop, not a recovery."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric key may take: from `low` (excluded if `low_open`) to `high`.
+
+    Both bounds are finite, so NaN and the infinities are never in range.
+    """
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def admits(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def __str__(self) -> str:
+        return f"{'>' if self.low_open else '>='} {self.low} and <= {self.high}"
+
+
+def positive(high: float) -> Range:
+    """> 0 and <= high."""
+    return Range(0, high, low_open=True)
+
 
 class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    pass
+    RANGES: ClassVar[dict[str, Range]] = {}
+    """Every numeric key of the section and its range (checked by `load_launch`)."""
 
 
 class RobotSection(_Section):
@@ -41,6 +90,8 @@ class SceneSection(_Section):
     name: Literal["tea", "care"] = "tea"
     seed: int = 0
     """Seed of the scene's randomisation (object poses, friction, mass)."""
+
+    RANGES: ClassVar[dict[str, Range]] = {"seed": Range(0, MAX_SEED)}
 
 
 class LimbsSection(_Section):
@@ -54,6 +105,8 @@ class LimbsSection(_Section):
     watchdog_ms: float = 100.0
     """Commands older than this make the limb act as `on_timeout` says."""
     on_timeout: Literal["hold", "disable"] = "hold"
+
+    RANGES: ClassVar[dict[str, Range]] = {"watchdog_ms": positive(MAX_WATCHDOG_MS)}
 
 
 class WorldSection(_Section):
@@ -74,6 +127,11 @@ class RatesSection(_Section):
     """The cerebellum's loop; lowered automatically to what the limb can sustain."""
     physics_hz: float = 240.0
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        "control_hz": positive(MAX_RATE_HZ),
+        "physics_hz": positive(MAX_RATE_HZ),
+    }
+
 
 class CerebellumSection(_Section):
     realtime: bool = True
@@ -88,6 +146,12 @@ class CerebellumSection(_Section):
     CPUs poll; needs write access to /dev/cpu_dma_latency); -1 leaves the idle
     states alone (saves power, costs jitter)."""
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        "priority": Range(1, 99),
+        "cpu": Range(-1, MAX_CPU_INDEX),
+        "wake_latency_us": Range(-1, MAX_WAKE_LATENCY_US),
+    }
+
 
 class LimitsSection(_Section):
     velocity_scale: float = 1.0
@@ -98,12 +162,24 @@ class LimitsSection(_Section):
     protective_distance_m: float = 0.12
     """Inside this distance from a hand, the arm stops until the hand leaves."""
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        "velocity_scale": positive(1),
+        "collaborative_speed_m_s": positive(MAX_COLLABORATIVE_SPEED_M_S),
+        "slow_distance_m": positive(MAX_SEPARATION_M),
+        "protective_distance_m": positive(MAX_SEPARATION_M),
+    }
+
 
 class BrainSection(_Section):
     model: str = "models/planner"
     """Folder of an ONNX causal LM (ours, or one exported by Hugging Face optimum)."""
     threads: int = 1
     max_replans: int = 2
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        "threads": Range(1, MAX_THREADS),
+        "max_replans": Range(0, MAX_REPLANS),
+    }
 
 
 class KioskSection(_Section):
@@ -112,6 +188,8 @@ class KioskSection(_Section):
     token: str = ""
     title: str = "Tea robot"
     requests: list[str] = []
+
+    RANGES: ClassVar[dict[str, Range]] = {"port": Range(0, MAX_PORT)}
 
 
 class Launch(_Section):
@@ -140,25 +218,21 @@ def _check(launch: Launch, path: Path) -> None:
     def fail(key: str, why: str) -> None:
         raise ConfigError(f"{path}: `{key}` {why}")
 
+    for name in Launch.__struct_fields__:
+        section = getattr(launch, name)
+        for key, allowed in getattr(section, "RANGES", {}).items():
+            value = getattr(section, key)
+            if not allowed.admits(value):
+                kind = "a finite number" if isinstance(value, float) else "an integer"
+                fail(f"{name}.{key}", f"must be {kind} {allowed}, got {value!r}")
     if launch.limbs.backend == "serial" and not launch.limbs.port:
         fail("limbs.port", "is required when limbs.backend = 'serial'")
-    if not 0 < launch.limits.velocity_scale <= 1:
-        fail("limits.velocity_scale", f"must be in (0, 1], got {launch.limits.velocity_scale}")
-    if not 0 < launch.limits.protective_distance_m < launch.limits.slow_distance_m:
-        fail("limits.protective_distance_m", "must be > 0 and below limits.slow_distance_m")
-    if launch.rates.control_hz <= 0 or launch.rates.physics_hz <= 0:
-        fail("rates", "must be positive")
-    if not 1 <= launch.cerebellum.priority <= 99:
-        fail("cerebellum.priority", f"must be in 1..99, got {launch.cerebellum.priority}")
-    if launch.cerebellum.cpu < -1:
-        fail("cerebellum.cpu", f"must be a CPU index or -1, got {launch.cerebellum.cpu}")
-    if launch.cerebellum.wake_latency_us < -1:
-        fail(
-            "cerebellum.wake_latency_us",
-            f"must be >= 0 us or -1, got {launch.cerebellum.wake_latency_us}",
-        )
-    if launch.brain.threads < 1:
-        fail("brain.threads", "must be >= 1")
+    if launch.limits.protective_distance_m >= launch.limits.slow_distance_m:
+        fail("limits.protective_distance_m", "must be below limits.slow_distance_m")
+    for key, listening in (("listen", True), ("connect", False)):
+        for endpoint in getattr(launch.bus, key):
+            if problem := endpoint_problem(endpoint, listening):
+                fail(f"bus.{key}", f"entry {endpoint!r} {problem}")
     if launch.bus.backend == "zenoh" and not (launch.bus.listen or launch.bus.connect):
         fail("bus.listen", "or bus.connect is required for the zenoh backend")
 

@@ -2,6 +2,9 @@
 
 robot replay FILE --info          channels, message counts, duration
 robot replay FILE [--speed X]     print every message as a JSON line, paced
+
+A corrupt file shows (or prints) what is readable before the corruption, then fails
+with one line saying where it is.
 """
 
 from __future__ import annotations
@@ -29,11 +32,18 @@ def run(args: argparse.Namespace) -> int:
         info = read_info(args.file)
         print(f"file:     {info.path}")
         print(f"duration: {info.duration_s:.3f} s")
-        print(f"complete: {'yes' if info.complete else 'no (cut off; read up to the last chunk)'}")
+        if info.corruption:
+            print(f"complete: no (corrupt {info.corruption}; read up to there)")
+        elif info.complete:
+            print("complete: yes")
+        else:
+            print("complete: no (cut off; read up to the last chunk)")
         print(f"{'channel':<32} {'type':<14} {'messages':>9}")
         for topic, count in sorted(info.counts.items()):
             print(f"{topic:<32} {info.schemas[topic]:<14} {count:>9}")
-        print(f"{'total':<32} {'':<14} {sum(info.counts.values()):>9}")
+        print(f"{'total':<32} {'':<14} {info.messages:>9}")
+        if info.corruption:
+            raise info.error()
         return 0
     topics = set(args.topic) if args.topic else None
     out = sys.stdout.buffer
