@@ -451,6 +451,12 @@ def _emulate_twin(args: argparse.Namespace) -> int:
             f"{hil.bus.servos[0].baud} baud{timing}) on {path}",
             flush=True,
         )
+        base, yaw = hil.scene.arm.base_position, hil.scene.arm.base_yaw
+        print(
+            f"arm base at x {base[0]:.4f} y {base[1]:.4f} z {base[2]:.4f} m, yaw {yaw:.4f} rad "
+            "(a serial launch's [robot] base_x_m, base_y_m, base_z_m, base_yaw_rad)",
+            flush=True,
+        )
         if args.write_calibration:
             print(f"twin calibration written to {args.write_calibration}", flush=True)
         _print_faults(args.faults, faults)

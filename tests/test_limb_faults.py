@@ -26,9 +26,11 @@ from robot.limbs.base import LimbFault
 from robot.limbs.calibration import Calibration, JointCalibration, TickMap
 from robot.limbs.plausible import (
     ENCODER_NOISE_TICKS,
+    FAULT_BUDGET_S,
     LIMIT_MARGIN_RAD,
     MAX_REJECTIONS_IN_A_ROW,
     VELOCITY_READING_FACTOR,
+    PlausibleReadings,
 )
 from robot.limbs.serial import STARTUP_READS, SerialLimb
 from robot.msgs import JointCommand, JointState
@@ -411,3 +413,52 @@ def test_one_wrong_first_reading_is_outvoted(arm: Arm) -> None:
     assert schedule.applied["forge"] == 1
     assert state.position == pytest.approx((0.0,) * 6, abs=1e-9)
     assert sum(limb.rejected.values()) == 0
+
+
+# -- the rules alone ----------------------------------------------------------------------
+def readings() -> PlausibleReadings:
+    profile = load_profile("so101")
+    rules = PlausibleReadings(
+        profile.joints,
+        [j.max_velocity for j in profile.joints],
+        [2 * math.pi / 4096] * 6,
+        tuple(range(1, 7)),
+        "/dev/ttyTEST",
+        reply_timeout_s=0.006,
+    )
+    rules.start((0.0,) * 6, (0.0,) * 6, stamp_ns=0)
+    return rules
+
+
+def offer_all(rules: PlausibleReadings, wrist: float) -> JointState:
+    """Now, joint 3 (wrist_flex) reads `wrist` (rad), the others 0; then 1 ms passes."""
+    stamp = time.monotonic_ns()
+    for k in range(6):
+        rules.offer(k, wrist if k == 3 else 0.0, 0.0, stamp, stamp + 300_000)
+    state = rules.state(stamp)
+    time.sleep(0.001)
+    return state
+
+
+def test_a_joint_knocked_faster_than_its_motor_is_believed_again_within_ms() -> None:
+    # Pushed 1.3 deg at once (past its 4 rad/s), then still: the twin's contact
+    # impulses do this, and so does a knock on a real arm. A few readings are rejected
+    # until the reach has grown to the jump, then the joint is believed again.
+    rules = readings()
+    for _ in range(5):
+        offer_all(rules, 0.0)
+    jumped = math.radians(1.3)
+    states = [offer_all(rules, jumped) for _ in range(15)]
+    assert states[-1].position[3] == pytest.approx(jumped)
+    assert rules.rejected["wrist_flex"] >= MAX_REJECTIONS_IN_A_ROW  # the count would give up
+
+
+def test_a_joint_that_stays_implausible_gives_up_within_the_fault_budget() -> None:
+    rules = readings()
+    offer_all(rules, 0.0)
+    started = time.monotonic()
+    with pytest.raises(LimbFault, match=r"wrist_flex.*outside its limits") as caught:
+        while time.monotonic() - started < 10 * FAULT_BUDGET_S:
+            offer_all(rules, 3.0)  # past its 1.66 rad limit, every time
+    assert caught.value.servo_id == 4
+    assert time.monotonic() - started >= FAULT_BUDGET_S

@@ -42,8 +42,6 @@ PICKED_S = 120.0
 IDS = (1, 2, 3, 4, 5, 6)
 TICK_DEG = 360.0 / 4096
 
-pytestmark = pytest.mark.slow
-
 
 @dataclass
 class Twin:
@@ -51,6 +49,7 @@ class Twin:
     port: str
     calibration: Path
     world: Path
+    base: dict[str, float]
 
 
 @pytest.fixture
@@ -64,7 +63,9 @@ def twin(tmp_path: Path) -> Iterator[Twin]:
         assert process.stdout is not None
         port = process.stdout.readline().split()[-1]
         assert port.startswith("/dev/"), port
-        yield Twin(process, port, calibration, world)
+        words = process.stdout.readline().split()  # arm base at x X y Y z Z m, yaw W rad
+        base = {words[k]: float(words[k + 1]) for k in (3, 5, 7)} | {"yaw": float(words[11])}
+        yield Twin(process, port, calibration, world, base)
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=10)
@@ -77,6 +78,8 @@ class Stack:
         launch = tmp_path / "serial.toml"
         launch.write_text(
             'instructions = ["Put the red cup on the tray."]\n'
+            f"[robot]\nbase_x_m = {twin.base['x']}\nbase_y_m = {twin.base['y']}\n"
+            f"base_z_m = {twin.base['z']}\nbase_yaw_rad = {twin.base['yaw']}\n"
             '[scene]\nname = "tea"\n'
             f'[limbs]\nbackend = "serial"\nport = "{twin.port}"\n'
             f'calibration = "{twin.calibration}"\n'
@@ -190,6 +193,7 @@ def test_a_stopped_stack_leaves_the_arm_held_and_the_cup_in_the_gripper(
         STOPS[stop](stack)
         stack.process.wait(timeout=30)
         exited_s = time.monotonic() - stopped_at
+        print(f"{stop}: robot run exited {exited_s:.2f} s after the stop")
         left = wait_gone(children, timeout=10)
         assert not left, f"processes of the stack left behind: {left}"
     finally:

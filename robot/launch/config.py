@@ -21,6 +21,7 @@ a slow-down off). Zenoh endpoints are checked for their form at load as well.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -84,6 +85,20 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class RobotSection(_Section):
     profile: str = "so101"
     """Arm name under robot/descriptions/, or a path to a profile TOML."""
+    base_x_m: float = 0.0
+    """For `serial`: where the arm's base stands in the frame of the `WorldState` its
+    cell publishes (x, y, z in m, yaw about z in rad; `robot servo emulate --twin`
+    prints its twin's). The simulated backends know it from their scene."""
+    base_y_m: float = 0.0
+    base_z_m: float = 0.0
+    base_yaw_rad: float = 0.0
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        "base_x_m": Range(-MAX_SEPARATION_M, MAX_SEPARATION_M),
+        "base_y_m": Range(-MAX_SEPARATION_M, MAX_SEPARATION_M),
+        "base_z_m": Range(-MAX_SEPARATION_M, MAX_SEPARATION_M),
+        "base_yaw_rad": Range(-math.pi, math.pi),
+    }
 
 
 class SceneSection(_Section):

@@ -248,9 +248,11 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         watchdog_s=launch.limbs.watchdog_ms / 1e3,
         on_timeout=launch.limbs.on_timeout,
     )
+    where = launch.robot
+    base = BasePose(where.base_x_m, where.base_y_m, where.base_z_m, where.base_yaw_rad)
     cerebellum = Cerebellum(
         bus,
-        ArmModel.from_profile(profile),
+        ArmModel.from_profile(profile, base),
         limb,
         rate_hz=None,
         safety=safety_config(launch, profile),

@@ -102,6 +102,8 @@ def load_calibration(path: str | Path, protocol: str = "") -> Calibration:
         raise ConfigError(f"cannot read calibration file {path}: {err.strerror}") from err
     except ValueError as err:
         raise ConfigError(f"{path} is not JSON: {err}") from err
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a calibration file") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a calibration file is a JSON object")
     if "joints" in data:
@@ -182,25 +184,34 @@ def from_lerobot(data: dict[str, Any], protocol: str = "", source: str = "") -> 
         if not isinstance(motor, dict):
             raise ConfigError(f"{where}: expected an object with id, homing_offset, range_min...")
         try:
-            low, high = int(motor["range_min"]), int(motor["range_max"])
-            drive_mode = int(motor.get("drive_mode", 0))
+            low, high = _integer(motor, "range_min"), _integer(motor, "range_max")
+            drive_mode = _integer(motor, "drive_mode", 0)
             if drive_mode not in (0, 1):
                 raise ValueError(f"drive_mode = {drive_mode} is outside 0..1")
             joints[name] = JointCalibration(
-                servo_id=int(motor["id"]),
+                servo_id=_integer(motor, "id"),
                 zero_ticks=round((low + high) / 2),
                 range_min=low,
                 range_max=high,
                 direction=-1 if drive_mode else 1,
-                homing_offset=int(motor.get("homing_offset", 0)),
+                homing_offset=_integer(motor, "homing_offset", 0),
             )
         except KeyError as err:
             raise ConfigError(f"{where}: missing key {err.args[0]!r}") from None
-        except (TypeError, ValueError) as err:
+        except ValueError as err:
             raise ConfigError(f"{where}: {err}") from err
     if not joints:
         raise ConfigError(f"{source or 'LeRobot calibration'}: no joints in it")
     return Calibration(joints=joints, protocol=protocol, source=source or "lerobot")
+
+
+def _integer(motor: dict[str, Any], key: str, default: int | None = None) -> int:
+    """`motor[key]` as a whole number: LeRobot writes integers (ticks, ids, modes); a
+    fraction, a boolean, a string or an infinity is a ValueError naming the key."""
+    value = motor[key] if default is None else motor.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key} = {value!r} is not a whole number")
+    return value
 
 
 class TickMap:

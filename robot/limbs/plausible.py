@@ -11,9 +11,13 @@ A reading of a joint is rejected when
 - or it did not come: no valid reply in time, or a status packet reporting an error.
 A rejected reading is replaced by the joint's last accepted one, and the state's stamp
 is then the oldest information in it, so `now - stamp_ns` says how stale the state is.
-After `MAX_REJECTIONS_IN_A_ROW` rejections of one joint in a row, or a streak lasting the
-fault budget (`FAULT_BUDGET_S`, or as many reply timeouts if they take longer), `state()`
-raises `LimbFault`.
+`state()` raises `LimbFault` after `MAX_REJECTIONS_IN_A_ROW` missing readings of one
+joint in a row (no reply, an error: a lost servo or bus), or when a streak of rejections
+lasts the fault budget (`FAULT_BUDGET_S`, or as many reply timeouts if they take
+longer). Implausible values get the budget, not the count: a joint knocked faster than
+its motor drives it (or the twin's contact impulses) reads ahead of the last accepted
+value for a few ms, and the reach grows with the time since, so true readings are
+accepted again well within the budget, while a forged one is alone between true ones.
 
 What cannot be caught: a wrong value inside the joint's limits and within the jump bound
 is indistinguishable from a true reading (a forged or corrupted reply whose checksum
@@ -45,9 +49,9 @@ VELOCITY_READING_FACTOR = 2.0
 """A servo's velocity reading is a position difference over a short window and
 overshoots when the joint starts or stops; twice the top speed is beyond any true one."""
 MAX_REJECTIONS_IN_A_ROW = 3
-"""Rejections of one joint in a row before the limb gives up. At 1 kHz, 3 ms of a joint's
-information lost: transient faults (one corrupted reply, a late one) pass, a lost servo
-or bus raises within three reply timeouts."""
+"""Missing readings of one joint in a row (no valid reply, a status error) before the
+limb gives up: transient faults (one corrupted reply, a late one) pass, a lost servo or
+bus raises within three reply timeouts (~18 ms at 1 Mbps)."""
 FAULT_BUDGET_S = 0.030
 """The longest a streak of rejections may last before the limb gives up, when the caller
 reads more slowly than one reply timeout apart: the supervisor's staleness limit is 50 ms,
@@ -96,6 +100,8 @@ class PlausibleReadings:
         self.rejected = dict.fromkeys(self.names, 0)
         """Readings rejected so far, per joint."""
         self._streak = [0] * n
+        self._missing = [0] * n
+        """Missing readings of each joint in a row (within `_streak`)."""
         self._streak_start_ns = [0] * n
         self._why = [""] * n
         self._rejected_now = False
@@ -127,15 +133,18 @@ class PlausibleReadings:
             self.position[k] = position
             self.velocity[k] = velocity
             self.stamp_ns[k] = stamp_ns
-            self._streak[k] = 0
+            self._streak[k] = self._missing[k] = 0
         else:
-            self.reject(k, stamp_ns, self._implausible(k, position, velocity, received_ns))
+            why = self._implausible(k, position, velocity, received_ns)
+            self.reject(k, stamp_ns, why, missing=False)
 
-    def reject(self, k: int, stamp_ns: int, why: str) -> None:
-        """Joint k has no believable reading from the request sent at `stamp_ns`."""
+    def reject(self, k: int, stamp_ns: int, why: str, *, missing: bool = True) -> None:
+        """Joint k has no believable reading from the request sent at `stamp_ns`:
+        missing (no reply, an error), or not `missing` (an implausible value)."""
         if not self._streak[k]:
             self._streak_start_ns[k] = stamp_ns
         self._streak[k] += 1
+        self._missing[k] = self._missing[k] + 1 if missing else 0
         self._why[k] = why
         self.rejected[self.names[k]] += 1
         self._rejected_now = True
@@ -184,7 +193,7 @@ class PlausibleReadings:
         lost = [
             k
             for k, n in enumerate(self._streak)
-            if n >= MAX_REJECTIONS_IN_A_ROW
+            if self._missing[k] >= MAX_REJECTIONS_IN_A_ROW
             or (n and now_ns - self._streak_start_ns[k] >= budget_ns)
         ]
         if not lost:
