@@ -425,6 +425,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
                 gui=args.gui,
                 wire_timing=args.wire_timing,
                 eeprom_path=args.eeprom,
+                world_out=args.world_out,
             )
         except RobotError as err:
             raise SetupError(f"--twin {args.twin} --scene {scene}: {err}") from err
@@ -451,7 +452,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
             f"{hil.bus.servos[0].baud} baud{timing}) on {path}",
             flush=True,
         )
-        base, yaw = hil.scene.arm.base_position, hil.scene.arm.base_yaw
+        base, yaw = hil.base
         print(
             f"arm base at x {base[0]:.4f} y {base[1]:.4f} z {base[2]:.4f} m, yaw {yaw:.4f} rad "
             "(a serial launch's [robot] base_x_m, base_y_m, base_z_m, base_yaw_rad)",
@@ -463,13 +464,8 @@ def _emulate_twin(args: argparse.Namespace) -> int:
     except BaseException:
         hil.stop()
         raise
-    # The physics thread shares this interpreter with the bus: a servo's reply must
-    # not wait the default 5 ms for the interpreter lock.
-    sys.setswitchinterval(TWIN_SWITCH_INTERVAL_S)
-    _answer_like_hardware()
+    _answer_like_hardware()  # the world's process, started before, keeps its scheduling
     try:
-        if args.world_out:
-            hil.keep_world_in(args.world_out)
         hil.serve_until(stop)
     finally:
         hil.stop()
@@ -477,18 +473,15 @@ def _emulate_twin(args: argparse.Namespace) -> int:
 
 
 EMULATOR_PRIORITY = 60
-"""SCHED_FIFO priority of the emulator's threads (the bus and, with --twin, the
-physics): above the cerebellum's loop (50), so that on a busy machine the emulator
-answers as servos do, within a millisecond, instead of waiting for a CPU behind the
-stack it serves."""
-TWIN_SWITCH_INTERVAL_S = 0.0002
-"""The interpreter's thread switch interval in a twin emulator (s): a reply waits at
-most this long for the lock held by Python code of another thread."""
+"""SCHED_FIFO priority of the thread that answers for the emulated servos: above the
+cerebellum's loop (50), so that on a busy machine the emulator answers as servos do,
+within a millisecond, instead of waiting for a CPU behind the stack it serves. (With
+--twin the world runs in a process of its own, on the normal scheduler.)"""
 
 
 def _answer_like_hardware() -> None:
-    """Serve from this thread, and the threads it starts, on SCHED_FIFO where the OS
-    permits it; else say that replies may come late on a busy machine."""
+    """Serve from this thread on SCHED_FIFO where the OS permits it; else say that
+    replies may come late on a busy machine."""
     try:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(EMULATOR_PRIORITY))
     except (AttributeError, PermissionError, OSError) as err:

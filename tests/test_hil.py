@@ -51,24 +51,6 @@ ticks on every joint (3 runs, the same each time); 3 ticks leaves room for a loa
 machine without hiding a wrong map (a calibration zero 4 ticks off fails: tried)."""
 
 
-class FakeClock:
-    """A bus clock the test advances: in-process runs without waiting for wall time."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def poll(hil: TwinBus, clock: FakeClock, seconds: float) -> None:
-    """Let `seconds` pass on the bus clock, read every POLL_S as a client would (the world
-    runs only as fast as it is asked)."""
-    for _ in range(round(seconds / POLL_S)):
-        clock.t += POLL_S
-        hil.servos.advance(clock())
-
-
 @pytest.fixture
 def hil() -> Iterator[TwinBus]:
     with start_twin_bus("tea", seed=SEED) as running:
@@ -120,7 +102,7 @@ def test_serial_limb_over_the_twin_bus_moves_like_the_twin(hil: TwinBus) -> None
         error_ticks = np.abs(a - b) / TICK_RAD
         assert np.abs(a - b).max() <= SETTLED_BOUND_RAD, (target, error_ticks.round(2))
     # The serial run moved the twin's own arm, in the same world as the scene.
-    assert np.allclose(hil.servos.arm.state()[0], serial[-1], atol=SETTLED_BOUND_RAD)
+    assert np.allclose(hil.world.position(), serial[-1], atol=SETTLED_BOUND_RAD)
     assert set(hil.state().objects) == {"teapot", "cup_red", "cup_blue", "tray"}
     assert hil.spilled() == 0
 
@@ -128,14 +110,14 @@ def test_serial_limb_over_the_twin_bus_moves_like_the_twin(hil: TwinBus) -> None
 def test_twin_calibration_maps_ticks_as_the_serial_limb_does() -> None:
     profile = load_profile("so101")
     cal = twin_calibration(profile, get_model("sts3215"))
-    hil = make_twin_bus("tea", seed=SEED, clock=FakeClock())
+    hil = make_twin_bus("tea", seed=SEED)
     try:
+        angles = hil.world.position()  # the world stands still until it runs
         for joint, servo in zip(profile.joints, hil.bus.servos, strict=True):
             tick_map = TickMap(cal.joint(joint.name), joint.direction, "feetech")
             index = hil.servos.joint_index(servo.servo_id)
-            angle = hil.servos.arm.state()[0][index]
-            ticks = hil.servos.sample(index, 0.0).position
-            assert tick_map.to_rad(ticks) == pytest.approx(angle, abs=1e-9)
+            ticks = hil.servos.sample(index, time.monotonic()).position
+            assert tick_map.to_rad(ticks) == pytest.approx(angles[index], abs=1e-9)
             assert tick_map.to_ticks(joint.lower) == cal.joint(joint.name).range_min
             assert servo.value("min_position_limit") == cal.joint(joint.name).range_min
             assert servo.value("max_position_limit") == cal.joint(joint.name).range_max
@@ -144,46 +126,61 @@ def test_twin_calibration_maps_ticks_as_the_serial_limb_does() -> None:
         hil.stop()
 
 
+def command(hil: TwinBus, servo_id: int, register: str, value: int) -> None:
+    """What a client's WRITE to one servo does (no pty needed)."""
+    reg = get_model("sts3215")[register]
+    hil.bus.handle(
+        feetech.decode(feetech.write(servo_id, reg.address, reg.encode(value)), status=False)
+    )
+
+
 def test_commanded_velocity_caps_the_joint_speed() -> None:
-    clock = FakeClock()
-    hil = make_twin_bus("tea", seed=SEED, clock=clock)
-    table = get_model("sts3215")
+    hil = make_twin_bus("tea", seed=SEED)
     gripper = 6  # servo ID
     slow = 200  # ticks/s = 0.31 rad/s, well under the profile's 4 rad/s
     try:
-        hil.servos.anchor(clock())
+        hil.world.run(time.monotonic())
         index = hil.servos.joint_index(gripper)
-        start = hil.servos.sample(index, clock()).position
-        for name, value in (("goal_velocity", slow), ("goal_position", round(start) + 1000)):
-            reg = table[name]
-            hil.bus.handle(
-                feetech.decode(feetech.write(gripper, reg.address, reg.encode(value)), status=False)
-            )
-        poll(hil, clock, 1.0)
-        moved = hil.servos.sample(index, clock()).position - start
+        start, started_s = hil.servos.sample(index, time.monotonic()).position, hil.sim_time_s()
+        command(hil, gripper, "goal_velocity", slow)
+        command(hil, gripper, "goal_position", round(start) + 1000)
+        time.sleep(1.0)
+        moved = hil.servos.sample(index, time.monotonic()).position - start
+        elapsed_s = hil.sim_time_s() - started_s
     finally:
         hil.stop()
-    assert 0.9 * slow < moved <= 1.05 * slow  # 1 s at the commanded speed, not 1000 ticks
+    # The commanded speed over the simulated time that passed, not 1000 ticks at once.
+    assert 0.9 * slow * elapsed_s - 3 < moved <= 1.05 * slow * elapsed_s + 3
 
 
 def test_torque_off_makes_only_that_joint_limp() -> None:
-    clock = FakeClock()
-    hil = make_twin_bus("tea", seed=SEED, clock=clock)
+    hil = make_twin_bus("tea", seed=SEED)
     try:
-        hil.servos.anchor(clock())
-        before = hil.servos.arm.state()[0]
-        torque = get_model("sts3215")["torque_enable"]
+        hil.world.run(time.monotonic())
+        time.sleep(0.1)
+        before = hil.world.position()
         lift = 2  # servo ID of shoulder_lift: gravity pulls it off zero when limp
-        request = feetech.decode(feetech.write(lift, torque.address, b"\x00"), status=False)
-        hil.bus.handle(request)
-        poll(hil, clock, 0.2)
-        after = hil.servos.arm.state()[0]
+        command(hil, lift, "torque_enable", 0)
+        time.sleep(0.3)
+        after = hil.world.position()
     finally:
         hil.stop()
     moved = np.abs(after - before)
     assert moved[1] > 0.05, moved
     others = np.delete(moved, 1)
     assert others.max() < 0.05, moved
+
+
+def test_the_world_goes_on_when_nobody_talks_to_the_bus() -> None:
+    # A host that dies leaves a powered arm in a world that runs on: a limp joint falls
+    # with nobody asking the servos anything (the old twin stood still between requests).
+    with start_twin_bus("tea", seed=SEED) as hil:
+        command(hil, 2, "torque_enable", 0)
+        started_s = hil.sim_time_s()
+        before = hil.world.position()
+        time.sleep(0.5)
+        assert hil.sim_time_s() - started_s > 0.3
+        assert abs(hil.world.position()[1] - before[1]) > 0.05
 
 
 def test_cli_serves_the_twin_to_the_sdk(tmp_path: Path) -> None:

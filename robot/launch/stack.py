@@ -204,8 +204,7 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         watchdog_s=launch.limbs.watchdog_ms / 1e3,
         on_timeout=launch.limbs.on_timeout,
     )
-    arm = hil.scene.arm
-    model = ArmModel.from_profile(hil.profile, _base(arm.base_position, arm.base_yaw))
+    model = ArmModel.from_profile(hil.profile, _base(*hil.base))
     cerebellum = Cerebellum(
         bus,
         model,
@@ -215,18 +214,12 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         velocity_scale=launch.limits.velocity_scale,
         realtime=loop_realtime(launch),
     )
-    world = hil.scene.world
-
-    def on_person() -> int:
-        with hil.servos.lock:  # the bus thread steps the same world until stop()
-            return hil.scene.on_person()
-
     return Stack(
         nodes=[WorldPublisher(bus, hil.state), brain, cerebellum],
-        sim_time_s=lambda: world.sim_time_s,
+        sim_time_s=hil.sim_time_s,
         world_state=hil.state,
         spilled=hil.spilled,
-        on_person=on_person,
+        on_person=hil.on_person,
         _close=[hil.stop],
     )
 
