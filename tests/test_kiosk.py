@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from robot.brain.node import BrainNode
+from robot.brain.planner import PlanResult
 from robot.bus import Bus, fifo
 from robot.errors import ConfigError, QueueFull
 from robot.kiosk import Kiosk
@@ -359,3 +361,102 @@ def test_an_action_that_raises_gets_a_clean_error(kiosk, monkeypatch) -> None:
     )
     assert call(k.url + "config")[0] == 200
     assert k.running and k.failure is None
+
+
+class PlannerThatRaises:
+    """Plans a greeting, except for `BOOM`, where it raises as onnxruntime does when a
+    request overflows the model's context."""
+
+    BOOM = "boom"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def plan(self, spec, instruction, world=None, attempt=0, language="en", use_cache=True):
+        self.calls += 1
+        if instruction == self.BOOM:
+            raise RuntimeError("INVALID_ARGUMENT: indices element out of data bounds, idx=256")
+        steps = (Step("say", {"text": "Hello!"}),)
+        return PlanResult(Plan(instruction=instruction, steps=steps, language=language))
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served_with_raising_planner() -> Iterator[tuple[Kiosk, PlannerThatRaises, threading.Thread]]:
+    """The expo kiosk as `robot kiosk` runs it (run_nodes), planning with
+    `PlannerThatRaises`; yields the kiosk, the planner and the thread running them."""
+    from robot.kiosk.cli import build_kiosk
+    from robot.launch.config import PROJECT_ROOT, load_launch
+    from robot.node import run_nodes
+
+    served = build_kiosk(load_launch(PROJECT_ROOT / "launch" / "expo.toml"), port=0)
+    planner = PlannerThatRaises()
+    next(n for n in served.stack.nodes if isinstance(n, BrainNode)).planner = planner
+    done = threading.Event()
+    runner = threading.Thread(target=run_nodes, args=(served.nodes, done.is_set), daemon=True)
+    runner.start()
+    try:
+        assert served.kiosk.serving.wait(20)
+        yield served.kiosk, planner, runner
+    finally:
+        done.set()
+        runner.join(10)
+        served.stack.close()
+
+
+def events_until(k: Kiosk, found, timeout_s: float = 20.0) -> list[dict]:
+    """Follow /events as the page does until `found(events)` holds."""
+    after, seen = 0, []
+    deadline = time.monotonic() + timeout_s
+    while not found(seen):
+        assert time.monotonic() < deadline, f"timed out; events so far: {seen}"
+        body = json.loads(call(k.url + f"events?after={after}")[1])
+        after, seen = body["next"], seen + body["events"]
+    return seen
+
+
+def test_the_kiosk_survives_a_request_whose_planning_raises(served_with_raising_planner) -> None:
+    k, planner, runner = served_with_raising_planner
+    assert call(k.url + "instruction", {"text": PlannerThatRaises.BOOM})[0] == 200
+    events = events_until(k, lambda seen: any(e["type"] == "error" for e in seen))
+    assert "went wrong" in next(e for e in events if e["type"] == "error")["text"]
+    # Still serving, and planning again: the next request is planned and carried out.
+    assert call(k.url + "instruction", {"text": "Say hello."})[0] == 200
+    events_until(k, lambda seen: any(e.get("state") == "succeeded" for e in seen))
+    assert planner.calls == 2 and runner.is_alive()
+
+
+def test_the_kiosk_survives_frames_that_fail_to_encode(monkeypatch) -> None:
+    """The frame sink runs in the physics thread: a failing frame must not stop it."""
+    import robot.kiosk.cli as cli
+    from robot.launch.config import PROJECT_ROOT, load_launch
+    from robot.node import run_nodes
+
+    attempts = []
+
+    def broken_jpeg(rgb) -> bytes:
+        attempts.append(rgb.shape)
+        raise OSError("encoder broke")
+
+    monkeypatch.setattr(cli, "jpeg", broken_jpeg)
+    served = cli.build_kiosk(load_launch(PROJECT_ROOT / "launch" / "expo.toml"), port=0)
+    done = threading.Event()
+    runner = threading.Thread(target=run_nodes, args=(served.nodes, done.is_set), daemon=True)
+    runner.start()
+    try:
+        assert served.kiosk.serving.wait(20)
+        wait_for(lambda: len(attempts) >= 3, 20, "three frames")
+        assert runner.is_alive() and all(n.running for n in served.nodes)
+        assert call(served.kiosk.url + "frame")[0] == 503  # no image yet, and still serving
+    finally:
+        done.set()
+        runner.join(10)
+        served.stack.close()
