@@ -262,7 +262,8 @@ class HttpServer:
         """Stop accepting, drop the connections not yet answered, let the workers end
         (one in a long request ends with it)."""
         self._closing.set()
-        self._wake_w.send(b"x")
+        with contextlib.suppress(OSError):  # the reader may have closed it already
+            self._wake_w.send(b"x")
         if self._reader.is_alive():
             self._reader.join(timeout_s)
         while True:

@@ -54,7 +54,7 @@ from typing import Any
 from robot.bus import Bus, fifo
 from robot.errors import ConfigError, QueueFull
 from robot.kiosk.events import EventLog, to_event
-from robot.kiosk.httpd import HttpServer, Request, Response, error, json_response
+from robot.kiosk.httpd import WORKERS, HttpServer, Request, Response, error, json_response
 from robot.msgs import EStop, Instruction, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
 from robot.node import Node
 
@@ -66,9 +66,9 @@ MAX_BODY_BYTES = 4096
 character escaped as a surrogate pair (12 bytes each) still fits."""
 LONG_POLL_S = 10.0
 """How long a `/events` poll waits for news, seconds."""
-MAX_LONG_POLLS = 4
-"""Polls of `/events` waiting at once (one per open page); more are answered 503. Well
-below the server's worker threads, so that polls never take them all."""
+MAX_LONG_POLLS = WORKERS // 2
+"""Polls of `/events` waiting at once (one per open page); more are answered 503. Half
+the server's worker threads, so that polls never take them all."""
 EVENT_DEPTH = 1000
 """Fifo depth for the events the page shows: far more than a plan produces in a poll."""
 HTTP_PORT = 80
