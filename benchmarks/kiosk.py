@@ -207,9 +207,11 @@ def main() -> None:
                 name="kiosk-flood",
                 daemon=True,  # never outlives the benchmark, whatever fails
             )
+            opening = time.perf_counter()
             child.start()
             try:
                 assert ready.wait(FLOOD_START_S), "the flood did not start"
+                open_s = time.perf_counter() - opening
                 time.sleep(SETTLE_S)
                 answered, engaged, failed = probe_stops(k, args.probes)
             finally:
@@ -234,6 +236,7 @@ def main() -> None:
             ("stop_failed", float(idle_failed + failed), "probes without a 200 (of both runs)"),
             ("threads_idle", float(threads_idle), "threads in the kiosk's process (and sampler)"),
             ("threads_peak_flood", float(threads.peak), "threads in the kiosk's process, peak"),
+            ("flood_open_s", open_s, "s to open the flood's connections (child start included)"),
             ("flood_config_served", float(served), "/config answered 2xx during the flood"),
             ("flood_refused_busy", float(busy), "answers 503 (busy) during the flood"),
         ],
