@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from robot.bus import Bus, fifo
@@ -22,11 +22,7 @@ from robot.msgs import Instruction, encode_msgpack
 TOKEN = "s3cret"
 ANSWER_TIMEOUT_S = 10.0
 """An answer that takes longer has hung (the fixture's polls wait 0.05 s)."""
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+FUZZ = settings(max_examples=150, deadline=None)
 _STATUS = re.compile(rb"HTTP/1\.[01] (\d{3}) ")
 
 
