@@ -1,21 +1,26 @@
-"""The expo kiosk end to end in headless Chromium: a request moves the arm, STOP stops it.
+"""The expo kiosk end to end in headless Chromium: a request moves the arm, STOP stops it;
+another web page cannot release the stop or ask for anything.
 
 Needs Debian's `chromium` and `chromium-driver` (`make test` installs them).
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from robot.bus import fifo, latest
 from robot.kiosk.cli import KioskRun, build_kiosk
 from robot.launch.config import PROJECT_ROOT, load_launch
-from robot.msgs import JointState, SafetyEvent
+from robot.msgs import EStop, Instruction, JointState, SafetyEvent
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -26,6 +31,8 @@ MOVED_RAD = 0.05
 """A joint that changed this much has moved."""
 HELD_RAD = 1e-3
 """After STOP the arm holds: no joint moves more than this (physics settling only)."""
+SETTLE_S = 1.0
+"""How long to wait for a message that must not come."""
 
 
 @pytest.fixture
@@ -122,3 +129,71 @@ def test_a_request_moves_the_arm_and_stop_stops_it(served: KioskRun, browser) ->
     assert max(abs(a - b) for a, b in zip(held, later, strict=True)) < HELD_RAD
     banner = browser.find_element(By.ID, "estop-banner")
     wait_for(banner.is_displayed, 10, "the STOPPED banner")
+
+
+ATTACK_PAGE = """<!doctype html><title>attack</title>
+<iframe name="sink"></iframe>
+<form id="form" method="POST" action="KIOSKreset" enctype="text/plain" target="sink">
+  <input name='{"a": "' value='"}'>
+</form>
+<script>
+const kiosk = "KIOSK";
+const ask = JSON.stringify({text: "Put the blue cup on the tray."});
+const plain = {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}};
+const json = {method: "POST", headers: {"Content-Type": "application/json"}};
+document.getElementById("form").submit();
+Promise.allSettled([
+  fetch(kiosk + "reset", {...plain, body: "{}"}),  // simple requests: sent without asking
+  fetch(kiosk + "instruction", {...plain, body: ask}),
+  fetch(kiosk + "reset", {...json, body: "{}"}),  // JSON: a preflight first
+  fetch(kiosk + "instruction", {...json, body: ask}),
+]).then((results) => { document.title = "done " + results.map((r) => r.status).join(" "); });
+</script>"""
+
+
+@pytest.fixture
+def foreign_page(served: KioskRun) -> Iterator[str]:
+    """The URL of a page on another local server (another origin) aimed at the kiosk."""
+    page = ATTACK_PAGE.replace("KIOSK", served.kiosk.url).encode()
+
+    class Attacker(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Attacker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_another_page_cannot_release_the_stop_or_ask(
+    served: KioskRun, foreign_page: str, browser, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="robot.kiosk.httpd")
+    bus = served.kiosk.bus
+    estops = bus.subscribe(EStop, policy=fifo(64))
+    instructions = bus.subscribe(Instruction, policy=fifo(64))
+    stop = urllib.request.Request(served.kiosk.url + "stop", data=b"", method="POST")
+    with urllib.request.urlopen(stop, timeout=10) as answer:
+        assert answer.status == 200
+    assert estops.get(timeout=10).engaged is True
+
+    browser.get(foreign_page)
+    wait_for(lambda: browser.title.startswith("done"), 30, "the foreign page's requests")
+    time.sleep(SETTLE_S)
+
+    assert estops.poll() is None, "the E-stop was released by another page"
+    assert instructions.poll() is None, "another page asked for a plan"
+    # They did reach the kiosk, and were refused there (the JSON ones at the preflight).
+    answered = [r.getMessage() for r in caplog.records if r.name == "robot.kiosk.httpd"]
+    assert any("POST /reset: 403" in line for line in answered), answered
+    assert any("POST /instruction: 403" in line for line in answered), answered
+    assert any("OPTIONS /instruction: 403" in line for line in answered), answered

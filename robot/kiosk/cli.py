@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
+from robot.brain.node import BrainNode
 from robot.errors import ConfigError
+from robot.kiosk.keeper import BrainKeeper
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import make_bus
 from robot.launch.config import Launch, load_launch
 from robot.launch.stack import Stack, build_stack
 from robot.node import Node, run_nodes
+
+log = logging.getLogger(__name__)
 
 FRAME_FPS = 5.0
 FRAME_SIZE = (480, 360)  # px
@@ -38,9 +44,28 @@ def jpeg(rgb: np.ndarray) -> bytes:
     return out.getvalue()
 
 
+def frame_sink(kiosk: Kiosk) -> Callable[[np.ndarray], None]:
+    """Hands rendered frames to the kiosk as JPEG. It runs in the physics thread, so a
+    frame that fails to encode is logged and skipped: the page keeps the last one, and
+    the physics (and with it the arm's control) goes on."""
+    failures = 0
+
+    def show(rgb: np.ndarray) -> None:
+        nonlocal failures
+        try:
+            kiosk.set_frame(jpeg(rgb), "image/jpeg")
+        except Exception:
+            failures += 1
+            if failures == 1:
+                log.exception("kiosk: a camera frame failed; skipping such frames")
+
+    return show
+
+
 @dataclass
 class KioskRun:
-    """A kiosk and the stack behind it, created but not started: `nodes` in start order."""
+    """A kiosk and the stack behind it, created but not started: `nodes` in start order,
+    the brain inside a `BrainKeeper`."""
 
     kiosk: Kiosk
     stack: Stack
@@ -62,6 +87,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
             port=section.port if port is None else port,
             token=section.token or None,
             title=section.title,
+            hosts=section.hosts,
         )
     except BaseException:
         stack.close()
@@ -71,13 +97,17 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
 
         tap = FrameTap(
             stack.scene,
-            lambda rgb: kiosk.set_frame(jpeg(rgb), "image/jpeg"),
+            frame_sink(kiosk),
             fps=FRAME_FPS,
             width=FRAME_SIZE[0],
             height=FRAME_SIZE[1],
         )
         stack.add_step_hook(tap.on_step)
-    return KioskRun(kiosk, stack, [kiosk, *stack.nodes])
+    nodes = [
+        BrainKeeper(node, kiosk.show_error) if isinstance(node, BrainNode) else node
+        for node in stack.nodes
+    ]
+    return KioskRun(kiosk, stack, [kiosk, *nodes])
 
 
 def run(args: argparse.Namespace) -> int:

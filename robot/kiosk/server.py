@@ -1,4 +1,4 @@
-"""The kiosk's web server: standard library HTTP, one page, a few JSON endpoints.
+"""The kiosk's web server: one page and a few JSON endpoints, bridged to the bus.
 
     GET  /             the page
     GET  /frame        the latest camera image (set by whoever owns the camera)
@@ -6,11 +6,36 @@
     GET  /events?after=N   long-poll: plan, progress, speech, E-stop, safety events
     POST /instruction  {"text": "..."} -> an `Instruction` on the bus
     POST /stop         engage the E-stop (`EStop(engaged=True)`)
-    POST /reset        reset it
+    POST /reset        release it
 
-It listens on loopback unless told otherwise; on any other interface every request
-must carry the token (`X-Kiosk-Token` header or `?token=`), so a visitor's phone on
-the expo Wi-Fi cannot drive the arm.
+Only the kiosk's own page drives the arm. Any web page a browser on the same machine
+or network shows can send requests here, so everything but STOP is refused (403) when:
+
+- `Host` is not one of the kiosk's names: `localhost`, an IP address, or a name in
+  `[kiosk] hosts` (e.g. `kiosk.local`). This stops DNS rebinding, where a foreign page
+  re-points its own name at this machine to become "same-origin" with us; an IP
+  address cannot be re-pointed, so any is accepted, and a name must be listed;
+- `Origin` is present and is not `http://` plus the request's own `Host`: another
+  page's script, another port on this machine included. A request without `Origin` is
+  not from a page's script on another site: browsers send it with every cross-origin
+  request and every POST, so only same-origin GETs (the page, its image and polls) and
+  non-browser clients (curl, a staff script) come without one, and those are let in;
+- the token is missing or wrong, when the kiosk has one (every request, STOP too):
+  off loopback a token is required, so a visitor's phone on the expo Wi-Fi cannot
+  drive the arm (`X-Kiosk-Token` header or `?token=`).
+
+An action (`/instruction`, `/reset`) must also be `Content-Type: application/json`
+(415 otherwise): a page can send text/plain or a form to anyone without asking, but
+JSON across origins needs a CORS preflight, which this server never grants.
+
+`POST /stop` is let in from anywhere that reaches the server, with any content type
+and body: engaging the E-stop is always safe, and it must work from the simplest
+client (`curl -X POST`). Releasing it is not, and `/reset` is checked as above.
+
+The HTTP server (`robot.kiosk.httpd`) bounds connections, threads, sizes and times, and
+answers STOP in its reader thread, ahead of everything queued. A request that fails
+behind the bus (a full queue, a publisher raising) gets a clean 503; planning happens
+in the brain's thread, which `robot.kiosk.keeper` keeps alive.
 """
 
 from __future__ import annotations
@@ -19,25 +44,52 @@ import hmac
 import ipaddress
 import json
 import logging
+import re
 import threading
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from robot.bus import Bus, fifo
 from robot.errors import ConfigError, QueueFull
 from robot.kiosk.events import EventLog, to_event
+from robot.kiosk.httpd import WORKERS, HttpServer, Request, Response, error, json_response
 from robot.msgs import EStop, Instruction, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
 from robot.node import Node
 
 log = logging.getLogger(__name__)
 
 MAX_INSTRUCTION_CHARS = 300
+MAX_BODY_BYTES = 4096
+"""The largest request body: a request of MAX_INSTRUCTION_CHARS as JSON with every
+character escaped as a surrogate pair (12 bytes each) still fits."""
 LONG_POLL_S = 10.0
+"""How long a `/events` poll waits for news, seconds."""
+MAX_LONG_POLLS = WORKERS // 2
+"""Polls of `/events` waiting at once (one per open page); more are answered 503. Half
+the server's worker threads, so that polls never take them all."""
 EVENT_DEPTH = 1000
 """Fifo depth for the events the page shows: far more than a plan produces in a poll."""
+HTTP_PORT = 80
+"""The port of a Host or Origin that names none."""
+FRAME_TYPES = ("image/png", "image/jpeg")
+OK = json_response(HTTPStatus.OK, {"ok": True})
+
+ROUTES = {
+    "/": "GET",
+    "/config": "GET",
+    "/frame": "GET",
+    "/events": "GET",
+    "/instruction": "POST",
+    "/stop": "POST",
+    "/reset": "POST",
+}
+"""Each path and the one method it answers."""
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
+_AUTHORITY = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+_ORIGIN = re.compile(r"http://(?P<authority>[^/]+)")
+_COUNT = re.compile(r"[0-9]{1,18}")
 
 
 def is_loopback(host: str) -> bool:
@@ -49,11 +101,34 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def authority(value: str) -> tuple[str, int] | None:
+    """(name, port) of a `Host` header or an origin's host part; None if malformed.
+    Names are lower case; IPv6 addresses keep their brackets."""
+    match = _AUTHORITY.fullmatch(value.lower())
+    if match is None:
+        return None
+    port = int(match["port"]) if match["port"] else HTTP_PORT
+    return (match["name"], port) if port <= 65535 else None
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_stop(request: Request) -> bool:
+    return request.method == "POST" and request.path == "/stop"
+
+
 class Kiosk(Node):
-    """Serves the page and bridges it to the bus.
+    """Serves the page and bridges it to the bus (see the module docstring).
 
     requests: the safe requests shown as big buttons. token: required when `host` is
-    not a loopback address.
+    not a loopback address. hosts: names other than `localhost` and IP addresses that
+    browsers may reach the kiosk by (`[kiosk] hosts`, e.g. `kiosk.local`).
     """
 
     def __init__(
@@ -65,20 +140,31 @@ class Kiosk(Node):
         port: int = 8080,
         token: str | None = None,
         title: str = "Tea robot",
+        hosts: Sequence[str] = (),
     ) -> None:
         super().__init__(bus, "kiosk")
         if not is_loopback(host) and not token:
             raise ConfigError(
                 f"the kiosk serves on {host}, not loopback: set a token ([kiosk] token)"
             )
+        for name in hosts:
+            if not _HOST_NAME.fullmatch(name.lower()):
+                raise ConfigError(
+                    f"[kiosk] hosts: {name!r} is not a host name (write e.g. 'kiosk.local', "
+                    "without scheme or port)"
+                )
         self.host, self.port, self.token = host, port, token
+        self.names = frozenset({"localhost", *(name.lower() for name in hosts)})
+        """Host names browsers may use for the kiosk, besides IP addresses."""
         self.config = {"title": title, "requests": list(requests)}
         self.events = EventLog()
         self._frame: tuple[bytes, str] | None = None
         self._frame_lock = threading.Lock()
+        self._long_polls = threading.BoundedSemaphore(MAX_LONG_POLLS)
+        self._page = files("robot.kiosk").joinpath("page.html").read_bytes()
         self._instructions = bus.publisher(Instruction)
         self._estop = bus.publisher(EStop)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: HttpServer | None = None
         self.serving = threading.Event()
         """Set once the server listens (`port` is then the real one, also when 0 was asked)."""
         for type_ in (Plan, PlanStatus, SkillStatus, Utterance, EStop, SafetyEvent):
@@ -86,34 +172,39 @@ class Kiosk(Node):
                 type_, lambda msg: self.events.append(to_event(msg)), policy=fifo(EVENT_DEPTH)
             )
 
-    def _show(self, msg: Any) -> None:
-        self.events.append(to_event(msg))
-
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     def set_frame(self, image: bytes, content_type: str = "image/png") -> None:
         """Show this camera image (PNG or JPEG bytes) from now on."""
+        if content_type not in FRAME_TYPES:
+            raise ValueError(f"a frame is one of {FRAME_TYPES}, got {content_type!r}")
         with self._frame_lock:
-            self._frame = (image, content_type)
+            self._frame = (bytes(image), content_type)
 
     def frame(self) -> tuple[bytes, str] | None:
         with self._frame_lock:
             return self._frame
 
+    def show_error(self, text: str) -> None:
+        """Tell the page something went wrong behind the bus (a request that failed)."""
+        self.events.append({"type": "error", "text": text})
+
     def setup(self) -> None:
-        self._server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]  # port 0 picks a free one
-        threading.Thread(target=self._server.serve_forever, name="kiosk:http", daemon=True).start()
+        # STOP is urgent: the server answers it ahead of everything queued.
+        self._server = HttpServer(
+            self.host, self.port, self.respond, urgent=is_stop, max_body=MAX_BODY_BYTES
+        )
+        self.port = self._server.port  # port 0 picks a free one
+        self._server.start()
         self.serving.set()
         log.info("kiosk serving on %s", self.url)
 
     def teardown(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
 
     # -- actions from the page ----------------------------------------------------
 
@@ -126,87 +217,115 @@ class Kiosk(Node):
     def reset(self) -> None:
         self._estop.publish(EStop(engaged=False, source="kiosk", reason="reset pressed"))
 
+    # -- requests ------------------------------------------------------------------
 
-def _handler_for(kiosk: Kiosk) -> type[BaseHTTPRequestHandler]:
-    page = files("robot.kiosk").joinpath("page.html").read_bytes()
+    def respond(self, request: Request) -> Response:
+        """The answer to one request; runs in the server's threads."""
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        if is_stop(request):
+            return self._act(self.stop_robot)
+        method = ROUTES.get(request.path)
+        if method is None:
+            return error(HTTPStatus.NOT_FOUND, f"no page {request.path}")
+        if request.method != method:
+            return error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"{request.path} answers {method} only",
+                headers=(("Allow", method),),
+            )
+        if method == "POST" and not _is_json(request.headers.get("Content-Type", "")):
+            return error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json")
+        if request.path == "/reset":
+            return self._act(self.reset)
+        if request.path == "/instruction":
+            return self._instruction(request.body)
+        if request.path == "/events":
+            return self._events(request.query)
+        if request.path == "/frame":
+            frame = self.frame()
+            if frame is None:
+                return error(HTTPStatus.SERVICE_UNAVAILABLE, "no image yet")
+            return Response(HTTPStatus.OK, *frame)
+        if request.path == "/config":
+            return json_response(HTTPStatus.OK, self.config)
+        return Response(HTTPStatus.OK, self._page, "text/html; charset=utf-8")
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "robot-kiosk"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("%s " + format, self.address_string(), *args)
-
-        def _authorised(self, query: dict[str, list[str]]) -> bool:
-            if not kiosk.token:
-                return True
-            given = self.headers.get("X-Kiosk-Token") or query.get("token", [""])[0]
-            return hmac.compare_digest(given.encode(), kiosk.token.encode())
-
-        def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _json(self, status: HTTPStatus, obj: Any) -> None:
-            self._send(status, json.dumps(obj, ensure_ascii=False).encode(), "application/json")
-
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            query = parse_qs(url.query)
-            if not self._authorised(query):
-                return self._json(HTTPStatus.FORBIDDEN, {"error": "missing or wrong token"})
-            if url.path == "/":
-                return self._send(HTTPStatus.OK, page, "text/html; charset=utf-8")
-            if url.path == "/config":
-                return self._json(HTTPStatus.OK, kiosk.config)
-            if url.path == "/frame":
-                frame = kiosk.frame()
-                if frame is None:
-                    return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "no image yet"})
-                return self._send(HTTPStatus.OK, *frame)
-            if url.path == "/events":
-                try:
-                    after = int(query.get("after", ["0"])[0])
-                except ValueError:
-                    return self._json(HTTPStatus.BAD_REQUEST, {"error": "after must be a number"})
-                nxt, events = kiosk.events.since(after, LONG_POLL_S)
-                return self._json(HTTPStatus.OK, {"next": nxt, "events": events})
-            return self._json(HTTPStatus.NOT_FOUND, {"error": f"no page {url.path}"})
-
-        def do_POST(self) -> None:
-            url = urlparse(self.path)
-            if not self._authorised(parse_qs(url.query)):
-                return self._json(HTTPStatus.FORBIDDEN, {"error": "missing or wrong token"})
-            if url.path == "/stop":
-                kiosk.stop_robot()
-                return self._json(HTTPStatus.OK, {"ok": True})
-            if url.path == "/reset":
-                kiosk.reset()
-                return self._json(HTTPStatus.OK, {"ok": True})
-            if url.path == "/instruction":
-                return self._instruction()
-            return self._json(HTTPStatus.NOT_FOUND, {"error": f"no action {url.path}"})
-
-        def _instruction(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > 4 * MAX_INSTRUCTION_CHARS + 64:
-                return self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too long"})
-            try:
-                text = str(json.loads(self.rfile.read(length))["text"]).strip()
-            except (ValueError, KeyError, TypeError):
-                return self._json(HTTPStatus.BAD_REQUEST, {"error": 'send {"text": "..."}'})
-            if not text or len(text) > MAX_INSTRUCTION_CHARS:
-                return self._json(
-                    HTTPStatus.BAD_REQUEST,
-                    {"error": f"a request has 1 to {MAX_INSTRUCTION_CHARS} characters"},
+    def _refusal(self, request: Request) -> Response | None:
+        """A 403 when the request is not from the kiosk's own page or a non-browser
+        client of this machine (the module docstring says why), else None."""
+        if not is_stop(request):
+            host = authority(request.headers.get("Host", ""))
+            if host is None or not (host[0] in self.names or _is_ip(host[0])):
+                return error(
+                    HTTPStatus.FORBIDDEN,
+                    "the Host header is not one of the kiosk's names (localhost, an IP "
+                    "address, or one in [kiosk] hosts)",
                 )
-            try:
-                kiosk.instruct(text)
-            except QueueFull:
-                return self._json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "busy, try again"})
-            return self._json(HTTPStatus.OK, {"ok": True})
+            origin = request.headers.get("Origin")
+            if origin is not None and _origin(origin) != host:
+                return error(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
+        if self.token:
+            given = request.headers.get("X-Kiosk-Token") or request.query.get("token", [""])[0]
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                return error(HTTPStatus.FORBIDDEN, "missing or wrong token")
+        return None
 
-    return Handler
+    def _act(self, action: Callable[[], None]) -> Response:
+        try:
+            action()
+        except QueueFull:
+            return error(HTTPStatus.SERVICE_UNAVAILABLE, "busy, try again")
+        except Exception:  # whatever is behind the bus, the kiosk goes on serving
+            log.exception("kiosk: %s failed", action.__name__)
+            return error(HTTPStatus.SERVICE_UNAVAILABLE, "the robot could not take that now")
+        return OK
+
+    def _instruction(self, body: bytes) -> Response:
+        try:
+            sent: Any = json.loads(body)
+        except (ValueError, RecursionError):
+            sent = None
+        text = sent.get("text") if isinstance(sent, dict) else None
+        if not isinstance(text, str):
+            return error(HTTPStatus.BAD_REQUEST, 'send {"text": "..."}')
+        text = text.strip()
+        if not 0 < len(text) <= MAX_INSTRUCTION_CHARS or not _is_text(text):
+            return error(
+                HTTPStatus.BAD_REQUEST, f"a request has 1 to {MAX_INSTRUCTION_CHARS} characters"
+            )
+        return self._act(lambda: self.instruct(text))
+
+    def _events(self, query: dict[str, list[str]]) -> Response:
+        after = query.get("after", ["0"])[0]
+        if not _COUNT.fullmatch(after):
+            return error(HTTPStatus.BAD_REQUEST, "after must be a whole number")
+        if not self._long_polls.acquire(blocking=False):
+            return error(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                f"{MAX_LONG_POLLS} pages follow the kiosk already; close one",
+            )
+        try:
+            nxt, events = self.events.since(int(after), LONG_POLL_S)
+        finally:
+            self._long_polls.release()
+        return json_response(HTTPStatus.OK, {"next": nxt, "events": events})
+
+
+def _origin(value: str) -> tuple[str, int] | None:
+    match = _ORIGIN.fullmatch(value.lower())
+    return None if match is None else authority(match["authority"])
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip(" \t").lower() == "application/json"
+
+
+def _is_text(text: str) -> bool:
+    """True unless `text` holds lone surrogates (JSON can carry them; UTF-8 cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

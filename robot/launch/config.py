@@ -203,6 +203,9 @@ class KioskSection(_Section):
     token: str = ""
     title: str = "Tea robot"
     requests: list[str] = []
+    hosts: list[str] = []
+    """Names browsers may reach the kiosk by besides `localhost` and IP addresses (e.g.
+    "kiosk.local"); requests with any other Host are refused (robot/kiosk/server.py)."""
 
     RANGES: ClassVar[dict[str, Range]] = {"port": Range(0, MAX_PORT)}
 
