@@ -25,6 +25,7 @@ asked, or when its parent is gone.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -102,6 +103,7 @@ class TwinWorld:
         self._shared = _Shared(n)
         ctx = spawn_context()
         self._conn, child = ctx.Pipe()
+        self._asking = threading.Lock()
         self._process = ctx.Process(
             target=_serve, args=(spec, self._shared, child), name="twin-world", daemon=True
         )
@@ -168,11 +170,13 @@ class TwinWorld:
         return self._process.sentinel
 
     def _ask(self, *question: object) -> Any:
-        try:
-            self._conn.send(question)
-        except OSError as err:
-            raise TwinWorldError(f"the twin's world process is gone ({err})") from err
-        return self._answer(ASK_TIMEOUT_S, f"answering {question[0]!r}")
+        """One question and its answer; one at a time (the pipe carries both)."""
+        with self._asking:
+            try:
+                self._conn.send(question)
+            except OSError as err:
+                raise TwinWorldError(f"the twin's world process is gone ({err})") from err
+            return self._answer(ASK_TIMEOUT_S, f"answering {question[0]!r}")
 
     def _answer(self, timeout_s: float, doing: str) -> Any:
         if not self._conn.poll(timeout_s):
@@ -191,12 +195,13 @@ class TwinWorld:
 
     def stop(self) -> None:
         """End the child (the world closes with it); safe twice."""
-        if self._process.pid is None or self._conn.closed:
-            return
-        with contextlib.suppress(OSError):
-            self._conn.send(("stop",))
-        reap(self._process, STOP_TIMEOUT_S)
-        self._conn.close()
+        with self._asking:
+            if self._process.pid is None or self._conn.closed:
+                return
+            with contextlib.suppress(OSError):
+                self._conn.send(("stop",))
+            reap(self._process, STOP_TIMEOUT_S)
+            self._conn.close()
 
 
 # -- the child ------------------------------------------------------------------------------

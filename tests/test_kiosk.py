@@ -426,8 +426,8 @@ def events_until(k: Kiosk, found, timeout_s: float = 20.0) -> list[dict]:
 def test_the_kiosk_survives_a_request_whose_planning_raises(served_with_raising_planner) -> None:
     k, planner, runner = served_with_raising_planner
     assert call(k.url + "instruction", {"text": PlannerThatRaises.BOOM})[0] == 200
-    events = events_until(k, lambda seen: any(e["type"] == "error" for e in seen))
-    assert "went wrong" in next(e for e in events if e["type"] == "error")["text"]
+    events = events_until(k, lambda seen: any(e.get("state") == "refused" for e in seen))
+    assert "the planner failed" in next(e for e in events if e.get("state") == "refused")["reason"]
     # Still serving, and planning again: the next request is planned and carried out.
     assert call(k.url + "instruction", {"text": "Say hello."})[0] == 200
     events_until(k, lambda seen: any(e.get("state") == "succeeded" for e in seen))

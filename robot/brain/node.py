@@ -118,7 +118,6 @@ class BrainNode(Node):
         super().__init__(bus, name, period_s=CHECK_PERIOD_S)
         self.spec = scene_spec(scene)
         self.planner: PlannerLike | None = planner
-        self._guarded = GuardedPlanner(planner) if planner is not None else None
         self.model_dir = model_dir
         self.max_replans = max_replans
         self.threads = threads
@@ -140,7 +139,12 @@ class BrainNode(Node):
     def setup(self) -> None:
         if self.planner is None:
             self.planner = Planner(self.model_dir, threads=self.threads)
-            self._guarded = GuardedPlanner(self.planner)
+
+    @property
+    def _guarded(self) -> GuardedPlanner:
+        """The planner, a failure of which refuses the request at hand."""
+        assert self.planner is not None  # loaded by setup
+        return GuardedPlanner(self.planner)
 
     def tick(self) -> None:
         """Between requests, restart a planner process that died or hangs."""
@@ -214,7 +218,6 @@ class BrainNode(Node):
             )
             self._statuses.publish(PlanStatus(plan_seq=0, state="planning"))
             start = self._current_world()
-            assert self._guarded is not None  # set up with the planner
             plan = self._guarded.plan(self.spec, instr.text, start, language=lang).plan
             plan = self._plans.publish(plan)
             run = _Run(instr, lang, plan, start, promise(start, plan))
@@ -249,7 +252,6 @@ class BrainNode(Node):
 
     def _replan(self, run: _Run, failure: Failure) -> None:
         """Go on with the plan `next_plan` chooses, or give up after `max_replans`."""
-        assert self._guarded is not None
         decision = next_plan(
             failure, self.world, run.promised, run.start, self._guarded, self.spec, self.max_replans
         )

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from robot.brain.node import BrainNode
 from robot.errors import ConfigError
-from robot.kiosk.keeper import BrainKeeper
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import make_bus
 from robot.launch.config import Launch, load_launch
@@ -64,8 +62,7 @@ def frame_sink(kiosk: Kiosk) -> Callable[[np.ndarray], None]:
 
 @dataclass
 class KioskRun:
-    """A kiosk and the stack behind it, created but not started: `nodes` in start order,
-    the brain inside a `BrainKeeper`."""
+    """A kiosk and the stack behind it, created but not started: `nodes` in start order."""
 
     kiosk: Kiosk
     stack: Stack
@@ -103,11 +100,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
             height=FRAME_SIZE[1],
         )
         stack.add_step_hook(tap.on_step)
-    nodes = [
-        BrainKeeper(node, kiosk.show_error) if isinstance(node, BrainNode) else node
-        for node in stack.nodes
-    ]
-    return KioskRun(kiosk, stack, [kiosk, *nodes])
+    return KioskRun(kiosk, stack, [kiosk, *stack.nodes])
 
 
 def run(args: argparse.Namespace) -> int:

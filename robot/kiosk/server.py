@@ -34,8 +34,9 @@ client (`curl -X POST`). Releasing it is not, and `/reset` is checked as above.
 
 The HTTP server (`robot.kiosk.httpd`) bounds connections, threads, sizes and times, and
 answers STOP in its reader thread, ahead of everything queued. A request that fails
-behind the bus (a full queue, a publisher raising) gets a clean 503; planning happens
-in the brain's thread, which `robot.kiosk.keeper` keeps alive.
+behind the bus (a full queue, a publisher raising) gets a clean 503; a request the
+planner fails on (raises, hangs, crashes its process) is refused by the brain with a
+reason, which the page shows.
 """
 
 from __future__ import annotations
@@ -187,10 +188,6 @@ class Kiosk(Node):
     def frame(self) -> tuple[bytes, str] | None:
         with self._frame_lock:
             return self._frame
-
-    def show_error(self, text: str) -> None:
-        """Tell the page something went wrong behind the bus (a request that failed)."""
-        self.events.append({"type": "error", "text": text})
 
     def setup(self) -> None:
         # STOP is urgent: the server answers it ahead of everything queued.
