@@ -16,6 +16,7 @@ import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,7 @@ from firmware_bridge.setup_tools import (
     set_baud,
     set_id,
 )
-from firmware_bridge.virtual_bus import make_virtual_bus
+from firmware_bridge.virtual_bus import VirtualBus, make_virtual_bus
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +384,7 @@ def _emulate(args: argparse.Namespace) -> int:
         eeprom_path=args.eeprom,
     )
     bus.faults = faults
+    _pull_cable_on_sigusr1(bus)
     stop = _stop_on_signals()
     path = bus.start_pty()
     _answer_like_hardware()
@@ -442,6 +444,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
         if args.write_calibration:
             hil.write_calibration(args.write_calibration)
         hil.bus.faults = faults
+        _pull_cable_on_sigusr1(hil.bus)
         stop = _stop_on_signals()
         path = hil.bus.start_pty()
         timing = ", wire timing" if args.wire_timing else ""
@@ -469,6 +472,9 @@ def _emulate_twin(args: argparse.Namespace) -> int:
         hil.serve_until(stop)
     finally:
         hil.stop()
+        unsafe = hil.servos.watch.unsafe
+        # Contract: the last line on stdout, for soak runs that count them.
+        print(f"unsafe commands: {sum(unsafe.values())} {unsafe}", flush=True)
     return 0
 
 
@@ -496,6 +502,22 @@ def _print_faults(path: Path | None, faults: FaultSchedule | None) -> None:
     if faults is not None:
         kinds = ", ".join(f.kind for f in faults.faults) or "none"
         print(f"injecting faults from {path} ({kinds}; seed {faults.seed})", flush=True)
+
+
+def _pull_cable_on_sigusr1(bus: VirtualBus) -> None:
+    """SIGUSR1 pulls the cable (nothing reaches a servo, nothing comes back), the next
+    one puts it back: to try what a stack does when its bus goes. Says when, on stderr,
+    in `time.monotonic()` seconds (the same clock as the stack's on this machine)."""
+    if bus.faults is None:
+        bus.faults = FaultSchedule()
+    faults = bus.faults
+
+    def toggle(signum: int, frame: FrameType | None) -> None:
+        faults.pulled = not faults.pulled
+        what = "pulled" if faults.pulled else "put back"
+        print(f"cable {what} at {time.monotonic():.6f} s", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGUSR1, toggle)
 
 
 def _stop_on_signals() -> threading.Event:

@@ -104,6 +104,9 @@ class FaultSchedule:
         self.applied: Counter[str] = Counter()
         self._rng = random.Random(seed)
         self._start: float | None = None
+        self.pulled = False
+        """The cable pulled by hand, until put back (`robot servo emulate` toggles it on
+        SIGUSR1): as "unplug", for as long as it is set."""
 
     def apply(self, protocol: str, now: float, execute: Callable[[], list[Reply]]) -> list[Reply]:
         """The replies to one request, faults applied. `execute` carries the request out
@@ -119,7 +122,7 @@ class FaultSchedule:
             for f in self.faults
             if f.covers(number, seconds) and (f.rate >= 1.0 or rng.random() < f.rate)
         ]
-        if any(f.kind == "unplug" for f in active):
+        if self.pulled or any(f.kind == "unplug" for f in active):
             self.applied["unplug"] += 1
             return []
         replies = execute()

@@ -111,6 +111,49 @@ def twin_calibration(profile: Profile, table: ControlTable) -> Calibration:
     )
 
 
+WATCH_WINDOW_S = 0.02
+"""Goals are compared with the goal of at least this long before (s): over 20 ms the
+arrival jitter of single commands (a few ms) is small beside the time."""
+WATCH_SPEED_SLACK = 1.2
+"""A goal may move this much faster than the joint's limit over a window (jitter)."""
+
+
+class CommandWatch:
+    """Counts what no stack may ever ask of the arm: a goal outside a joint's limits, or
+    goals moving faster than the joint may (`unsafe`, by joint). The servo end of the
+    bus is where that is seen whatever the layers above did; one tick of rounding is
+    allowed, and WATCH_SPEED_SLACK of timing."""
+
+    def __init__(self, profile: Profile, tick_rad: np.ndarray) -> None:
+        self.names = profile.joint_names
+        self._lower = np.array([j.lower for j in profile.joints]) - tick_rad
+        self._upper = np.array([j.upper for j in profile.joints]) + tick_rad
+        self._speed = np.array([j.max_velocity for j in profile.joints]) * WATCH_SPEED_SLACK
+        self._slack = 2 * tick_rad
+        n = len(self.names)
+        self._since = [None] * n  # type: list[tuple[float, float] | None]
+        self.unsafe = dict.fromkeys(self.names, 0)
+
+    def check(self, index: int, now_s: float, goal_rad: float, torque: bool) -> None:
+        """Joint `index` is told to go to `goal_rad` at clock time `now_s`."""
+        if not torque:
+            self._since[index] = None  # a limp joint's goal moves nothing
+            return
+        if not self._lower[index] <= goal_rad <= self._upper[index]:
+            self.unsafe[self.names[index]] += 1  # counted once: not a reference either
+            return
+        since = self._since[index]
+        if since is None:
+            self._since[index] = (now_s, goal_rad)
+            return
+        elapsed = now_s - since[0]
+        if elapsed < WATCH_WINDOW_S:
+            return
+        if abs(goal_rad - since[1]) > self._speed[index] * elapsed + self._slack[index]:
+            self.unsafe[self.names[index]] += 1
+        self._since[index] = (now_s, goal_rad)
+
+
 class TwinServos:
     """The arm of a `TwinWorld` as the physics of every servo on one bus: motor ticks
     to joint radians and back. `factory` is the bus's `ModelFactory`."""
@@ -128,6 +171,7 @@ class TwinServos:
         self._max_velocity = np.array([j.max_velocity for j in profile.joints])
         self._max_effort = np.array([j.max_effort for j in profile.joints])
         self._step_s = 1.0 / world.spec.physics_hz
+        self.watch = CommandWatch(profile, self._rad_per_tick)
 
     def joint_index(self, servo_id: int) -> int:
         try:
@@ -138,13 +182,16 @@ class TwinServos:
                 f"servo IDs are {sorted(self._index_by_id)}"
             ) from None
 
-    def command(self, index: int, torque: bool, goal_ticks: float, ticks_per_s: float) -> None:
+    def command(
+        self, index: int, now_s: float, torque: bool, goal_ticks: float, ticks_per_s: float
+    ) -> None:
         """Joint `index`: torque, goal (motor ticks) and speed cap (ticks/s), from the
-        next physics step on."""
+        next physics step on; told at clock time `now_s`."""
         rad_per_tick = self._rad_per_tick[index]
-        target = self._sign[index] * (goal_ticks - self._zero[index]) * rad_per_tick
+        target = float(self._sign[index] * (goal_ticks - self._zero[index]) * rad_per_tick)
         speed = min(ticks_per_s * rad_per_tick, self._max_velocity[index])
-        self.world.command(index, float(target), float(speed), torque)
+        self.watch.check(index, now_s, target, torque)
+        self.world.command(index, target, float(speed), torque)
 
     def sample(self, index: int, now_s: float) -> ServoSample:
         """Joint `index` at clock time `now_s`: motor ticks, ticks/s, load -1..1.
@@ -191,7 +238,7 @@ class TwinServo(ServoModel):
         max_acceleration: float,
     ) -> None:
         # max_acceleration is not modelled: PyBullet's position motors have no such limit.
-        self.servos.command(self.index, torque_enabled, goal, max_velocity)
+        self.servos.command(self.index, now_s, torque_enabled, goal, max_velocity)
 
     def sample(self, now_s: float) -> ServoSample:
         return self.servos.sample(self.index, now_s)

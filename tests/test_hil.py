@@ -25,7 +25,14 @@ from robot.limbs.serial import SerialLimb
 from robot.limbs.twin import TwinLimb
 from robot.msgs import JointCommand
 from robot.profile import load_profile
-from sim.servo_twin import HOST_MARGIN_S, TwinBus, make_twin_bus, start_twin_bus, twin_calibration
+from sim.servo_twin import (
+    HOST_MARGIN_S,
+    CommandWatch,
+    TwinBus,
+    make_twin_bus,
+    start_twin_bus,
+    twin_calibration,
+)
 
 TICK_RAD = 2 * math.pi / 4096
 SEED = 0
@@ -237,3 +244,21 @@ def test_plain_emulate_does_not_load_the_simulator() -> None:
         [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout.splitlines()[-1]) == []
+
+
+def test_the_command_watch_counts_goals_past_a_limit_or_too_fast() -> None:
+    profile = load_profile("so101")
+    tick = np.full(6, 2 * math.pi / 4096)
+    watch = CommandWatch(profile, tick)
+    lift = profile.joint_names.index("shoulder_lift")
+    t = 0.0
+    for _ in range(200):  # 2 rad/s, half the joint's limit: fine
+        t += 0.001
+        watch.check(lift, t, 2.0 * (t - 0.001), torque=True)
+    assert sum(watch.unsafe.values()) == 0
+    watch.check(lift, t + 0.001, 9.0, torque=True)  # past the limit
+    watch.check(lift, t + 0.030, 1.0, torque=True)  # 0.6 rad in 30 ms: 20 rad/s
+    assert watch.unsafe["shoulder_lift"] == 2
+    watch.check(lift, t + 0.031, -1.0, torque=False)  # limp: a goal moves nothing
+    watch.check(lift, t + 0.032, 1.0, torque=True)  # the first goal after: a new start
+    assert watch.unsafe["shoulder_lift"] == 2
