@@ -430,7 +430,7 @@ def test_an_overloaded_servo_makes_the_fault_turn_torque_off(tmp_path: Path) -> 
     finally:
         motion.stop()
     assert not left_by(path)["torque"]
-    assert "torque is off" in next(e for e in events if e.kind == "fault").detail
+    assert "torque goes off" in next(e for e in events if e.kind == "fault").detail
 
 
 def test_a_reader_holding_the_lock_does_not_make_a_ticking_loop_look_hung(echo) -> None:

@@ -245,6 +245,8 @@ class _Server:
         self.stopping: _Stop | None = None
         self._settle_deadline = 0.0
         self._parent_gone = False
+        self.fault: LimbFault | None = None
+        """What ended the loop, when the limb failed."""
         self.ready: Callable[[], Ready] | None = None
         """Makes the `Ready` the first tick sends once done: the loop then runs."""
 
@@ -256,7 +258,11 @@ class _Server:
             except EOFError:  # the parent is gone: nobody is left to command the arm
                 self._parent_gone = True
                 self.begin_stop(_Stop("the stack's process is gone"))
-        self.core.tick()
+        try:
+            self.core.tick()
+        except LimbFault as fault:
+            self.on_fault(fault)
+            return
         self.share()
         if self.ready is not None:  # the first tick is done (it warms caches up: slow)
             self.reports.put(self.ready())
@@ -267,6 +273,22 @@ class _Server:
             self.core.at_rest or time.monotonic() > self._settle_deadline
         ):
             self.stop.set()
+
+    def on_fault(self, fault: LimbFault) -> None:
+        """The limb failed: say so now, from this tick (a `SafetyEvent` naming servo,
+        port and cause), and end the loop; nothing more is commanded, so the servos
+        hold their last goal, unless the fault says holding is unsafe (then `_serve`
+        turns torque off)."""
+        self.fault = fault
+        then = (
+            "torque goes off: holding is unsafe"
+            if fault.hold_unsafe
+            else ("the servos hold their last goal")
+        )
+        self.reports.put(
+            SafetyEvent(kind="fault", severity="stop", joint=fault.joint, detail=f"{fault}; {then}")
+        )
+        self.stop.set()
 
     def begin_stop(self, stop: _Stop) -> None:
         """Engage the protective stop; the loop ends once the arm is at rest."""
@@ -330,17 +352,14 @@ def _serve(
 
 
 def _on_fault(limb: Limb, fault: LimbFault, reports: _Reports) -> None:
-    """The limb failed: say so as a safety event and a failure; turn torque off only
-    when holding is itself unsafe (else the servos hold their last goal)."""
-    then = "the servos hold their last goal"
+    """The limb failed (the tick said so already): turn torque off when holding is
+    itself unsafe, and report the failure."""
     if fault.hold_unsafe:
         try:
             limb.disable()
-            then = "torque is off: holding was unsafe"
         except BaseException as err:  # the bus may be gone too: say what happened
-            then = f"turning torque off failed too ({err})"
-    detail = f"{fault}; {then}"
-    reports.put(SafetyEvent(kind="fault", severity="stop", joint=fault.joint, detail=detail))
+            reports.put_last(_failed(f"the arm stopped ({fault}); turning torque off failed", err))
+            return
     reports.put_last(_failed("the arm stopped", fault))
 
 
@@ -374,6 +393,8 @@ def _run(
         rate_hz, cycle_s, loop.scheduling is not None and loop.scheduling.realtime
     )
     loop.run(server.stop)
+    if server.fault is not None:
+        raise server.fault
     return Finished(loop.ticks, loop.overruns, history)
 
 
