@@ -438,3 +438,21 @@ def test_a_reader_holding_the_lock_does_not_make_a_ticking_loop_look_hung(echo) 
     with motion.shared._lock:  # a reader preempted while it copies the snapshot
         time.sleep(0.2)
         assert motion.since_last_tick_s() < 0.1
+
+
+class Chatty(EchoLimb):
+    """An echo limb that warns when it opens, as a serial limb does about a slow servo."""
+
+    def __init__(self) -> None:
+        super().__init__(PROFILE)
+        logging.getLogger("robot.limbs.serial").warning("servo 3 waits 500 us before replies")
+
+
+def test_the_loop_process_logs_through_the_parent(caplog: pytest.LogCaptureFixture) -> None:
+    motion = MotionProcess(MotionSpec(MODEL, Chatty, realtime=None))
+    with caplog.at_level(logging.INFO):
+        motion.start()
+        motion.stop()
+    warned = [r for r in caplog.records if "waits 500 us" in r.getMessage()]
+    assert warned and warned[0].name == "robot.limbs.serial"
+    assert warned[0].levelno == logging.WARNING

@@ -326,6 +326,28 @@ class _Server:
         )
 
 
+@dataclass(frozen=True)
+class _Log:
+    """A log record of the child, for the parent's logging (console, debug log)."""
+
+    name: str
+    level: int
+    message: str
+
+
+class _LogToParent(logging.Handler):
+    """The child's logging goes up the report pipe, never blocking: written to the
+    child's stderr, a line could block the loop's thread on a pipe nobody reads (a
+    paused pager), and the parent's debug log would not have it."""
+
+    def __init__(self, reports: _Reports) -> None:
+        super().__init__()
+        self.reports = reports
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.reports.put(_Log(record.name, record.levelno, self.format(record)))
+
+
 def _serve(
     spec: MotionSpec, commands: Connection, report_pipe: Connection, shared: SharedMotionState
 ) -> None:
@@ -333,6 +355,9 @@ def _serve(
     (torque as the stop or the fault left it: on, unless holding was unsafe)."""
     ignore_interrupts()
     reports = _Reports(report_pipe)
+    root = logging.getLogger()
+    root.addHandler(_LogToParent(reports))
+    root.setLevel(logging.INFO)
     try:
         limb = spec.limb()
     except BaseException as err:
@@ -522,6 +547,8 @@ class MotionProcess:
         elif isinstance(report, _Failed):
             log.debug("the cerebellum's loop process failed:\n%s", report.traceback)
             self.failure = self.failure or f"failed: {report.what}"
+        elif isinstance(report, _Log):
+            logging.getLogger(report.name).log(report.level, "%s", report.message)
 
     def stop(self, reason: str = "the stack is stopping") -> None:
         """End the loop with a controlled stop (hold; settle what the latest request
