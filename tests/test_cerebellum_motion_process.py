@@ -21,7 +21,14 @@ from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionRequest
-from robot.cerebellum.motion_process import MotionProcess, MotionProcessError, MotionSpec
+from robot.cerebellum.motion_process import (
+    LOOP_STALL_NORMAL_S,
+    SETTLE_MAX_S,
+    STOP_TIMEOUT_S,
+    MotionProcess,
+    MotionProcessError,
+    MotionSpec,
+)
 from robot.cerebellum.node import Cerebellum
 from robot.cerebellum.shared_state import SharedMotionState
 from robot.errors import ConfigError
@@ -456,3 +463,14 @@ def test_the_loop_process_logs_through_the_parent(caplog: pytest.LogCaptureFixtu
     warned = [r for r in caplog.records if "waits 500 us" in r.getMessage()]
     assert warned and warned[0].name == "robot.limbs.serial"
     assert warned[0].levelno == logging.WARNING
+
+
+def test_stopping_does_not_wait_out_a_hung_loop(tmp_path: Path) -> None:
+    motion, _, _ = moving_witness(tmp_path)
+    assert motion.pid is not None and motion.stall_s == LOOP_STALL_NORMAL_S
+    os.kill(motion.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    motion.stop()  # Ctrl-C now: the hung loop is killed once it has missed its stall bound
+    took_s = time.monotonic() - started
+    assert took_s < SETTLE_MAX_S + STOP_TIMEOUT_S, f"waited {took_s:.2f} s"
+    assert motion.finished is None

@@ -183,3 +183,13 @@ def test_close_ends_the_child_without_a_zombie_and_later_plans_fail() -> None:
     assert reaped(pid)
     with pytest.raises(PlannerProcessError, match="closed"):
         planner.plan(scene_spec("tea"), "Bring the guest a cup of tea.")
+
+
+def test_closing_a_hung_child_takes_well_under_a_second() -> None:
+    planner = PlannerProcess(DEFAULT_MODEL_DIR)
+    pid = planner.pid
+    os.kill(pid, signal.SIGSTOP)
+    started = time.monotonic()
+    planner.close()  # Ctrl-C: the planner keeps nothing worth waiting for
+    assert time.monotonic() - started < 1.0
+    assert reaped(pid)

@@ -62,10 +62,10 @@ BEAT_PERIOD_S = 0.2
 """How often an idle child says it is alive (s)."""
 BEAT_TIMEOUT_S = 1.0
 """An idle child silent for this long (s) is taken as hung and restarted."""
-CLOSE_TIMEOUT_S = 0.3
+CLOSE_TIMEOUT_S = 0.15
 """How long `close()` waits at each step (the plan in hand, exit on request, exit on
 SIGTERM) before the next, harder one: the planner keeps nothing worth waiting for,
-and Ctrl-C must end the stack within a second."""
+and Ctrl-C must end the stack within a second, a hung planner included."""
 
 _READY = "ready"
 _RESULT = "result"

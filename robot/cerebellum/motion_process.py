@@ -280,11 +280,8 @@ class _Server:
         hold their last goal, unless the fault says holding is unsafe (then `_serve`
         turns torque off)."""
         self.fault = fault
-        then = (
-            "torque goes off: holding is unsafe"
-            if fault.hold_unsafe
-            else ("the servos hold their last goal")
-        )
+        hold = "the servos hold their last goal"
+        then = "torque goes off: holding is unsafe" if fault.hold_unsafe else hold
         self.reports.put(
             SafetyEvent(kind="fault", severity="stop", joint=fault.joint, detail=f"{fault}; {then}")
         )
@@ -563,21 +560,19 @@ class MotionProcess:
             with contextlib.suppress(MotionProcessError):
                 self._send(_Stop(reason))
         # Drain while it exits: the child waits until its last report is read (a
-        # kept tick history is a few hundred kB, more than a pipe holds).
+        # kept tick history is a few hundred kB, more than a pipe holds). A loop that
+        # stops ticking before it has finished is hung: it is killed, not waited for.
         deadline = time.monotonic() + SETTLE_MAX_S + STOP_TIMEOUT_S
+        stall_s = self.stall_s or LOOP_STALL_NORMAL_S
         while process.is_alive() and time.monotonic() < deadline:
             self.pump(timeout_s=0.01)
+            if self.finished is None and self.since_last_tick_s() > stall_s:
+                process.kill()
         self.pump()
         if process.pid is not None:
             reap(process, STOP_TIMEOUT_S)
         self._commands.close()
         self._reports.close()
-
-    def kill(self) -> None:
-        """End the child at once (SIGKILL), without a controlled stop: the servos hold
-        their last goal. For a second Ctrl-C and for a hung loop."""
-        if self._process.pid is not None and self._process.exitcode is None:
-            self._process.kill()
 
     # -- MotionPort -------------------------------------------------------------------
 
