@@ -334,6 +334,16 @@ def test_the_loop_stops_when_its_parent_dies() -> None:
         raise AssertionError(f"the loop's process {loop_pid} outlived its parent")
 
 
+def wait_for_failure(motion: MotionProcess) -> None:
+    """Pump `motion` until it has failed (or WAIT_S), then stop it."""
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while motion.failure is None and time.monotonic() < deadline:
+            motion.pump(timeout_s=0.01)
+    finally:
+        motion.stop()
+
+
 def moving_witness(tmp_path: Path, **kwargs: object) -> tuple[MotionProcess, Path, list]:
     """A loop over a `Witness` limb, started and moving toward TARGET."""
     path = tmp_path / "left.json"
@@ -413,12 +423,7 @@ def test_a_limb_fault_stops_the_arm_with_a_safety_event_naming_it(tmp_path: Path
         "no reply for 31 ms (cable pulled?)", port="/dev/ttyUSB0", servo_id=3, joint="elbow_flex"
     )
     motion, path, events = moving_witness(tmp_path, fault=fault)
-    try:
-        deadline = time.monotonic() + WAIT_S
-        while motion.failure is None and time.monotonic() < deadline:
-            motion.pump(timeout_s=0.01)
-    finally:
-        motion.stop()
+    wait_for_failure(motion)
     assert motion.failure is not None and "\n" not in motion.failure
     assert "servo 3 (joint elbow_flex) on /dev/ttyUSB0" in motion.failure
     faults = [e for e in events if e.kind == "fault"]
@@ -430,12 +435,7 @@ def test_a_limb_fault_stops_the_arm_with_a_safety_event_naming_it(tmp_path: Path
 def test_an_overloaded_servo_makes_the_fault_turn_torque_off(tmp_path: Path) -> None:
     fault = LimbFault("reports overload", servo_id=6, joint="gripper", hold_unsafe=True)
     motion, path, events = moving_witness(tmp_path, fault=fault)
-    try:
-        deadline = time.monotonic() + WAIT_S
-        while motion.failure is None and time.monotonic() < deadline:
-            motion.pump(timeout_s=0.01)
-    finally:
-        motion.stop()
+    wait_for_failure(motion)
     assert not left_by(path)["torque"]
     assert "torque goes off" in next(e for e in events if e.kind == "fault").detail
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
-from robot.brain.planner import DEFAULT_MODEL_DIR, Planner, PlanResult, refused
+from robot.brain.planner import DEFAULT_MODEL_DIR, Planner, refusal
 from robot.brain.replan import (
     DEFAULT_MAX_REPLANS,
     Failure,
@@ -77,9 +77,7 @@ class GuardedPlanner:
         except Exception as err:
             log.warning("the planner failed on %r: %s", instruction, err)
             log.debug("the planner's failure", exc_info=True)
-            lang = language if language in speech.LANGUAGES else speech.detect_language(instruction)
-            plan = refused(instruction, lang, "invalid", "the planner failed", attempt)
-            return PlanResult(plan, "invalid", source="error")
+            return refusal(instruction, language, "invalid", "the planner failed", attempt, "error")
 
 
 @dataclass
@@ -211,11 +209,7 @@ class BrainNode(Node):
     def _next_instruction(self) -> None:
         while self._run is None and self._pending:
             instr = self._pending.popleft()
-            lang = (
-                instr.language
-                if instr.language in speech.LANGUAGES
-                else speech.detect_language(instr.text)
-            )
+            lang = speech.language_of(instr.text, instr.language)
             self._statuses.publish(PlanStatus(plan_seq=0, state="planning"))
             start = self._current_world()
             plan = self._guarded.plan(self.spec, instr.text, start, language=lang).plan

@@ -58,6 +58,15 @@ def refused(instruction: str, lang: str, code: str, detail: str = "", attempt: i
     )
 
 
+def refusal(
+    instruction: str, language: str, code: str, detail: str, attempt: int, source: str
+) -> PlanResult:
+    """A refusal made outside the model (`source` says where), in the request's
+    language (`language`, or detected from the request)."""
+    lang = speech.language_of(instruction, language)
+    return PlanResult(refused(instruction, lang, code, detail, attempt), code, source=source)
+
+
 def to_steps(words: list[dsl.DslStep], lang: str) -> tuple[Step, ...]:
     """Plan-language steps as message steps; `say` codes become sentences in `lang`."""
     steps = []
@@ -121,7 +130,7 @@ class Planner:
         use_cache: bool = True,
     ) -> PlanResult:
         """Plan `instruction` from `world` (default: the scene as it starts)."""
-        lang = language if language in speech.LANGUAGES else speech.detect_language(instruction)
+        lang = speech.language_of(instruction, language)
         world = world or WorldModel.initial(spec)
         if not instruction.strip():
             return PlanResult(

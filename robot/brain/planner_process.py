@@ -40,9 +40,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
-from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult, refused
+from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult, refusal
 from robot.brain.world import WorldModel
 from robot.errors import RobotError
 from robot.processes import ignore_interrupts, reap, spawn_context
@@ -319,21 +318,16 @@ class PlannerProcess:
                     log.warning("the planner process (pid %d) %s %s", self.pid, what, doing)
                     self._end_child()  # the next plan starts a fresh one
                     if hung or not tries_left:
-                        return self._refused(instruction, language, attempt, hung)
+                        code, detail = (
+                            ("timeout", "") if hung else ("invalid", "the planner stopped")
+                        )
+                        return refusal(instruction, language, code, detail, attempt, "planner")
         if kind == _ERROR:
             raise PlannerProcessError(
                 f"the planner process failed {doing}: {payload.type_name}: {payload.message}",
                 payload.type_name,
             )
         return payload
-
-    @staticmethod
-    def _refused(instruction: str, language: str, attempt: int, hung: bool) -> PlanResult:
-        """The refusal of a plan the child did not finish (hung) or died making."""
-        lang = language if language in speech.LANGUAGES else speech.detect_language(instruction)
-        code = "timeout" if hung else "invalid"
-        detail = "" if hung else "the planner stopped"
-        return PlanResult(refused(instruction, lang, code, detail, attempt), code, source="planner")
 
     def _end_child(self) -> None:
         """Stop the child and reap it (no zombie): ask, then terminate, then kill."""

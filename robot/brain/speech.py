@@ -111,6 +111,11 @@ ENGLISH_HINTS = frozenset(
 )
 
 
+def language_of(text: str, given: str = "") -> str:
+    """`given` when it is one of ours (the source knew it), else what `text` looks like."""
+    return given if given in LANGUAGES else detect_language(text)
+
+
 def detect_language(text: str) -> str:
     """ "zh" when Chinese characters outweigh Latin words, else "de" or "en" by hints."""
     cjk = len(CJK.findall(text))
