@@ -117,3 +117,19 @@ def test_the_serial_launch_file_runs_against_a_virtual_bus(tmp_path: Path) -> No
     data = json.loads(report.read_text())
     assert code == 0, data
     assert data["instructions"][0]["judged_by"] == "skills"
+
+
+def test_a_paced_sim_stack_plans_in_a_process_with_the_files_budget(tmp_path: Path) -> None:
+    from robot.brain.planner_process import PlannerProcess
+    from robot.bus import Bus
+    from robot.launch.stack import build_stack
+
+    path = tmp_path / "paced.toml"
+    path.write_text("[brain]\nplan_budget_s = 0.75\n")
+    stack = build_stack(load_launch(path), Bus(), realtime=True)  # as the kiosk builds it
+    try:
+        brain = next(n for n in stack.nodes if hasattr(n, "planner"))
+        assert isinstance(brain.planner, PlannerProcess)
+        assert brain.planner.plan_budget_s == 0.75
+    finally:
+        stack.close()

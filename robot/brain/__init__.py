@@ -9,3 +9,8 @@
 - `speech`: language detection and what the robot says, in en / de / zh.
 - `node`: the brain node on the bus, with replanning. `cli`: `robot plan`.
 """
+
+PLAN_BUDGET_S = 5.0
+"""Longest a plan may take in the planner's process before the request is refused (s;
+`[brain] plan_budget_s`): a plan takes ~3 ms at the median and 6 ms at p95 with our
+model (benchmarks/brain.py), so this only catches a hung or crashed child."""

@@ -40,6 +40,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from robot.brain import PLAN_BUDGET_S
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult, refusal
 from robot.brain.world import WorldModel
@@ -54,9 +55,6 @@ __all__ = ["PlannerProcess", "PlannerProcessError"]
 START_TIMEOUT_S = 120.0
 """Spawning an interpreter, importing onnxruntime and loading the model: seconds on a
 busy machine; past this the child is taken as hung."""
-PLAN_BUDGET_S = 5.0
-"""Longest a plan may take (s) before it is refused: a plan takes ~3 ms at the median
-and 6 ms at p95 (benchmarks/brain.py), so this only catches a hung or crashed child."""
 BEAT_PERIOD_S = 0.2
 """How often an idle child says it is alive (s)."""
 BEAT_TIMEOUT_S = 1.0

@@ -28,6 +28,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from robot.brain import PLAN_BUDGET_S
 from robot.bus_zenoh import MAX_PORT, endpoint_problem
 from robot.errors import ConfigError
 from robot.toml_file import load_toml
@@ -49,6 +50,8 @@ MAX_COLLABORATIVE_SPEED_M_S = 1.0
 MAX_SEPARATION_M = 5.0
 """Farther than an arm of this class reaches across its cell."""
 MAX_THREADS = 256
+MAX_PLAN_BUDGET_S = 300.0
+"""Five minutes: a plan nobody would wait for at a robot."""
 MAX_REPLANS = 10
 """Each replan is a new plan after a failure; more than this is a loop, not a recovery."""
 
@@ -190,10 +193,14 @@ class BrainSection(_Section):
     """Folder of an ONNX causal LM (ours, or one exported by Hugging Face optimum)."""
     threads: int = 1
     max_replans: int = 2
+    plan_budget_s: float = PLAN_BUDGET_S
+    """Longest a plan may take in the planner's process before the request is refused
+    (s): a bigger model on a slower computer needs more."""
 
     RANGES: ClassVar[dict[str, Range]] = {
         "threads": Range(1, MAX_THREADS),
         "max_replans": Range(0, MAX_REPLANS),
+        "plan_budget_s": positive(MAX_PLAN_BUDGET_S),
     }
 
 

@@ -123,7 +123,10 @@ def build_stack(
     seed = launch.scene.seed if seed is None else seed
     model_dir = launch.resolve(launch.brain.model)
     in_process = launch.limbs.backend == "sim" and not realtime
-    planner = None if in_process else PlannerProcess(model_dir, threads=launch.brain.threads)
+    planner = None
+    if not in_process:
+        brain = launch.brain
+        planner = PlannerProcess(model_dir, brain.threads, plan_budget_s=brain.plan_budget_s)
     brain = BrainNode(
         bus,
         launch.scene.name,
