@@ -250,7 +250,10 @@ class SafetyEvent(Message, frozen=True, kw_only=True):
 
 
 class EStop(Message, frozen=True, kw_only=True):
-    """Engage (True) or reset (False) the emergency stop. Latched until reset."""
+    """Engage (True) or reset (False) the protective stop: IEC 60204-1 category 2, the
+    arm stops and holds under power (a poured vessel tipped back upright first).
+    Latched until reset. It keeps the name it was born with; a real cell's emergency
+    stop is hardware that cuts the servos' power (docs/safety.md)."""
 
     engaged: bool
     source: str = ""

@@ -51,7 +51,7 @@ def test_estop_fails_the_running_skill_with_a_reason(running) -> None:
     bus.publish(SkillCall(plan_seq=1, index=0, step=Step("go_home")))
     assert statuses.get(timeout=WAIT_S).state == "running"
     failed = statuses.get(timeout=WAIT_S)
-    assert failed.state == "failed" and failed.reason == "emergency stop"
+    assert failed.state == "failed" and failed.reason == "protective stop"
 
 
 def test_an_unknown_object_fails_at_once_with_a_reason(running) -> None:

@@ -53,7 +53,7 @@ def test_a_stop_mid_pour_tips_the_pot_back_upright_and_holds(seed: int) -> None:
     )
     result = run_episode("tea", seed, plan, watch=watch, settle_s=3.0)
     assert [s.status for s in result.steps] == ["succeeded", "failed"]
-    assert result.steps[1].reason == "emergency stop"
+    assert result.steps[1].reason == "protective stop"
     assert seen["tilt"] > 60.0, "stopped while pouring"
     assert seen["upright_s"] < SETTLE_MAX_S
     assert tilt_deg(result.world.objects["teapot"].orientation) < UPRIGHT_DEG  # and stays

@@ -5,7 +5,7 @@
     GET  /config       title and the safe requests for the big buttons
     GET  /events?after=N   long-poll: plan, progress, speech, E-stop, safety events
     POST /instruction  {"text": "..."} -> an `Instruction` on the bus
-    POST /stop         engage the E-stop (`EStop(engaged=True)`)
+    POST /stop         engage the protective stop (`EStop(engaged=True)`: the arm holds)
     POST /reset        release it
 
 Only the kiosk's own page drives the arm. Any web page a browser on the same machine

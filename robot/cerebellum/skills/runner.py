@@ -4,8 +4,8 @@ One skill runs at a time (the brain sends the next step only after the previous 
 finished). `update()` is called ~50 times a second from the cerebellum's non-real-time
 thread; it never touches the limb, only asks the motion core for targets.
 
-An engaged E-stop fails the running skill ("emergency stop") and cancels its motion;
-the brain decides what to do next once the E-stop is reset.
+An engaged protective stop (the `EStop` message) fails the running skill ("protective
+stop") and cancels its motion; the brain decides what to do next once it is reset.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class SkillRunner:
         if self.skill is None:
             return None
         if self.ctx.core.estop_engaged:
-            return self.cancel("emergency stop", state="failed")
+            return self.cancel("protective stop", state="failed")
         try:
             done = self.skill.update(self.ctx)
         except SkillFailed as err:
