@@ -73,7 +73,8 @@ from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.loop import THREAD_SWITCH_INTERVAL_S, RealTimeLoop
 from robot.cerebellum.motion import MotionCore, MotionRequest
-from robot.cerebellum.motion_process import MotionProcess, MotionSpec
+from robot.cerebellum.motion_child import MotionSpec
+from robot.cerebellum.motion_process import MotionProcess
 from robot.cerebellum.node import RELAY_PERIOD_S, SKILL_PERIOD_S
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary

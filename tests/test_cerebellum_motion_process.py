@@ -21,13 +21,12 @@ from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionRequest
+from robot.cerebellum.motion_child import SETTLE_MAX_S, MotionSpec
 from robot.cerebellum.motion_process import (
     LOOP_STALL_NORMAL_S,
-    SETTLE_MAX_S,
     STOP_TIMEOUT_S,
     MotionProcess,
     MotionProcessError,
-    MotionSpec,
 )
 from robot.cerebellum.node import Cerebellum
 from robot.cerebellum.shared_state import SharedMotionState

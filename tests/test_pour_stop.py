@@ -14,7 +14,7 @@ import math
 import pytest
 
 from robot.cerebellum.lockstep import Lockstep
-from robot.cerebellum.motion_process import SETTLE_MAX_S
+from robot.cerebellum.motion_child import SETTLE_MAX_S
 from robot.launch.episode import run_episode
 from robot.msgs import EStop, Plan, Step
 

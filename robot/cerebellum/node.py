@@ -30,14 +30,8 @@ from collections.abc import Callable
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.motion import hand_near
-from robot.cerebellum.motion_process import (
-    DEFAULT_REALTIME,
-    SETTLE_MAX_S,
-    STOP_TIMEOUT_S,
-    MotionProcess,
-    MotionProcessError,
-    MotionSpec,
-)
+from robot.cerebellum.motion_child import DEFAULT_REALTIME, SETTLE_MAX_S, MotionSpec
+from robot.cerebellum.motion_process import STOP_TIMEOUT_S, MotionProcess, MotionProcessError
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.skills.go_home import default_home
