@@ -288,7 +288,7 @@ def print_episodes(episodes: list[Episode]) -> None:
     for e in episodes:
         reaction = "" if e.reaction_ms is None else f" {e.reaction_ms:.1f} ms"
         outcome = "ok" if e.success else (e.failure or "failed (judged by the world)")
-        print(f"seed {e.seed} {e.action}{reaction}: {outcome[:160]}  rss {e.rss_kb // 1024} MB")
+        print(f"seed {e.seed} {e.action}{reaction}: {outcome}  rss {e.rss_kb // 1024} MB")
 
 
 def figures(values: list[float], name: str) -> list[tuple[str, float, str]]:

@@ -428,6 +428,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
                 wire_timing=args.wire_timing,
                 eeprom_path=args.eeprom,
                 world_out=args.world_out,
+                priority=WORLD_PRIORITY,
             )
         except RobotError as err:
             raise SetupError(f"--twin {args.twin} --scene {scene}: {err}") from err
@@ -467,7 +468,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
     except BaseException:
         hil.stop()
         raise
-    _answer_like_hardware()  # the world's process, started before, keeps its scheduling
+    _answer_like_hardware()
     try:
         hil.serve_until(stop)
     finally:
@@ -481,8 +482,11 @@ def _emulate_twin(args: argparse.Namespace) -> int:
 EMULATOR_PRIORITY = 60
 """SCHED_FIFO priority of the thread that answers for the emulated servos: above the
 cerebellum's loop (50), so that on a busy machine the emulator answers as servos do,
-within a millisecond, instead of waiting for a CPU behind the stack it serves. (With
---twin the world runs in a process of its own, on the normal scheduler.)"""
+within a millisecond, instead of waiting for a CPU behind the stack it serves."""
+WORLD_PRIORITY = 55
+"""The same for the twin's world (its own process), above the loop too: a real arm's
+motion does not wait for a CPU either. It sleeps between physics steps (~10% of a
+CPU), so it starves nobody."""
 
 
 def _answer_like_hardware() -> None:

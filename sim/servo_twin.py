@@ -60,7 +60,7 @@ from robot.limbs.calibration import Calibration, JointCalibration, save_calibrat
 from robot.msgs import WorldState
 from robot.profile import Profile, load_profile
 from robot.scenes import SCENES
-from sim.twin_world import TwinWorld, WorldSpec
+from sim.twin_world import MAX_CATCH_UP_STEPS, TwinWorld, WorldSpec
 
 HOST_MARGIN_S = 0.05
 """The `host_margin_s` to give a `SerialLimb` on a twin bus served in the stack's own
@@ -170,7 +170,9 @@ class TwinServos:
         )
         self._max_velocity = np.array([j.max_velocity for j in profile.joints])
         self._max_effort = np.array([j.max_effort for j in profile.joints])
-        self._step_s = 1.0 / world.spec.physics_hz
+        # The world lags the clock by at most this: carried on that far, a reading
+        # is where the joint is now, however late the world's last step.
+        self._lag_s = MAX_CATCH_UP_STEPS / world.spec.physics_hz
         self.watch = CommandWatch(profile, self._rad_per_tick)
 
     def joint_index(self, servo_id: int) -> int:
@@ -198,10 +200,11 @@ class TwinServos:
 
         The physics has a state every step (4 ms at 240 Hz); a servo samples its encoder
         far more often. So the position is carried on from the latest step at its
-        velocity, to `now_s` (at most one step on): two reads 1 ms apart differ by 1 ms
-        of motion, as on a real servo, not by a whole step or nothing."""
+        velocity, to `now_s` (at most as far as the world may lag the clock): two reads
+        1 ms apart differ by 1 ms of motion, as on a real servo, not by a whole step or
+        nothing."""
         position, velocity, effort, at_s = self.world.sample(index)
-        since = min(max(now_s - at_s, 0.0), self._step_s) if at_s > 0.0 else 0.0
+        since = min(max(now_s - at_s, 0.0), self._lag_s) if at_s > 0.0 else 0.0
         sign, rad_per_tick = self._sign[index], self._rad_per_tick[index]
         return ServoSample(
             position=float(self._zero[index] + sign * (position + velocity * since) / rad_per_tick),
@@ -338,11 +341,13 @@ def make_twin_bus(
     eeprom_path: Path | None = None,
     torque_on: bool = True,
     world_out: Path | None = None,
+    priority: int | None = None,
 ) -> TwinBus:
     """Build scene `scene` (seed `seed`) in a new world, in a process of its own, and a
     virtual bus whose servos are its arm's joints; not serving yet. protocol / baud:
     default the profile's [bus]. world_out: a file to keep holding the scene's
-    `WorldState` (JSON), for a serial launch's `[world] file`.
+    `WorldState` (JSON), for a serial launch's `[world] file`. priority: SCHED_FIFO
+    for the world's process (an emulator standing in for hardware).
 
     Raises ConfigError if the scene is unknown, the profile has no servo bus or mixes
     servo models, or the protocol differs from the profile's; TwinWorldError if the
@@ -377,7 +382,7 @@ def make_twin_bus(
     if eeprom_path is not None:
         for sid, saved in load_eeprom(eeprom_path).items():
             flashed.setdefault(sid, {}).update(saved)
-    world = TwinWorld(WorldSpec(scene, seed, prof, gui=gui, world_out=world_out))
+    world = TwinWorld(WorldSpec(scene, seed, prof, gui=gui, world_out=world_out, priority=priority))
     try:
         servos = TwinServos(world, prof, calibration)
         ids = [cal.servo_id for cal in calibration.joints.values()]

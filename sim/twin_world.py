@@ -16,8 +16,8 @@ The child steps the world to the clock (`time.monotonic`, the same in every proc
 one step at a time, whether or not anyone talks to the bus: a host that dies or a
 pulled cable leaves the arm in a world that goes on, holding or falling as its torque
 says. Until `run()` the world stands still (the bus is being built); a stall of the
-machine longer than `MAX_CATCH_UP_S` is dropped from simulated time rather than raced
-through. Ground truth (the scene's `WorldState`, spilled particles, particles on a
+machine longer than `MAX_CATCH_UP_STEPS` is dropped from simulated time rather than
+raced through. Ground truth (the scene's `WorldState`, spilled particles, particles on a
 person, the joint angles) is asked for over a pipe, between steps. The child ends when
 asked, or when its parent is gone.
 """
@@ -25,6 +25,7 @@ asked, or when its parent is gone.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -40,9 +41,10 @@ from robot.processes import ignore_interrupts, reap, spawn_context
 from robot.profile import Profile
 from sim.world import PHYSICS_RATE_HZ
 
-MAX_CATCH_UP_S = 0.05
-"""Most simulated time the world catches up after a stall of the machine (12 steps at
-240 Hz); the rest of the stall is dropped from simulated time."""
+MAX_CATCH_UP_STEPS = 2
+"""The most the world lags the clock (steps, 8 ms at 240 Hz): more of a stall of the
+machine is dropped from simulated time, so the world runs in slow motion for a moment
+rather than racing through the motion it missed: a servo's encoder never jumps."""
 WORLD_OUT_PERIOD_S = 0.05
 """How often the ground truth is written to a `world_out` file (s of simulated time),
 as the hil stack publishes it."""
@@ -68,6 +70,9 @@ class WorldSpec:
     world_out: Path | None = None
     """A file to keep holding the scene's `WorldState` (JSON), or None."""
     physics_hz: float = PHYSICS_RATE_HZ
+    priority: int | None = None
+    """SCHED_FIFO priority for the world's process, where the OS permits it (an
+    emulator standing in for hardware); None: the normal scheduler."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,10 @@ class TwinWorld:
 def _serve(spec: WorldSpec, shared: _Shared, conn: Connection) -> None:
     """The child's main: build the world, report it, then step it and answer."""
     ignore_interrupts()
+    if spec.priority is not None:
+        # Refused, the world runs on the normal scheduler (the emulator has said so).
+        with contextlib.suppress(AttributeError, OSError):
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(spec.priority))
     from sim.scenes import build_scene
     from sim.world import World
 
@@ -255,9 +264,9 @@ class _Physics:
             wait = period if self.origin is not None else 0.1
             if self.origin is not None:
                 lag = time.monotonic() - self.origin - world.sim_time_s
-                if lag > MAX_CATCH_UP_S:
-                    self.origin += lag - MAX_CATCH_UP_S
-                    lag = MAX_CATCH_UP_S
+                if lag > MAX_CATCH_UP_STEPS * period:
+                    self.origin += lag - MAX_CATCH_UP_STEPS * period
+                    lag = MAX_CATCH_UP_STEPS * period
                 if lag >= period:
                     if world.gui and not world.connected():
                         return  # the window was closed: the twin is gone
