@@ -129,3 +129,58 @@ def test_ctrl_c_stops_every_node_and_leaves_no_thread() -> None:
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert out.strip() == "threads ['MainThread']"
+
+
+SECOND_CTRL_C_PROGRAM = textwrap.dedent(
+    """
+    import multiprocessing, os, time
+    from robot.bus import Bus
+    from robot.node import Node, run_nodes
+
+    def stuck():  # a child that takes its time to stop, as a hung one would
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        time.sleep(60)
+
+    class Waits(Node):
+        stop_timeout_s = 30.0
+
+        def setup(self):
+            self.child = multiprocessing.get_context("spawn").Process(target=stuck)
+            self.child.start()
+
+        def teardown(self):
+            self.child.join(30)  # what a node that waits on its child does
+
+    if __name__ == "__main__":
+        node = Waits(Bus(), "waits", period_s=0.01)
+        announced = []
+
+        def until():
+            if not announced:
+                announced.append(print("ready", node.child.pid, flush=True))
+            return False
+
+        run_nodes([node], until=until)
+        print("exit", node.child.exitcode, flush=True)
+    """
+)
+
+
+def test_a_second_ctrl_c_stops_waiting_for_the_children(tmp_path) -> None:
+    program = tmp_path / "second_ctrl_c.py"
+    program.write_text(SECOND_CTRL_C_PROGRAM)
+    proc = subprocess.Popen(
+        [sys.executable, str(program)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    ready = proc.stdout.readline().split()
+    assert ready[0] == "ready", ready
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)  # the first: the node waits for its child...
+    assert proc.poll() is None
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)  # ...the second kills the child
+    out, err = proc.communicate(timeout=10)
+    assert time.monotonic() - started < 5.0, err
+    assert out.split()[-2:] == ["exit", str(-signal.SIGKILL)], (out, err)
