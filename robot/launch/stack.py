@@ -125,8 +125,8 @@ def build_stack(
     in_process = launch.limbs.backend == "sim" and not realtime
     planner = None
     if not in_process:
-        brain = launch.brain
-        planner = PlannerProcess(model_dir, brain.threads, plan_budget_s=brain.plan_budget_s)
+        section = launch.brain
+        planner = PlannerProcess(model_dir, section.threads, plan_budget_s=section.plan_budget_s)
     brain = BrainNode(
         bus,
         launch.scene.name,
