@@ -483,10 +483,11 @@ EMULATOR_PRIORITY = 60
 """SCHED_FIFO priority of the thread that answers for the emulated servos: above the
 cerebellum's loop (50), so that on a busy machine the emulator answers as servos do,
 within a millisecond, instead of waiting for a CPU behind the stack it serves."""
-WORLD_PRIORITY = 55
-"""The same for the twin's world (its own process), above the loop too: a real arm's
-motion does not wait for a CPU either. It sleeps between physics steps (~10% of a
-CPU), so it starves nobody."""
+WORLD_PRIORITY = 40
+"""SCHED_FIFO for the twin's world (its own process): above every normal task, so a
+busy machine does not stall the arm's physics, and below the cerebellum's loop (50):
+a physics step can take tens of ms in a busy scene, and on a two-CPU machine a world
+above the loop, beside the bus, left the loop no CPU for 57 ms (a soak run)."""
 
 
 def _answer_like_hardware() -> None:

@@ -415,6 +415,24 @@ def test_one_wrong_first_reading_is_outvoted(arm: Arm) -> None:
     assert sum(limb.rejected.values()) == 0
 
 
+def test_a_forged_reply_while_connecting_is_outvoted(arm: Arm) -> None:
+    # The model number read when the limb opens, bytes swapped under a valid checksum:
+    # 777 (STS3215) reads 2307, which the soak met as "servo 1 is a unknown model 2307".
+    forged = 0
+    for request in (0, 1):  # a ping, then (Feetech) a read of the model register
+        arm.virtual.faults = schedule = FaultSchedule(
+            [Fault("forge", servo_id=1, at_request=request, requests=1)]
+        )
+        limb = arm.limb(MARGIN_S)
+        try:
+            state = limb.read()
+        finally:
+            limb.close()
+        forged += schedule.applied["forge"]
+        assert state.position == pytest.approx((0.0,) * 6, abs=1e-9)
+    assert forged >= 1
+
+
 # -- the rules alone ----------------------------------------------------------------------
 def readings() -> PlausibleReadings:
     profile = load_profile("so101")

@@ -22,7 +22,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Literal, TypeVar
 
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.errors import (
@@ -46,6 +48,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WATCHDOG_S = 0.2
 """Commands arrive at 100 Hz or more; 200 ms of silence means the layer above stopped."""
+AGREEMENT_READS = 4
+"""Reads of a register the limb builds on until two in a row agree (robot/limbs:
+`SerialLimb._agreed`)."""
 STARTUP_READS = 3
 """Reads of every joint when the limb opens; the median of each joint's is believed, so
 one wrong reading among them cannot start the arm from a wrong position."""
@@ -54,6 +59,7 @@ HOLD_UNSAFE_ALARMS = (OverloadError, OverheatingError, ElectricalShockError, Enc
 a failed position sensor, the servo's own position loop cannot hold)."""
 
 OnTimeout = Literal["hold", "disable"]
+T = TypeVar("T")
 _STS_PHASE_OVERFLOW_BIT = 0x10
 NO_REPLY = "no valid reply (cable pulled? power lost?)"
 
@@ -171,15 +177,15 @@ class SerialLimb(Limb):
                 )
             check_joint(joint.name, cal, where, table=table)
             try:
-                reply = self.bus.ping(sid)
+                reply = self._agreed(sid, "model", partial(self.bus.ping, sid))
                 if reply.model_number != table.model_number:
                     raise ConfigError(
                         f"joint {joint.name!r}: servo {sid} on {self.bus.port} is a "
                         f"{reply.model}, the profile says {table.model}"
                     )
-                offset = self.bus.read(sid, table["homing_offset"])
-                delays.append(self.bus.read(sid, table["return_delay_time"]) * 2e-6)
-                phase = self.bus.read(sid, table["phase"]) if "phase" in table else 0
+                offset = self._register(sid, table, "homing_offset")
+                delays.append(self._register(sid, table, "return_delay_time") * 2e-6)
+                phase = self._register(sid, table, "phase") if "phase" in table else 0
             except (BusTimeout, ServoError) as err:
                 raise self._named(err) from err
             if delays[-1] > 0:
@@ -235,6 +241,25 @@ class SerialLimb(Limb):
             tick_map.velocity_to_rad(
                 self._velocity.decode(chunk[self._vel_slice]) * self._velocity_units[k]
             ),
+        )
+
+    def _register(self, servo_id: int, table: ControlTable, name: str) -> int:
+        """Register `name` of a servo, read until two readings agree."""
+        return self._agreed(servo_id, name, partial(self.bus.read, servo_id, table[name]))
+
+    def _agreed(self, servo_id: int, what: str, read: Callable[[], T]) -> T:
+        """A value the limb builds on (the model, the homing offset), read until two
+        readings in a row agree: a reply whose checksum holds can still be wrong (two
+        bit flips that cancel, forged bytes), and one wrong offset would shift every
+        reading of the joint. ConfigError when `AGREEMENT_READS` never agree."""
+        seen = [read()]
+        while len(seen) < AGREEMENT_READS:
+            seen.append(read())
+            if seen[-1] == seen[-2]:
+                return seen[-1]
+        raise ConfigError(
+            f"servo {servo_id} on {self.bus.port}: its {what} reads {seen}, never twice the "
+            "same: check the cable and the servos' power"
         )
 
     def _named(self, err: BusTimeout | ServoError) -> Exception:
