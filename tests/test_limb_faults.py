@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import msgspec
 import pytest
+from test_serial_limb import PROFILE, half_turn_calibration
 
 from firmware_bridge import feetech
 from firmware_bridge.control_tables import ControlTable, get_model
@@ -35,7 +36,6 @@ from robot.limbs.plausible import (
 from robot.limbs.serial import STARTUP_READS, SerialLimb
 from robot.msgs import JointCommand, JointState
 from robot.profile import Profile, load_profile
-from tests.test_serial_limb import PROFILE, half_turn_calibration
 
 MARGIN_S = 0.05
 """For tests that count rejections exactly: a stall of this shared machine must not add
