@@ -428,7 +428,6 @@ def _emulate_twin(args: argparse.Namespace) -> int:
                 wire_timing=args.wire_timing,
                 eeprom_path=args.eeprom,
                 world_out=args.world_out,
-                priority=WORLD_PRIORITY,
             )
         except RobotError as err:
             raise SetupError(f"--twin {args.twin} --scene {scene}: {err}") from err
@@ -482,12 +481,8 @@ def _emulate_twin(args: argparse.Namespace) -> int:
 EMULATOR_PRIORITY = 60
 """SCHED_FIFO priority of the thread that answers for the emulated servos: above the
 cerebellum's loop (50), so that on a busy machine the emulator answers as servos do,
-within a millisecond, instead of waiting for a CPU behind the stack it serves."""
-WORLD_PRIORITY = 40
-"""SCHED_FIFO for the twin's world (its own process): above every normal task, so a
-busy machine does not stall the arm's physics, and below the cerebellum's loop (50):
-a physics step can take tens of ms in a busy scene, and on a two-CPU machine a world
-above the loop, beside the bus, left the loop no CPU for 57 ms (a soak run)."""
+within a millisecond, instead of waiting for a CPU behind the stack it serves. The
+twin's world stays on the normal scheduler (sim/twin_world.py says why)."""
 
 
 def _answer_like_hardware() -> None:

@@ -21,7 +21,13 @@ from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionRequest
-from robot.cerebellum.motion_child import SETTLE_MAX_S, MotionSpec
+from robot.cerebellum.motion_child import (
+    SETTLE_MAX_S,
+    ChildLog,
+    MotionSpec,
+    ReportReader,
+    ReportWriter,
+)
 from robot.cerebellum.motion_process import (
     LOOP_STALL_NORMAL_S,
     STOP_TIMEOUT_S,
@@ -183,6 +189,31 @@ def test_reports_wait_in_the_child_while_the_parent_does_not_read(echo) -> None:
     assert [e.detail for e in events if e.kind == "estop"] == [
         f"toggle {i}" for i in range(toggles)
     ]
+
+
+def test_a_report_larger_than_the_room_in_the_pipe_arrives_whole() -> None:
+    """A non-blocking write takes part of a large report; the rest follows on the next
+    flush, and the parent reads every report whole, in order (a torn one made a Ctrl-C
+    end in "UnpicklingError")."""
+    reader_end, writer_end = spawn_context().Pipe(duplex=False)
+    writer, reader = ReportWriter(writer_end), ReportReader(reader_end)
+    small = [ChildLog("test", logging.INFO, f"small {i}") for i in range(2000)]
+    large = ChildLog("test", logging.WARNING, "x" * 50_000)  # more than PIPE_BUF
+    for report in small[:1000]:
+        writer.put(report)
+    assert writer.pending, "the pipe is full: the rest waits in the child"
+    writer.put(large)
+    for report in small[1000:]:
+        writer.put(report)
+    received: list[object] = []
+    while writer.pending:
+        received += reader.read()  # a report's tail may still be in the writer
+        writer.flush()
+    received += reader.read()
+    assert received == [*small[:1000], large, *small[1000:]]
+    assert not reader.partial
+    writer_end.close()
+    assert reader.read() == [] and reader.closed
 
 
 def test_an_estop_stops_the_motion_and_stays_latched(echo) -> None:

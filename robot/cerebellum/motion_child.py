@@ -11,8 +11,9 @@ What crosses, and how, so that the loop never waits on the parent:
   skipped when the reader holds it; its heartbeat word written every tick regardless),
   and a second pipe for the rest: `Ready` after the first tick, safety events,
   `LoopStats` once a second, log records, `Finished` or `Failed`. The loop's thread
-  writes it itself, non-blocking (`_Reports`): the child runs no other thread, so
-  nothing in it can hold the interpreter lock when the loop wakes. (A
+  writes it itself, non-blocking, never tearing a message (`ReportWriter`): the child
+  runs no other thread, so nothing in it can hold the interpreter lock when the loop
+  wakes. (A
   `multiprocessing.Queue` would add one, its feeder thread, which can be preempted
   while it holds the lock: with a queue, one benchmark run had a 33 ms stall; none
   over 4.3 ms in four runs since.) The child's logging goes the same way: written to
@@ -30,10 +31,11 @@ off only when the fault says holding is itself unsafe (a servo reports overload)
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
+import pickle
 import statistics
+import struct
 import threading
 import time
 import traceback
@@ -164,49 +166,105 @@ def _failed(doing: str, err: BaseException) -> Failed:
 # -- the child ------------------------------------------------------------------------
 
 
-class _Reports:
+FRAME_HEADER = struct.Struct("!I")
+"""A report on the pipe: its pickle's length (bytes), then the pickle."""
+
+READ_CHUNK = 1 << 16
+"""Bytes the parent reads from the report pipe at a time (a Linux pipe holds 64 kB)."""
+
+
+class ReportWriter:
     """The child's end of the report pipe, written by the loop's thread without ever
-    blocking: what does not fit waits in `pending` for the next `flush` (every tick
-    flushes when something waits). A message the loop sends pickles to well under
-    PIPE_BUF (4 kB), so a non-blocking write of it is whole or refused, never torn.
-    When the parent is gone (a broken pipe), reports are dropped."""
+    blocking. A report is pickled and framed, then written as far as the pipe takes
+    it; what does not fit stays in `unsent`, written first by the next `flush` (every
+    tick flushes when something waits). So a report is never sent twice nor torn
+    (`Connection.send` on a non-blocking pipe can write part of a large one and raise:
+    a Ctrl-C in the soak ended in "UnpicklingError: invalid load key"). When the parent
+    is gone (a broken pipe), reports are dropped."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.pending: collections.deque[object] = collections.deque()
+        self.unsent = bytearray()
         self.parent_gone = False
         os.set_blocking(conn.fileno(), False)
 
+    @property
+    def pending(self) -> bool:
+        return bool(self.unsent)
+
     def put(self, report: object) -> None:
-        self.pending.append(report)
-        self.flush()
+        if not self.parent_gone:
+            frame = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+            self.unsent += FRAME_HEADER.pack(len(frame)) + frame
+            self.flush()
 
     def flush(self) -> None:
-        pending = self.pending
-        while pending and not self.parent_gone:
+        unsent = self.unsent
+        while unsent and not self.parent_gone:
             try:
-                self.conn.send(pending[0])
+                written = os.write(self.conn.fileno(), unsent)
             except BlockingIOError:  # the parent has not read yet: next tick
                 return
             except (BrokenPipeError, ConnectionResetError):
                 self.parent_gone = True
-                pending.clear()
+                unsent.clear()
                 return
-            pending.popleft()
+            del unsent[:written]
 
     def put_last(self, report: object) -> None:
         """Send what waits, then `report`, waiting as long as it takes (the loop has
         ended; a kept tick history is larger than a pipe holds)."""
         os.set_blocking(self.conn.fileno(), True)
-        self.pending.append(report)
-        self.flush()
+        self.put(report)
+
+
+class ReportReader:
+    """The parent's end of the report pipe, read without blocking: the bytes there are
+    taken and whole reports returned; a report's tail still in the child (its loop
+    writes on, next tick) waits in `partial`. A blocking read would wait for that tail
+    forever if the child hung, and the parent could not notice the hang."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.partial = bytearray()
+        self.closed = False
+        os.set_blocking(conn.fileno(), False)
+
+    def poll(self, timeout_s: float) -> bool:
+        """Whether bytes (or the end) wait, waiting up to `timeout_s` (s)."""
+        return not self.closed and self.conn.poll(timeout_s)
+
+    def read(self) -> list[object]:
+        """Every whole report that has arrived; `closed` once the child's end is."""
+        while not self.closed:
+            try:
+                data = os.read(self.conn.fileno(), READ_CHUNK)
+            except BlockingIOError:
+                break
+            self.partial += data
+            self.closed = not data
+        reports: list[object] = []
+        buffer, start = self.partial, 0
+        while len(buffer) - start >= FRAME_HEADER.size:
+            (size,) = FRAME_HEADER.unpack_from(buffer, start)
+            end = start + FRAME_HEADER.size + size
+            if end > len(buffer):
+                break
+            reports.append(pickle.loads(buffer[start + FRAME_HEADER.size : end]))
+            start = end
+        del buffer[:start]
+        return reports
 
 
 class _Server:
     """The child's tick: take the parent's commands, tick the core, share the outcome."""
 
     def __init__(
-        self, core: MotionCore, commands: Connection, reports: _Reports, shared: SharedMotionState
+        self,
+        core: MotionCore,
+        commands: Connection,
+        reports: ReportWriter,
+        shared: SharedMotionState,
     ) -> None:
         self.core = core
         self.commands = commands
@@ -310,7 +368,7 @@ class _LogToParent(logging.Handler):
     child's stderr, a line could block the loop's thread on a pipe nobody reads (a
     paused pager), and the parent's debug log would not have it."""
 
-    def __init__(self, reports: _Reports) -> None:
+    def __init__(self, reports: ReportWriter) -> None:
         super().__init__()
         self.reports = reports
 
@@ -324,7 +382,7 @@ def serve(
     """The child's main: open the limb, run the loop until stopped, close the limb
     (torque as the stop or the fault left it: on, unless holding was unsafe)."""
     ignore_interrupts()
-    reports = _Reports(report_pipe)
+    reports = ReportWriter(report_pipe)
     root = logging.getLogger()
     root.addHandler(_LogToParent(reports))
     root.setLevel(logging.INFO)
@@ -346,7 +404,7 @@ def serve(
             reports.put_last(_failed("closing the limb failed", err))
 
 
-def _on_fault(limb: Limb, fault: LimbFault, reports: _Reports) -> None:
+def _on_fault(limb: Limb, fault: LimbFault, reports: ReportWriter) -> None:
     """The limb failed (the tick said so already): turn torque off when holding is
     itself unsafe, and report the failure."""
     if fault.hold_unsafe:
@@ -362,7 +420,7 @@ def _run(
     spec: MotionSpec,
     limb: Limb,
     commands: Connection,
-    reports: _Reports,
+    reports: ReportWriter,
     shared: SharedMotionState,
 ) -> Finished:
     """Run the loop until stopped (or the parent is gone); what it did."""

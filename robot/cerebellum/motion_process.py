@@ -31,6 +31,7 @@ from robot.cerebellum.motion_child import (
     Hand,
     MotionSpec,
     Ready,
+    ReportReader,
     Stop,
     Target,
     serve,
@@ -89,7 +90,8 @@ class MotionProcess:
         ctx = spawn_context()
         self.shared = SharedMotionState(len(spec.model.limits.lower), ctx)
         child_commands, self._commands = ctx.Pipe(duplex=False)
-        self._reports, child_reports = ctx.Pipe(duplex=False)
+        reports, child_reports = ctx.Pipe(duplex=False)
+        self._reports = ReportReader(reports)
         # daemon: should the owner never stop() it, the child ends when the parent does.
         self._process = ctx.Process(
             target=serve,
@@ -158,16 +160,14 @@ class MotionProcess:
                 )
 
     def _drain(self, timeout_s: float) -> None:
-        """Take every report waiting, waiting up to `timeout_s` for the first."""
-        reports = self._reports
+        """Take every report waiting, waiting up to `timeout_s` for the first; after
+        the child closed its end (it is exiting), nothing: `pump` notices."""
         try:
-            if reports.poll(timeout_s):
-                while True:
-                    self._take(reports.recv())
-                    if not reports.poll():
-                        break
-        except (EOFError, OSError):
-            pass  # the child closed its end: it is exiting; `pump` notices
+            if self._reports.poll(timeout_s):
+                for report in self._reports.read():
+                    self._take(report)
+        except OSError:
+            pass  # the pipe is gone: the child is gone; `pump` notices
 
     def since_last_tick_s(self) -> float:
         """Seconds since the loop last ticked (0 before its first tick)."""
@@ -216,7 +216,7 @@ class MotionProcess:
         if process.pid is not None:
             reap(process, STOP_TIMEOUT_S)
         self._commands.close()
-        self._reports.close()
+        self._reports.conn.close()
 
     # -- MotionPort -------------------------------------------------------------------
 
