@@ -257,13 +257,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     # The calibration file format and the robot profile belong to the limb layer; this
     # is the one bring-up step that needs them, so it imports them here, not at the top
     # (the byte-level modules of firmware_bridge never import `robot`).
-    from robot.limbs.calibration import (
+    from core.calibration import (
         Calibration,
         JointCalibration,
         load_calibration,
         save_calibration,
     )
-    from robot.profile import load_profile
+    from core.profile import load_profile
 
     profile = load_profile(args.robot)
     if profile.bus is None:
@@ -407,7 +407,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
     """`emulate --twin ROBOT`: the servos are the joints of a scene's arm in the twin."""
     # The simulator (and the robot layer it needs) is imported only here: a plain
     # `robot servo emulate` must not load PyBullet.
-    from robot.errors import RobotError
+    from core.errors import RobotError
     from sim.servo_twin import make_twin_bus
 
     scene = args.scene or DEFAULT_TWIN_SCENE

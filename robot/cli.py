@@ -15,9 +15,9 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
+from core.errors import RobotError
 from firmware_bridge.errors import BridgeError
 from robot import debug_log
-from robot.errors import RobotError
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.calibration import TickMap, load_calibration
+from core.msgs import JointCommand
+from core.profile import load_profile
 from firmware_bridge import feetech
 from firmware_bridge.control_tables import get_model
-from robot.limbs.calibration import TickMap, load_calibration
 from robot.limbs.serial import SerialLimb
 from robot.limbs.twin import TwinLimb
-from robot.msgs import JointCommand
-from robot.profile import load_profile
 from sim.servo_twin import (
     HOST_MARGIN_S,
     CommandWatch,

@@ -1,0 +1,9 @@
+"""What every layer shares, at the bottom of the stack: it imports none of the others.
+
+- `msgs`: every message that crosses the bus (the schema)
+- `errors`: the stack's typed errors (`RobotError` and its kinds)
+- `profile`: robot profiles, and `descriptions/`: each arm's profile and URDF
+- `calibration`: the calibration file format (servo ticks <-> joint radians)
+- `scenes`: the scenes' names, the contract between the brain and the twin
+- `toml_file`: typed TOML loading; `processes`: how child processes start and end
+"""
