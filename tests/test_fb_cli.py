@@ -291,7 +291,7 @@ def test_module_entry_prints_the_path_first_on_a_terminal() -> None:
     import select
 
     master, slave = pty.openpty()
-    cmd = [sys.executable, "-m", "firmware_bridge.cli", "emulate", "--protocol", "dynamixel"]
+    cmd = [sys.executable, "-m", "robot.servo.cli", "emulate", "--protocol", "dynamixel"]
     proc = subprocess.Popen([*cmd, "--ids", "1"], stdout=slave, stderr=subprocess.DEVNULL)
     os.close(slave)
     try:

@@ -254,9 +254,6 @@ def _ticks(text: str, what: str) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    # The calibration file format and the robot profile belong to the limb layer; this
-    # is the one bring-up step that needs them, so it imports them here, not at the top
-    # (the byte-level modules of firmware_bridge never import `robot`).
     from core.calibration import (
         Calibration,
         JointCalibration,
@@ -405,8 +402,8 @@ def _emulate(args: argparse.Namespace) -> int:
 
 def _emulate_twin(args: argparse.Namespace) -> int:
     """`emulate --twin ROBOT`: the servos are the joints of a scene's arm in the twin."""
-    # The simulator (and the robot layer it needs) is imported only here: a plain
-    # `robot servo emulate` must not load PyBullet.
+    # The simulator is imported only here: a plain `robot servo emulate` must not load
+    # PyBullet.
     from core.errors import RobotError
     from sim.servo_twin import make_twin_bus
 
@@ -555,9 +552,9 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m firmware_bridge.cli STEP ...`: the same tools without loading the rest
+    """`python -m robot.servo.cli STEP ...`: the same tools without loading the rest
     of the stack (handy on a bring-up laptop, and quick to start)."""
-    parser = argparse.ArgumentParser(prog="python -m firmware_bridge.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m robot.servo.cli", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
