@@ -25,11 +25,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.scenes import SCENES  # noqa: E402
 from robot.brain.decoder import decode  # noqa: E402
 from robot.brain.grammar import GrammarState  # noqa: E402
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner  # noqa: E402
 from robot.brain.world import WorldModel  # noqa: E402
-from robot.scenes import SCENES  # noqa: E402
 
 REQUESTS = {
     "tea": [

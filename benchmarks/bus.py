@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 
 from benchmarks.common import parser, percentile, report
+from core.msgs import JointState
 from robot.bus import Bus, fifo
-from robot.msgs import JointState
 
 RATE_HZ = 1000
 JOINTS = 6

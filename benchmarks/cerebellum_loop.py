@@ -68,6 +68,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.msgs import EStop, JointCommand, LoopStats, SafetyEvent
+from core.profile import load_profile
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.kinematics import Chain
@@ -80,8 +82,6 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.stats import TickRecorder, TimingSummary
 from robot.cerebellum.synthetic import serial_arm_profile, serial_arm_urdf
 from robot.limbs.base import Limb
-from robot.msgs import EStop, JointCommand, LoopStats, SafetyEvent
-from robot.profile import load_profile
 
 PERIOD_S = 0.001
 RETARGET_EVERY_TICKS = 1500
@@ -196,9 +196,9 @@ def brain_planning(stop: threading.Event, ready: threading.Event, remote: bool =
     `ready` is set once the model is loaded and planning begins. remote: plan through a
     `PlannerProcess` (decoding in its child, this thread waiting in `recv`), as the
     hil and serial stacks do; else with a `Planner` in this thread."""
+    from core.scenes import scene_spec
     from robot.brain.planner import Planner
     from robot.brain.planner_process import PlannerProcess
-    from robot.scenes import scene_spec
 
     planner = PlannerProcess() if remote else Planner()
     try:

@@ -17,11 +17,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.common import parser, percentile, report
+from core.scenes import scene_spec
 from robot.brain.planner import Planner
 from robot.brain.replan import DEFAULT_MAX_REPLANS
 from robot.launch.config import PROJECT_ROOT
 from robot.launch.episode import run_episode
-from robot.scenes import scene_spec
 
 DEFAULT_CASES = PROJECT_ROOT.parent / "shared" / "eval" / "plans_dev.jsonl"
 

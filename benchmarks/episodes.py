@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from benchmarks.common import parser, percentile, report
+from core.msgs import Plan
+from core.scenes import scene_spec
 from robot.brain.planner import Planner
 from robot.brain.replan import DEFAULT_MAX_REPLANS
 from robot.launch.episode import EpisodeResult, run_episode
-from robot.msgs import Plan
-from robot.scenes import scene_spec
 
 
 @dataclass(frozen=True)

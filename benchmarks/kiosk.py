@@ -27,10 +27,10 @@ from collections import Counter
 from multiprocessing.synchronize import Event
 
 from benchmarks.common import parser, percentile, report
+from core.msgs import EStop
+from core.processes import spawn_context
 from robot.bus import Bus, fifo
 from robot.kiosk import Kiosk
-from robot.msgs import EStop
-from robot.processes import spawn_context
 
 SAMPLE_S = 0.01
 """How often the thread count is sampled, seconds."""

@@ -19,15 +19,15 @@ import threading
 import time
 
 from benchmarks.common import parser, percentile, report
+from core.calibration import Calibration, JointCalibration
+from core.msgs import JointCommand
+from core.profile import BusSpec, JointSpec, Profile, RobotInfo
 from firmware_bridge.control_tables import get_model
 from firmware_bridge.errors import BusTimeout
 from firmware_bridge.faults import Fault, FaultSchedule
 from firmware_bridge.virtual_bus import VirtualBus, build_servos
 from robot.limbs.base import LimbFault
-from robot.limbs.calibration import Calibration, JointCalibration
 from robot.limbs.serial import SerialLimb
-from robot.msgs import JointCommand
-from robot.profile import BusSpec, JointSpec, Profile, RobotInfo
 
 TARGET_MS = 40.0
 PERIOD_S = 0.001

@@ -46,13 +46,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.common import parser, percentile, report
+from core.errors import RobotError
+from core.msgs import LoopStats, SafetyEvent
 from robot.bus import Bus, fifo
 from robot.cerebellum.node import Cerebellum
-from robot.errors import RobotError
 from robot.launch.config import load_launch
 from robot.launch.operator import Operator
 from robot.launch.stack import build_stack
-from robot.msgs import LoopStats, SafetyEvent
 from robot.node import run_nodes
 
 REQUESTS = (

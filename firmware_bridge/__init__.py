@@ -5,10 +5,9 @@
 - `transport`: a serial port with timeouts from the baud rate; `ports`: port discovery
 - `servo_bus`: transactions with retries and resynchronisation (`DynamixelBus`, `FeetechBus`)
 - `virtual_servo`, `servo_model`, `virtual_bus`: emulated servos on a pseudo-terminal
-- `setup_tools`, `cli`: `robot servo scan | set-id | set-baud | flash | calibrate | emulate`
+- `setup_tools`: scan, set-id, set-baud, flash, and the readings a calibration needs
 
-This package never imports `robot` (it is the layer below), except the `calibrate`
-step of the CLI, which needs the robot profile and calibration file format, and
-`emulate --twin`, which serves the PyBullet twin (`sim.servo_twin`) on the bus; both
-import them inside the step, so the rest never loads them.
+It sits just above `core` and imports nothing else of the stack. The `robot servo`
+command that drives these tools is CLI glue in `robot.servo`: its `calibrate` needs the
+robot profile and the calibration file format, its `emulate --twin` serves the twin.
 """

@@ -1,8 +1,9 @@
 """Typed errors of the serial layer. Each names the port, baud and servo ID it concerns and,
 where a person can act on it, says what to do.
 
-`firmware_bridge` is the lowest layer: it does not import `robot`. The CLI catches
-`BridgeError` the same way it catches `robot.errors.RobotError`.
+They are a hierarchy of their own, not `core.errors.RobotError`s: a byte-level error is
+caught beside `RobotError` where both can arise (the `robot` command, the motion
+process's failure report), and code that catches only `RobotError` lets it through.
 """
 
 from __future__ import annotations

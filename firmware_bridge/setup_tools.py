@@ -4,7 +4,7 @@ Each function works on an open `ServoBus` (or opens one) and returns what it fou
 did, so the CLI prints it and tests check it. Steps that could lock someone out of a
 servo (a new ID, a new baud rate) refuse to proceed when the target is ambiguous:
 an ID already on the bus, several servos answering as one ID.
-Calibration (ticks <-> joint radians) lives with the limb: `robot.limbs.calibration`.
+The calibration file (ticks <-> joint radians) is `core.calibration`.
 """
 
 from __future__ import annotations

@@ -19,15 +19,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import PlanRejected
+from core.msgs import Step
+from core.scenes import SCENES, SceneSpec
 from models import lexicon as L
 from models import templates_de as DE
 from models import templates_en as EN
 from models import templates_zh as ZH
 from robot.brain.dsl import DslStep, render
 from robot.brain.world import WorldModel
-from robot.errors import PlanRejected
-from robot.msgs import Step
-from robot.scenes import SCENES, SceneSpec
 
 LANGS = ("en", "de", "zh")
 LANG_WEIGHTS = (0.4, 0.3, 0.3)

@@ -17,10 +17,10 @@ import torch
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 from torch.nn import functional as F
 
+from core.scenes import SCENES
 from models.gpt import Gpt, GptConfig
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import END_TAG, PAD_TAG, SPECIAL_TOKENS, clean_instruction, compact_prompt
-from robot.scenes import SCENES
 
 log = logging.getLogger("models.train")
 

@@ -30,8 +30,8 @@ from typing import Generic
 
 import msgspec
 
-from robot.errors import BusError, QueueFull, ReceiveTimeout
-from robot.msgs import M, Message, is_message_type
+from core.errors import BusError, QueueFull, ReceiveTimeout
+from core.msgs import M, Message, is_message_type
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Topic:
 
     def __post_init__(self) -> None:
         if not is_message_type(self.type):
-            raise BusError(f"{self.type!r} is not a message type from robot.msgs")
+            raise BusError(f"{self.type!r} is not a message type from core.msgs")
 
     @property
     def key(self) -> str:

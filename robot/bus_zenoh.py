@@ -23,9 +23,9 @@ from typing import Any
 
 import zenoh
 
+from core.errors import BusError, MessageError, QueueFull
+from core.msgs import Message, decode_msgpack, encode_msgpack
 from robot.bus import Backend, Subscription, Topic
-from robot.errors import BusError, MessageError, QueueFull
-from robot.msgs import Message, decode_msgpack, encode_msgpack
 
 log = logging.getLogger(__name__)
 

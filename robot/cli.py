@@ -15,9 +15,9 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
+from core.errors import RobotError
 from firmware_bridge.errors import BridgeError
 from robot import debug_log
-from robot.errors import RobotError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("robot.brain.cli", "turn requests into plans with the brain", "the brain"),
     "run": ("robot.launch.cli", "run a launch file: brain, cerebellum and limbs", "the launcher"),
     "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots", "the simulator"),
-    "servo": ("firmware_bridge.cli", "servo bring-up: scan, set-id, flash...", "the serial layer"),
+    "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash...", "the serial layer"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page", "the kiosk"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording", "recording"),
 }

@@ -19,7 +19,7 @@ MAX_BYTES = 5_000_000
 BACKUPS = 2
 FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 CONSOLE_LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)
-OURS = ("robot", "sim", "firmware_bridge", "benchmarks", "models")
+OURS = ("core", "firmware_bridge", "sim", "robot", "benchmarks", "models")
 """Packages logged at every level; the libraries below them only from WARNING up (a
 library's debug output, numba's compiler for one, would drown ours and cost time)."""
 

@@ -29,9 +29,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from core.errors import RobotError
+from core.msgs import Heartbeat, M
 from robot.bus import Bus, Policy, Subscription, latest
-from robot.errors import RobotError
-from robot.msgs import Heartbeat, M
 
 log = logging.getLogger(__name__)
 

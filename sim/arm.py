@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pybullet as p
 
-from robot.msgs import Quat, Vec3
-from robot.profile import Profile
+from core.msgs import Quat, Vec3
+from core.profile import Profile
 from sim.world import SimError, World
 
 POSITION_GAIN = 0.3

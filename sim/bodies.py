@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pybullet as p
 
-from robot.msgs import Quat, Vec3
+from core.msgs import Quat, Vec3
 
 RGBA = tuple[float, float, float, float]
 IDENTITY: Quat = (0.0, 0.0, 0.0, 1.0)

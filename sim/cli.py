@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
-from robot.msgs import encode_json
-from robot.scenes import SCENES
+from core.msgs import encode_json
+from core.scenes import SCENES
 from sim.cameras import CAMERA_NAMES, render, save_png
 from sim.scenes import build_scene
 from sim.video import DEFAULT_FPS, Recorder

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robot.msgs import Vec3
+from core.msgs import Vec3
 from sim.bodies import RGBA, Body, Part, build_body
 from sim.props import rod
 

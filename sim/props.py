@@ -3,7 +3,7 @@
 Each builder returns the parts of one body relative to its reference point (the centre
 of its bottom, z up) and, for vessels, the `Cavity` that holds particles. Sizes are in
 metres and were chosen for the SO-101's gripper (jaw opening up to ~9 cm, side grasps
-of bodies 5-7 cm across, see `robot/descriptions/so101/generate_urdf.py`).
+of bodies 5-7 cm across, see `core/descriptions/so101/generate_urdf.py`).
 
 Colours are saturated and distinct so a stranger reads the picture at a glance: red
 and blue cups, a cream teapot, a wooden table, people in clothes and skin tones.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
-from robot.msgs import Vec3
+from core.msgs import Vec3
 from sim.bodies import RGBA, Part, ring_wall_parts
 
 WALL = 0.004  # vessel wall thickness (m)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pybullet as p
 
-from robot.msgs import ObjectState, PersonState, SurfaceState, Vec3, WorldState
+from core.msgs import ObjectState, PersonState, SurfaceState, Vec3, WorldState
 from sim.arm import Arm
 from sim.bodies import Body
 from sim.liquids import Liquid, Vessel

@@ -13,7 +13,7 @@ range_max are the joint limits in ticks. Motor ticks and joint radians are relat
 
     ticks = resolution / 2 + direction * angle_rad * resolution / (2 pi)
 
-the same map `robot.limbs.calibration.TickMap` applies, so the SerialLimb over the bus
+the same map `core.calibration.TickMap` applies, so the SerialLimb over the bus
 and the twin agree on angles. The servos also start "flashed" with these ranges as
 their position limits (an `--eeprom` file's saved values win).
 
@@ -52,14 +52,14 @@ from types import TracebackType
 
 import numpy as np
 
+from core.calibration import Calibration, JointCalibration, save_calibration
+from core.errors import ConfigError
+from core.msgs import WorldState
+from core.profile import Profile, load_profile
+from core.scenes import SCENES
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.servo_model import ServoModel, ServoSample
 from firmware_bridge.virtual_bus import VirtualBus, build_servos, load_eeprom
-from robot.errors import ConfigError
-from robot.limbs.calibration import Calibration, JointCalibration, save_calibration
-from robot.msgs import WorldState
-from robot.profile import Profile, load_profile
-from robot.scenes import SCENES
 from sim.twin_world import MAX_CATCH_UP_STEPS, TwinWorld, WorldSpec
 
 HOST_MARGIN_S = 0.05

@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 import pybullet as p
 
-from robot.errors import RobotError
-from robot.processes import ignore_interrupts, reap, spawn_context
-from robot.profile import Profile
+from core.errors import RobotError
+from core.processes import ignore_interrupts, reap, spawn_context
+from core.profile import Profile
 from sim.world import PHYSICS_RATE_HZ
 
 MAX_CATCH_UP_STEPS = 2
@@ -343,7 +343,7 @@ class _Physics:
 
 
 def _encode(world_state: Any) -> bytes:
-    from robot.msgs import encode_json
+    from core.msgs import encode_json
 
     return encode_json(world_state)
 

@@ -13,7 +13,7 @@ from types import TracebackType
 
 import pybullet as p
 
-from robot.errors import RobotError
+from core.errors import RobotError
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from robot.descriptions.so101 import generate_urdf as so101
+from core.descriptions.so101 import generate_urdf as so101
 from sim.scene import Scene
 
 FIXED_JAW = so101.FIXED_JAW_FACE_Y

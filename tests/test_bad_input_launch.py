@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import BusError, ConfigError
 from robot.bus_zenoh import ZenohBackend, endpoint_problem
-from robot.errors import BusError, ConfigError
 from robot.launch.config import MAX_SEPARATION_M, Launch, load_launch
 
 TOML_INT_MAX = 2**63 - 1

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ModelError
 from robot.brain.model import OnnxCausalLm
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 from robot.brain.planner_process import PlannerProcess, PlannerProcessError
-from robot.errors import ModelError
 
 REPAIR_HINT = "make model"
 

@@ -11,9 +11,9 @@ from mcap.records import Chunk
 from mcap.stream_reader import StreamReader
 from test_recording import record_some
 
+from core.msgs import JointState
 from robot.bus import Bus, fifo
 from robot.cli import main as robot_main
-from robot.msgs import JointState
 from robot.recording import read_info, read_messages, replay
 from robot.recording.reader import RecordingError
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.scenes import SCENES
 from robot.brain.planner import DEFAULT_MODEL_DIR, MAX_REQUEST_CHARS, TOO_LONG, Planner
-from robot.scenes import SCENES
 
 TEA = SCENES["tea"]
 VALID = "Bring the guest a cup of tea."

@@ -3,10 +3,10 @@
 import pytest
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
+from core.scenes import SCENES
 from robot.brain import dsl
 from robot.brain.prompt import SCENE_TAG, USER_TAG, chat_prompt, compact_prompt, scene_text
 from robot.brain.tokens import token_texts
-from robot.scenes import SCENES
 
 
 def test_render_and_parse_round_trip():

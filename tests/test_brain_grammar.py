@@ -4,11 +4,11 @@ import random
 
 import pytest
 
+from core.scenes import SCENES
 from robot.brain import dsl
 from robot.brain.grammar import GrammarState, TokenMasker
 from robot.brain.planner import to_steps
 from robot.brain.world import WorldModel, replay
-from robot.scenes import SCENES
 
 WORDS = [
     "pick",

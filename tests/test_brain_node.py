@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import ReceiveTimeout
+from core.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Step, Utterance
 from robot.brain.node import BrainNode
 from robot.brain.planner import PlanResult, refused
 from robot.bus import Bus, fifo
-from robot.errors import ReceiveTimeout
-from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Step, Utterance
 from robot.node import Node
 
 WAIT_S = 5.0

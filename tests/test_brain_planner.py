@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import ModelError
+from core.scenes import SCENES
 from robot.brain.model import OnnxCausalLm
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 from robot.brain.world import WorldModel, replay
 from robot.cli import main as robot_main
-from robot.errors import ModelError
-from robot.scenes import SCENES
 
 
 @pytest.fixture(scope="module")

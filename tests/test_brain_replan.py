@@ -7,11 +7,11 @@ import pytest
 import robot.brain.node
 import robot.brain.replan
 import robot.launch.episode
+from core.msgs import ObjectState, Plan, Step, WorldState
+from core.scenes import scene_spec
 from robot.brain.planner import PlanResult, refused
 from robot.brain.replan import GO_HOME, Failure, next_plan, promise
 from robot.brain.world import GRIPPER, SOMEWHERE, START, WorldModel
-from robot.msgs import ObjectState, Plan, Step, WorldState
-from robot.scenes import scene_spec
 
 TEA = scene_spec("tea")
 CUP_TO_TRAY = (

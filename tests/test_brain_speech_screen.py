@@ -2,9 +2,9 @@
 
 import pytest
 
+from core.msgs import Step
 from robot.brain.screen import screen
 from robot.brain.speech import detect_language, narrate, say_text
-from robot.msgs import Step
 
 
 @pytest.mark.parametrize(

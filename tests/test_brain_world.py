@@ -2,10 +2,10 @@
 
 import pytest
 
+from core.errors import PlanRejected
+from core.msgs import ObjectState, Step, WorldState
+from core.scenes import SCENES
 from robot.brain.world import WorldModel, replay
-from robot.errors import PlanRejected
-from robot.msgs import ObjectState, Step, WorldState
-from robot.scenes import SCENES
 
 TEA = SCENES["tea"]
 CARE = SCENES["care"]

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from core.errors import BusError, QueueFull, ReceiveTimeout
+from core.msgs import Instruction, JointState, Utterance
 from robot.bus import Bus, Topic, fifo, latest
-from robot.errors import BusError, QueueFull, ReceiveTimeout
-from robot.msgs import Instruction, JointState, Utterance
 
 
 def state(x: float) -> JointState:

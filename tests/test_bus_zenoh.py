@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from core.errors import QueueFull, ReceiveTimeout
+from core.msgs import JointState, Plan, Step
 from robot.bus import Bus, fifo
 from robot.bus_zenoh import ZenohBackend
-from robot.errors import QueueFull, ReceiveTimeout
-from robot.msgs import JointState, Plan, Step
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from core.msgs import ObjectState, PersonState, Plan, Step, WorldState
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.base import SkillContext, SkillFailed
@@ -23,7 +24,6 @@ from robot.cerebellum.skills.poses import DOWN, UP, pitch_of
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.launch.episode import run_episode
 from robot.limbs.twin import TwinLimb
-from robot.msgs import ObjectState, PersonState, Plan, Step, WorldState
 from sim import props
 from sim.scenes import build_scene
 from sim.world import World

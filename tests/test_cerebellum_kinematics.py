@@ -9,10 +9,10 @@ import pybullet as p
 import pytest
 from cerebellum_fixtures import TILTED_ARM_URDF, angle_between
 
+from core.errors import ConfigError
+from core.profile import load_profile
 from robot.cerebellum.kinematics import Chain, OutOfReach
 from robot.cerebellum.synthetic import serial_arm_urdf
-from robot.errors import ConfigError
-from robot.profile import load_profile
 
 SO101 = load_profile("so101")
 FK_TOLERANCE_M = 1e-6

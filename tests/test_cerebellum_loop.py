@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 
+from core.msgs import LoopStats
 from robot.cerebellum.loop import RealTimeLoop, rate_for_cycle_time
 from robot.cerebellum.stats import TickRecorder
-from robot.msgs import LoopStats
 
 PERIOD_S = 0.001
 

@@ -18,10 +18,10 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from core.msgs import LoopStats
 from robot.cerebellum import realtime
 from robot.cerebellum.loop import DEFAULT_SPIN_S, REALTIME_SPIN_S, RealTimeLoop
 from robot.cerebellum.realtime import RealtimeRequest, current_scheduling
-from robot.msgs import LoopStats
 
 PERIOD_S = 0.001
 REQUEST = RealtimeRequest(lock_memory=False)

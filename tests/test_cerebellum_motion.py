@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.msgs import EStop, PersonState, SafetyEvent, WorldState
+from core.profile import load_profile
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionCore, MotionRequest
 from robot.cerebellum.safety import collaborative_fraction
-from robot.msgs import EStop, PersonState, SafetyEvent, WorldState
-from robot.profile import load_profile
 
 DT = 0.001
 PROFILE = load_profile("so101")

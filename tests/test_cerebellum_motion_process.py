@@ -17,6 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError
+from core.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
+from core.processes import spawn_context
+from core.profile import load_profile
 from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
@@ -36,11 +40,7 @@ from robot.cerebellum.motion_process import (
 )
 from robot.cerebellum.node import Cerebellum
 from robot.cerebellum.shared_state import SharedMotionState
-from robot.errors import ConfigError
 from robot.limbs.base import Limb, LimbFault
-from robot.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
-from robot.processes import spawn_context
-from robot.profile import load_profile
 
 PROFILE = load_profile("so101")
 MODEL = ArmModel.from_profile(PROFILE, BasePose())

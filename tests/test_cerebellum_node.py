@@ -6,12 +6,12 @@ from functools import partial
 
 import pytest
 
+from core.msgs import EStop, JointState, LoopStats, SkillCall, SkillStatus, Step
+from core.profile import load_profile
 from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.node import Cerebellum
-from robot.msgs import EStop, JointState, LoopStats, SkillCall, SkillStatus, Step
-from robot.profile import load_profile
 
 PROFILE = load_profile("so101")
 WAIT_S = 10.0

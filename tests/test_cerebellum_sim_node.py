@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from core.msgs import SkillCall, SkillStatus, Step, WorldState
 from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.sim_node import SimCerebellum
 from robot.limbs.twin import TwinLimb
-from robot.msgs import SkillCall, SkillStatus, Step, WorldState
 from sim.scenes import build_scene, tea
 from sim.world import World
 

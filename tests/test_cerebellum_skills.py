@@ -11,13 +11,13 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from core.msgs import PersonState, SafetyEvent, SkillCall, SkillStatus, Step, WorldState
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.limbs.twin import TwinLimb
-from robot.msgs import PersonState, SafetyEvent, SkillCall, SkillStatus, Step, WorldState
 from sim.person import HANDOVER_ABOVE_PALM
 from sim.scene import Scene
 from sim.scenes import build_scene, tea

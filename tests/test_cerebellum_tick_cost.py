@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from cerebellum_fixtures import limits, serial_arm_urdf
 
+from core.msgs import EStop
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.geometry import ArmGeometry
@@ -23,7 +24,6 @@ from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.motion import MotionCore, MotionRequest
 from robot.cerebellum.safety import SafetyConfig, SafetySupervisor
 from robot.cerebellum.synthetic import serial_arm_profile
-from robot.msgs import EStop
 
 DT = 0.001
 JOINTS = 6
@@ -144,7 +144,7 @@ from robot.cerebellum import geometry, kinematics
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionCore, MotionRequest
-from robot.profile import load_profile
+from core.profile import load_profile
 
 profile = load_profile("so101")
 model = ArmModel.from_profile(profile, BasePose(), fence=((-0.5, -0.5, 0.0), (0.5, 0.5, 0.6)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.profile import load_profile
 from robot.cerebellum.cartesian import line_points, solve_segment
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.trajectory import JointTrajectory
-from robot.profile import load_profile
 
 DT = 0.001
 VMAX, AMAX = 2.0, 10.0

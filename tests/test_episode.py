@@ -10,9 +10,9 @@ import pybullet as p
 import pytest
 
 import robot.launch.episode as episode
+from core.msgs import Plan, Step
 from robot.cerebellum.lockstep import Lockstep
 from robot.launch.episode import EpisodeResult, run_episode
-from robot.msgs import Plan, Step
 
 
 def cup_to_tray() -> Plan:

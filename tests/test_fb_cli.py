@@ -127,7 +127,7 @@ def test_flash_reports_a_missing_servo(capsys: pytest.CaptureFixture[str]) -> No
 def test_calibrate_from_positions_and_from_lerobot(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from robot.limbs.calibration import load_calibration
+    from core.calibration import load_calibration
 
     profile = DATA / "so101_profile.toml"
     servos = build_servos(range(1, 7), get_model("sts3215"), baud=1_000_000)
@@ -291,7 +291,7 @@ def test_module_entry_prints_the_path_first_on_a_terminal() -> None:
     import select
 
     master, slave = pty.openpty()
-    cmd = [sys.executable, "-m", "firmware_bridge.cli", "emulate", "--protocol", "dynamixel"]
+    cmd = [sys.executable, "-m", "robot.servo.cli", "emulate", "--protocol", "dynamixel"]
     proc = subprocess.Popen([*cmd, "--ids", "1"], stdout=slave, stderr=subprocess.DEVNULL)
     os.close(slave)
     try:

@@ -168,7 +168,7 @@ def test_fault_files(tmp_path: Path) -> None:
 def test_emulate_injects_faults_from_a_file(tmp_path: Path) -> None:
     faults = tmp_path / "faults.toml"
     faults.write_text('[[faults]]\nkind = "drop"\nservo_id = 2\n')
-    cmd = [sys.executable, "-m", "firmware_bridge.cli", "emulate", "--protocol", "feetech"]
+    cmd = [sys.executable, "-m", "robot.servo.cli", "emulate", "--protocol", "feetech"]
     proc = subprocess.Popen([*cmd, "--faults", str(faults)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None

@@ -1,6 +1,6 @@
-"""Fuzzing the calibration loader (`robot.limbs.calibration.load_calibration`): our
+"""Fuzzing the calibration loader (`core.calibration.load_calibration`): our
 format and LeRobot's with values of any type and size, any JSON, TOML, and bytes. It
-returns a `Calibration` or raises a `robot.errors.RobotError` (a `ConfigError` naming
+returns a `Calibration` or raises a `core.errors.RobotError` (a `ConfigError` naming
 the file); nothing else, and it does not hang."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from fuzz_support import FAST, SLOW, time_limit, toml_value
 from hypothesis import given
 from hypothesis import strategies as st
 
-from robot.errors import ConfigError, RobotError
-from robot.limbs.calibration import FORMAT, Calibration, load_calibration
+from core.calibration import FORMAT, Calibration, load_calibration
+from core.errors import ConfigError, RobotError
 
 OUR_KEYS = (
     "servo_id",

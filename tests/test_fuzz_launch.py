@@ -1,6 +1,6 @@
 """Fuzzing the launch loader with TOML of any shape and values (and text that is not
 TOML at all). It returns a `Launch` whose every number is in its range, or raises
-`robot.errors.ConfigError`; nothing else, and it does not hang."""
+`core.errors.ConfigError`; nothing else, and it does not hang."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fuzz_support import FAST, SLOW, time_limit, toml_value
 from hypothesis import given
 from hypothesis import strategies as st
 
-from robot.errors import ConfigError
+from core.errors import ConfigError
 from robot.launch.config import Launch, load_launch
 
 MAX_NESTING = 3000

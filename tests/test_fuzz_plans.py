@@ -1,6 +1,6 @@
 """Fuzzing where plans are parsed: the plan language the model writes (`dsl.parse`, then
 the planner's `to_steps` and the validator's `replay`), and Plan messages in JSON and
-msgpack (`robot.msgs.decode_json` / `decode_msgpack`, then `replay`).
+msgpack (`core.msgs.decode_json` / `decode_msgpack`, then `replay`).
 
 Allowed failures: `dsl.parse` raises ValueError (its contract: the planner turns it
 into an "invalid" refusal); decoding raises `MessageError` and validating
@@ -17,12 +17,12 @@ from fuzz_support import FAST, SLOW, time_limit
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import MessageError, PlanRejected
+from core.msgs import SKILL_ARGS, Plan, decode_json, decode_msgpack
+from core.scenes import SCENES
 from robot.brain import dsl
 from robot.brain.planner import to_steps
 from robot.brain.world import WorldModel, replay
-from robot.errors import MessageError, PlanRejected
-from robot.msgs import SKILL_ARGS, Plan, decode_json, decode_msgpack
-from robot.scenes import SCENES
 
 NAMES = sorted({name for spec in SCENES.values() for name in spec.entities})
 WORDS = [

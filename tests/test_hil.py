@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.calibration import TickMap, load_calibration
+from core.msgs import JointCommand
+from core.profile import load_profile
 from firmware_bridge import feetech
 from firmware_bridge.control_tables import get_model
-from robot.limbs.calibration import TickMap, load_calibration
 from robot.limbs.serial import SerialLimb
 from robot.limbs.twin import TwinLimb
-from robot.msgs import JointCommand
-from robot.profile import load_profile
 from sim.servo_twin import (
     HOST_MARGIN_S,
     CommandWatch,
@@ -237,8 +237,8 @@ def test_cli_serves_the_twin_to_the_sdk(tmp_path: Path) -> None:
 
 def test_plain_emulate_does_not_load_the_simulator() -> None:
     code = (
-        "import sys, firmware_bridge.cli, firmware_bridge.virtual_bus; "
-        "print(json.dumps(sorted(m for m in ('pybullet', 'sim', 'robot') if m in sys.modules)))"
+        "import sys, robot.servo.cli, firmware_bridge.virtual_bus; "
+        "print(json.dumps(sorted(m for m in ('pybullet', 'sim') if m in sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True

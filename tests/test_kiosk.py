@@ -15,12 +15,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.errors import ConfigError, QueueFull
+from core.msgs import EStop, Instruction, Plan, Step, Utterance
 from robot.brain.node import BrainNode
 from robot.brain.planner import PlanResult
 from robot.bus import Bus, fifo
-from robot.errors import ConfigError, QueueFull
 from robot.kiosk import Kiosk
-from robot.msgs import EStop, Instruction, Plan, Step, Utterance
 
 REQUESTS = ["Bring the guest a cup of tea", "Put the blue cup on the tray"]
 

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.msgs import EStop, Instruction, JointState, SafetyEvent
 from robot.bus import fifo, latest
 from robot.kiosk.cli import KioskRun, build_kiosk
 from robot.launch.config import PROJECT_ROOT, load_launch
-from robot.msgs import EStop, Instruction, JointState, SafetyEvent
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.msgs import Instruction, encode_msgpack
 from robot.bus import Bus, fifo
 from robot.kiosk import Kiosk
 from robot.kiosk.server import ROUTES
-from robot.msgs import Instruction, encode_msgpack
 
 TOKEN = "s3cret"
 ANSWER_TIMEOUT_S = 10.0

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError
 from robot.cli import main as robot_main
-from robot.errors import ConfigError
 from robot.launch.config import PROJECT_ROOT, load_launch
 
 LAUNCH_FILES = sorted((PROJECT_ROOT / "launch").glob("*.toml"))

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.msgs import JointCommand, JointState
+from core.profile import JointSpec, Profile, RobotInfo
 from robot.limbs.base import Limb
-from robot.msgs import JointCommand, JointState
-from robot.profile import JointSpec, Profile, RobotInfo
 
 LOWER = (-2.8, -1.0, 0.0, -math.inf, -0.5)
 UPPER = (2.8, 1.5, 0.04, math.inf, -0.1)

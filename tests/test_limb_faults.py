@@ -15,6 +15,10 @@ import msgspec
 import pytest
 from test_serial_limb import PROFILE, half_turn_calibration
 
+from core.calibration import Calibration, JointCalibration, TickMap
+from core.errors import ConfigError
+from core.msgs import JointCommand, JointState
+from core.profile import Profile, load_profile
 from firmware_bridge import feetech
 from firmware_bridge.control_tables import ControlTable, get_model
 from firmware_bridge.faults import Fault, FaultSchedule
@@ -22,9 +26,7 @@ from firmware_bridge.packet import Packet
 from firmware_bridge.servo_model import KinematicServo
 from firmware_bridge.transport import DEFAULT_HOST_MARGIN_S
 from firmware_bridge.virtual_bus import Reply, VirtualBus, build_servos
-from robot.errors import ConfigError
 from robot.limbs.base import LimbFault
-from robot.limbs.calibration import Calibration, JointCalibration, TickMap
 from robot.limbs.plausible import (
     ENCODER_NOISE_TICKS,
     FAULT_BUDGET_S,
@@ -34,8 +36,6 @@ from robot.limbs.plausible import (
     PlausibleReadings,
 )
 from robot.limbs.serial import STARTUP_READS, SerialLimb
-from robot.msgs import JointCommand, JointState
-from robot.profile import Profile, load_profile
 
 MARGIN_S = 0.05
 """For tests that count rejections exactly: a stall of this shared machine must not add

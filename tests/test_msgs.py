@@ -5,8 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from robot.errors import MessageError
-from robot.msgs import (
+from core.errors import MessageError
+from core.msgs import (
     MESSAGE_TYPES,
     EStop,
     Heartbeat,

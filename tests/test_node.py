@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from core.msgs import Heartbeat, Instruction, Utterance
 from robot.bus import Bus, fifo
-from robot.msgs import Heartbeat, Instruction, Utterance
 from robot.node import Node, NodeFailed, run_nodes
 
 

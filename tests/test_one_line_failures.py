@@ -46,9 +46,9 @@ def broken_model(tmp: Path) -> str:
 
 
 def twin_calibration_file(tmp: Path) -> str:
+    from core.calibration import save_calibration
+    from core.profile import load_profile
     from firmware_bridge.control_tables import get_model
-    from robot.limbs.calibration import save_calibration
-    from robot.profile import load_profile
     from sim.servo_twin import twin_calibration
 
     path = tmp / "twin.json"

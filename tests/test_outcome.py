@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from core.msgs import ObjectState, PersonState, Plan, Step, SurfaceState, WorldState
 from robot.launch.outcome import judge
-from robot.msgs import ObjectState, PersonState, Plan, Step, SurfaceState, WorldState
 
 UPRIGHT = (0.0, 0.0, 0.0, 1.0)
 TRAY_TOP = 0.77

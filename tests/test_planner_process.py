@@ -14,6 +14,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from core.msgs import Plan
+from core.scenes import scene_spec
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 from robot.brain.planner_process import (
     BEAT_PERIOD_S,
@@ -22,8 +24,6 @@ from robot.brain.planner_process import (
     PlannerProcessError,
 )
 from robot.brain.world import WorldModel
-from robot.msgs import Plan
-from robot.scenes import scene_spec
 
 REQUESTS = (
     ("tea", "Please set the navy mug down on the tray."),

@@ -13,10 +13,10 @@ import math
 
 import pytest
 
+from core.msgs import EStop, Plan, Step
 from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.motion_child import SETTLE_MAX_S
 from robot.launch.episode import run_episode
-from robot.msgs import EStop, Plan, Step
 
 POURING = 0.9
 """The stop comes once the pot's fill level is below this: tea is leaving it."""

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from robot.errors import ConfigError
-from robot.profile import load_profile
+from core.errors import ConfigError
+from core.profile import load_profile
 
 JOINT = """
 [[joints]]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ConfigError
 from robot.cerebellum import realtime
 from robot.cerebellum.realtime import (
     RealtimeRequest,
@@ -24,7 +25,6 @@ from robot.cerebellum.realtime import (
     enter_realtime,
     realtime_section,
 )
-from robot.errors import ConfigError
 from robot.launch.config import load_launch
 from robot.launch.stack import loop_realtime
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from mcap.reader import make_reader
 
+from core.msgs import MESSAGE_TYPES, JointState, Plan, Step, Utterance, decode_json
 from robot.bus import Bus, Topic, fifo
 from robot.cli import main as robot_main
-from robot.msgs import MESSAGE_TYPES, JointState, Plan, Step, Utterance, decode_json
 from robot.recording import Recorder, read_info, read_messages, replay
 from robot.recording.reader import RecordingError
 from robot.recording.schema import json_schema
@@ -97,7 +97,7 @@ WRITER_PROGRAM = textwrap.dedent(
     """
     import sys, time
     from robot.bus import Bus
-    from robot.msgs import JointState
+    from core.msgs import JointState
     from robot.recording import Recorder
 
     bus = Bus()

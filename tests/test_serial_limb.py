@@ -11,22 +11,22 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from firmware_bridge.control_tables import get_model
-from firmware_bridge.servo_model import KinematicServo
-from firmware_bridge.virtual_bus import VirtualBus, build_servos
-from robot.errors import ConfigError
-from robot.limbs.base import Limb, LimbFault
-from robot.limbs.calibration import (
+from core.calibration import (
     Calibration,
     JointCalibration,
     TickMap,
     load_calibration,
     save_calibration,
 )
+from core.errors import ConfigError
+from core.msgs import JointCommand
+from core.profile import Profile, load_profile
+from firmware_bridge.control_tables import get_model
+from firmware_bridge.servo_model import KinematicServo
+from firmware_bridge.virtual_bus import VirtualBus, build_servos
+from robot.limbs.base import Limb, LimbFault
 from robot.limbs.plausible import MAX_REJECTIONS_IN_A_ROW
 from robot.limbs.serial import SerialLimb
-from robot.msgs import JointCommand
-from robot.profile import Profile, load_profile
 
 DATA = Path(__file__).parent / "data" / "serial"
 PROFILE = DATA / "so101_profile.toml"

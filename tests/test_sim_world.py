@@ -9,8 +9,8 @@ import numpy as np
 import pybullet as p
 import pytest
 
-from robot.profile import load_profile
-from robot.scenes import SCENES
+from core.profile import load_profile
+from core.scenes import SCENES
 from sim import props
 from sim.scenes import build_scene
 from sim.scenes import care as care_layout

@@ -9,10 +9,10 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from core.msgs import ObjectState, WorldState
 from robot.brain.world import FULL_FRACTION
 from robot.cerebellum.skills import pour
 from robot.cerebellum.skills.grasps import GRASPS, VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
-from robot.msgs import ObjectState, WorldState
 from sim import props
 from sim.bodies import MAX_PARTS, build_body
 from sim.liquids import PARTICLE_RADIUS, TEA, Liquid, Vessel, spawn_points

@@ -12,11 +12,11 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from core.descriptions.so101.generate_urdf import JAW_HEIGHT
+from core.msgs import Plan, Step
 from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.skills.grasps import GRASPS
-from robot.descriptions.so101.generate_urdf import JAW_HEIGHT
 from robot.launch.episode import run_episode
-from robot.msgs import Plan, Step
 from sim import props
 from sim.bodies import build_body
 from sim.liquids import PARTICLE_MASS, spawn_points

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.msgs import JointCommand
+from core.profile import load_profile
 from robot.limbs.base import Limb
 from robot.limbs.twin import TwinLimb
-from robot.msgs import JointCommand
-from robot.profile import load_profile
 from sim.arm import Arm
 from sim.world import World
 

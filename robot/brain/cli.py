@@ -14,9 +14,9 @@ import json
 import sys
 from pathlib import Path
 
+from core.scenes import SCENES, scene_spec
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
-from robot.scenes import SCENES, scene_spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from robot.msgs import SKILL_ARGS
+from core.msgs import SKILL_ARGS
 
 STEP_SEPARATOR = ";"
 REFUSE = "refuse"

@@ -21,9 +21,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.msgs import SKILL_ARGS, Step
 from robot.brain.dsl import MAX_PLAN_STEPS, REFUSAL_CODES, REFUSE, SAY_CODES, STEP_SEPARATOR
 from robot.brain.world import WorldModel
-from robot.msgs import SKILL_ARGS, Step
 
 SAY_PLACEHOLDER_TEXT = "..."
 """Text used when replaying a `say` step inside the automaton (the real text comes later)."""

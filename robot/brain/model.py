@@ -24,8 +24,8 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from core.errors import ModelError
 from robot.brain.prompt import PromptFormat
-from robot.errors import ModelError
 
 DEFAULT_THREADS = 1
 DEFAULT_MAX_NEW_TOKENS = 96

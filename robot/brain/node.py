@@ -29,6 +29,9 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import PlanRejected
+from core.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Utterance, WorldState
+from core.scenes import SceneSpec, scene_spec
 from robot.brain import speech
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner, refusal
@@ -42,10 +45,7 @@ from robot.brain.replan import (
 )
 from robot.brain.world import WorldModel
 from robot.bus import Bus, fifo, latest
-from robot.errors import PlanRejected
-from robot.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Utterance, WorldState
 from robot.node import Node
-from robot.scenes import SceneSpec, scene_spec
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,9 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import PlanRejected
+from core.msgs import SKILL_ARGS, Plan, Step
+from core.scenes import SceneSpec
 from robot.brain import dsl, speech
 from robot.brain.decoder import Decoded, decode
 from robot.brain.grammar import GrammarState, TokenMasker
@@ -26,9 +29,6 @@ from robot.brain.prompt import PROMPT_FORMATS
 from robot.brain.screen import screen
 from robot.brain.tokens import token_texts
 from robot.brain.world import WorldModel, replay
-from robot.errors import PlanRejected
-from robot.msgs import SKILL_ARGS, Plan, Step
-from robot.scenes import SceneSpec
 
 log = logging.getLogger(__name__)
 

@@ -40,13 +40,13 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from core.errors import RobotError
+from core.processes import ignore_interrupts, reap, spawn_context
+from core.scenes import SceneSpec
 from robot.brain import PLAN_BUDGET_S
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, PlanResult, refusal
 from robot.brain.world import WorldModel
-from robot.errors import RobotError
-from robot.processes import ignore_interrupts, reap, spawn_context
-from robot.scenes import SceneSpec
 
 log = logging.getLogger(__name__)
 

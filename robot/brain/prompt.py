@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Literal
 
+from core.scenes import SceneSpec
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
-from robot.scenes import SceneSpec
 
 SCENE_TAG = "<|scene|>"
 USER_TAG = "<|user|>"

@@ -27,10 +27,10 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from core.errors import PlanRejected
+from core.msgs import Plan, Step, WorldState
+from core.scenes import SceneSpec
 from robot.brain.world import WorldModel, replay
-from robot.errors import PlanRejected
-from robot.msgs import Plan, Step, WorldState
-from robot.scenes import SceneSpec
 
 DEFAULT_MAX_REPLANS = 2
 """New plans per instruction after its first one fails."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from robot.msgs import Step
+from core.msgs import Step
 
 LANGUAGES = ("en", "de", "zh")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from robot.errors import PlanRejected
-from robot.msgs import Step, WorldState
-from robot.scenes import SceneSpec
+from core.errors import PlanRejected
+from core.msgs import Step, WorldState
+from core.scenes import SceneSpec
 
 FULL_FRACTION = 0.5
 """An object whose `filled` level (0..1) is at least this counts as full."""

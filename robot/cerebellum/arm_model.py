@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import ConfigError
+from core.profile import Profile
 from robot.cerebellum.geometry import ArmGeometry, Box
 from robot.cerebellum.kinematics import Chain
 from robot.cerebellum.safety import JointLimits
-from robot.errors import ConfigError
-from robot.profile import Profile
 
 TOOL_LINKS = ("gripper_frame", "panda_grasptarget", "tool")
 """Tool frame link names tried in order (SO-101, Panda, our test arms)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.msgs import JointCommand, JointState
+from core.profile import Profile
 from robot.limbs.base import Limb
-from robot.msgs import JointCommand, JointState
-from robot.profile import Profile
 
 
 class EchoLimb(Limb):

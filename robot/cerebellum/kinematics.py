@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from robot.errors import ConfigError, RobotError
+from core.errors import ConfigError, RobotError
 
 IK_POSITION_TOLERANCE_M = 1e-3
 """A solution is accepted when the tip is within 1 mm of the target..."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.msgs import SkillCall, SkillStatus, WorldState
 from robot.cerebellum.motion import MotionCore, hand_near
 from robot.cerebellum.skills.runner import SkillRunner
-from robot.msgs import SkillCall, SkillStatus, WorldState
 
 SKILL_PERIOD_S = 0.02
 

@@ -29,9 +29,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from core.msgs import LoopStats
 from robot.cerebellum.realtime import RealtimeRequest, Scheduling, realtime_section
 from robot.cerebellum.stats import TickRecorder
-from robot.msgs import LoopStats
 
 NS_PER_S = 1_000_000_000
 DEFAULT_PERIOD_S = 0.001

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.msgs import EStop, JointCommand, JointState, SafetyEvent, WorldState
 from robot.bus import Subscription
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.safety import SafetyConfig, SafetySupervisor, Settle
 from robot.cerebellum.trajectory import JointTrajectory
 from robot.limbs.base import Limb
-from robot.msgs import EStop, JointCommand, JointState, SafetyEvent, WorldState
 
 NS_PER_S = 1e9
 FOLLOW_TOLERANCE_RAD = 1e-9

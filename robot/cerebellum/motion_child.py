@@ -43,6 +43,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from core.errors import RobotError
+from core.msgs import EStop, JointCommand, SafetyEvent
+from core.processes import ignore_interrupts
 from firmware_bridge.errors import BridgeError
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.loop import RealTimeLoop, rate_for_cycle_time
@@ -51,10 +54,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.shared_state import SharedMotionState
 from robot.cerebellum.stats import TickRecorder
-from robot.errors import RobotError
 from robot.limbs.base import Limb, LimbFault
-from robot.msgs import EStop, JointCommand, SafetyEvent
-from robot.processes import ignore_interrupts
 
 CYCLE_SAMPLES = 20
 """Read+write cycles timed at start-up to choose the loop rate."""

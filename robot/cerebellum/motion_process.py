@@ -22,6 +22,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from core.errors import RobotError
+from core.msgs import EStop, JointState, LoopStats, SafetyEvent
+from core.processes import reap, spawn_context
 from robot.cerebellum.motion import MotionRequest
 from robot.cerebellum.motion_child import (
     SETTLE_MAX_S,
@@ -37,9 +40,6 @@ from robot.cerebellum.motion_child import (
     serve,
 )
 from robot.cerebellum.shared_state import MotionSnapshot, SharedMotionState
-from robot.errors import RobotError
-from robot.msgs import EStop, JointState, LoopStats, SafetyEvent
-from robot.processes import reap, spawn_context
 
 log = logging.getLogger(__name__)
 

@@ -27,18 +27,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from robot.bus import Bus, fifo, latest
-from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.motion import hand_near
-from robot.cerebellum.motion_child import DEFAULT_REALTIME, SETTLE_MAX_S, MotionSpec
-from robot.cerebellum.motion_process import STOP_TIMEOUT_S, MotionProcess, MotionProcessError
-from robot.cerebellum.realtime import RealtimeRequest
-from robot.cerebellum.safety import SafetyConfig
-from robot.cerebellum.skills.go_home import default_home
-from robot.cerebellum.skills.runner import SkillRunner
-from robot.errors import QueueFull, ReceiveTimeout
-from robot.limbs.base import Limb
-from robot.msgs import (
+from core.errors import QueueFull, ReceiveTimeout
+from core.msgs import (
     EStop,
     JointState,
     LoopStats,
@@ -48,6 +38,16 @@ from robot.msgs import (
     SkillStatus,
     WorldState,
 )
+from robot.bus import Bus, fifo, latest
+from robot.cerebellum.arm_model import ArmModel
+from robot.cerebellum.motion import hand_near
+from robot.cerebellum.motion_child import DEFAULT_REALTIME, SETTLE_MAX_S, MotionSpec
+from robot.cerebellum.motion_process import STOP_TIMEOUT_S, MotionProcess, MotionProcessError
+from robot.cerebellum.realtime import RealtimeRequest
+from robot.cerebellum.safety import SafetyConfig
+from robot.cerebellum.skills.go_home import default_home
+from robot.cerebellum.skills.runner import SkillRunner
+from robot.limbs.base import Limb
 from robot.node import Node
 
 log = logging.getLogger(__name__)

@@ -37,9 +37,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.msgs import SafetyEvent, SafetyKind, Vec3
+from core.profile import Profile
 from robot.cerebellum.geometry import ArmGeometry
-from robot.msgs import SafetyEvent, SafetyKind, Vec3
-from robot.profile import Profile
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
-from robot.msgs import JointState
+from core.msgs import JointState
 
 # Slots of the integer block.
 _VERSION, _STAMP_NS, _APPLIED, _IDLE, _HOLDING, _ESTOP, _VELOCITIES, _EFFORTS = range(8)

@@ -19,15 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from robot.bus import Bus, fifo
-from robot.cerebellum.arm_model import ArmModel
-from robot.cerebellum.lockstep import SKILL_PERIOD_S, Lockstep
-from robot.cerebellum.motion import MotionCore
-from robot.cerebellum.safety import SafetyConfig
-from robot.cerebellum.skills.go_home import default_home
-from robot.cerebellum.skills.runner import SkillRunner
-from robot.limbs.base import Limb
-from robot.msgs import (
+from core.msgs import (
     EStop,
     Heartbeat,
     JointState,
@@ -36,6 +28,14 @@ from robot.msgs import (
     SkillStatus,
     WorldState,
 )
+from robot.bus import Bus, fifo
+from robot.cerebellum.arm_model import ArmModel
+from robot.cerebellum.lockstep import SKILL_PERIOD_S, Lockstep
+from robot.cerebellum.motion import MotionCore
+from robot.cerebellum.safety import SafetyConfig
+from robot.cerebellum.skills.go_home import default_home
+from robot.cerebellum.skills.runner import SkillRunner
+from robot.limbs.base import Limb
 from robot.node import HEARTBEAT_PERIOD_S, Node
 
 DT = 0.001

@@ -3,7 +3,7 @@ the number of joints, and for tests that need a chain that is not a real arm."""
 
 from __future__ import annotations
 
-from robot.profile import JointSpec, Profile, RobotInfo
+from core.profile import JointSpec, Profile, RobotInfo
 
 JOINT_LIMIT_RAD = 2.8
 MAX_VELOCITY = 2.0  # rad/s

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from robot.errors import ConfigError
+from core.errors import ConfigError
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import make_bus
 from robot.launch.config import Launch, load_launch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from robot.msgs import EStop, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
+from core.msgs import EStop, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
 
 MAX_EVENTS = 1000
 """Events kept for late-joining pages; older ones are forgotten (the page only shows recent)."""

@@ -52,11 +52,11 @@ from http import HTTPStatus
 from importlib.resources import files
 from typing import Any
 
+from core.errors import ConfigError, QueueFull
+from core.msgs import EStop, Instruction, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
 from robot.bus import Bus, fifo
-from robot.errors import ConfigError, QueueFull
 from robot.kiosk.events import EventLog, to_event
 from robot.kiosk.httpd import WORKERS, HttpServer, Request, Response, error, json_response
-from robot.msgs import EStop, Instruction, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
 from robot.node import Node
 
 log = logging.getLogger(__name__)

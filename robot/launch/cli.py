@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from core.errors import ConfigError, RobotError
+from core.msgs import MESSAGE_TYPES
 from robot import debug_log
 from robot.bus import Bus
-from robot.errors import ConfigError, RobotError
 from robot.launch.config import BusSection, Launch, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
 from robot.launch.stack import build_stack
-from robot.msgs import MESSAGE_TYPES
 from robot.node import Node, run_nodes
 from robot.recording import Recorder
 
@@ -188,8 +188,8 @@ def _write_outputs(args: argparse.Namespace, report: dict, video: object, launch
     if args.plot:
         if not args.record:
             raise ConfigError("--plot draws from the recording: give --record too")
+        from core.profile import load_profile
         from robot.launch.plot import plot_joints
-        from robot.profile import load_profile
 
         plot_joints(args.record, load_profile(launch.robot.profile), args.plot)
         print(f"plot:      {args.plot}")

@@ -28,10 +28,10 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from core.errors import ConfigError
+from core.toml_file import load_toml
 from robot.brain import PLAN_BUDGET_S
 from robot.bus_zenoh import MAX_PORT, endpoint_problem
-from robot.errors import ConfigError
-from robot.toml_file import load_toml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,7 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class RobotSection(_Section):
     profile: str = "so101"
-    """Arm name under robot/descriptions/, or a path to a profile TOML."""
+    """Arm name under core/descriptions/, or a path to a profile TOML."""
     base_x_m: float = 0.0
     """For `serial`: where the arm's base stands in the frame of the `WorldState` its
     cell publishes (x, y, z in m, yaw about z in rad; `robot servo emulate --twin`

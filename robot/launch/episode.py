@@ -20,6 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.errors import PlanRejected
+from core.msgs import Plan, SkillCall, Step, WorldState
+from core.scenes import scene_spec
 from robot.brain.replan import (
     DEFAULT_MAX_REPLANS,
     Failure,
@@ -34,11 +37,8 @@ from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
-from robot.errors import PlanRejected
 from robot.launch.outcome import Verdict, judge
 from robot.limbs.twin import TwinLimb
-from robot.msgs import Plan, SkillCall, Step, WorldState
-from robot.scenes import scene_spec
 from sim.scenes import build_scene
 from sim.world import World
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.msgs import Instruction, Plan, PlanStatus, SkillStatus, Utterance, WorldState
 from robot.bus import Bus, fifo, latest
 from robot.launch.outcome import judge
-from robot.msgs import Instruction, Plan, PlanStatus, SkillStatus, Utterance, WorldState
 
 SETTLE_S = 1.0
 """Simulated seconds to wait after a plan ends before judging (liquids and objects settle)."""

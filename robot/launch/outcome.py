@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.errors import PlanRejected
+from core.msgs import ObjectState, Plan, WorldState
+from core.scenes import scene_spec
 from robot.brain.world import FULL_FRACTION, START, WorldModel, replay
-from robot.errors import PlanRejected
-from robot.msgs import ObjectState, Plan, WorldState
-from robot.scenes import scene_spec
 from sim.person import HANDOVER_ABOVE_PALM
 
 ON_SURFACE_HEIGHT_M = 0.04

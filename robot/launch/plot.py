@@ -9,8 +9,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-from robot.msgs import JointState
-from robot.profile import Profile
+from core.msgs import JointState
+from core.profile import Profile
 from robot.recording import read_messages
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.msgs import WorldState
 from robot.launch.operator import InstructionRecord
-from robot.msgs import WorldState
 
 
 def build_report(

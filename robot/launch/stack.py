@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.msgs import WorldState
+from core.profile import Profile, load_profile
 from robot.brain.node import BrainNode
 from robot.brain.planner_process import PlannerProcess
 from robot.bus import Bus
@@ -32,9 +34,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
 from robot.launch.config import Launch
 from robot.launch.world_file import WorldFile
-from robot.msgs import WorldState
 from robot.node import Node
-from robot.profile import Profile, load_profile
 
 if TYPE_CHECKING:
     from sim.scene import Scene
@@ -230,8 +230,8 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
 def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
     import time
 
+    from core.calibration import load_calibration
     from robot.cerebellum.node import Cerebellum
-    from robot.limbs.calibration import load_calibration
     from robot.limbs.serial import SerialLimb
 
     profile = load_profile(launch.robot.profile)

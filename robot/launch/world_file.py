@@ -2,7 +2,7 @@
 
 DESIGN.md: on a real cell, where objects, surfaces and people are comes from the cell's
 fixture file until a perception node exists. `WorldFile` publishes the `WorldState` a
-JSON file holds (msgspec's JSON of `robot.msgs.WorldState`), reading it again whenever
+JSON file holds (msgspec's JSON of `core.msgs.WorldState`), reading it again whenever
 it changes, so the same node serves a static fixture file and a file something keeps
 rewriting: `robot servo emulate --twin ... --world-out FILE` writes the twin's ground
 truth there, which lets the serial stack run tasks against a twin in its own process.
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import msgspec
 
+from core.errors import ConfigError, MessageError
+from core.msgs import WorldState, decode_json
 from robot.bus import Bus
-from robot.errors import ConfigError, MessageError
-from robot.msgs import WorldState, decode_json
 from robot.node import Node
 
 PERIOD_S = 0.05

@@ -11,9 +11,9 @@ import time
 from abc import ABC, abstractmethod
 from types import TracebackType
 
-from robot.errors import RobotError
-from robot.msgs import JointCommand, JointState
-from robot.profile import Profile
+from core.errors import RobotError
+from core.msgs import JointCommand, JointState
+from core.profile import Profile
 
 
 class LimbFault(RobotError):

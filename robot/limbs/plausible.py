@@ -33,9 +33,9 @@ import math
 import time
 from collections.abc import Sequence
 
+from core.msgs import JointState
+from core.profile import JointSpec
 from robot.limbs.base import LimbFault
-from robot.msgs import JointState
-from robot.profile import JointSpec
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Literal, TypeVar
 
+from core.calibration import Calibration, TickMap, check_joint
+from core.errors import ConfigError
+from core.msgs import JointCommand, JointState
+from core.profile import Profile
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.errors import (
     BusTimeout,
@@ -37,12 +41,8 @@ from firmware_bridge.errors import (
     ServoError,
 )
 from firmware_bridge.servo_bus import ServoBus, open_bus
-from robot.errors import ConfigError
 from robot.limbs.base import CommandWatchdog, Limb, LimbFault
-from robot.limbs.calibration import Calibration, TickMap, check_joint
 from robot.limbs.plausible import LIMIT_MARGIN_RAD, PlausibleReadings
-from robot.msgs import JointCommand, JointState
-from robot.profile import Profile
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from core.msgs import JointCommand, JointState
 from robot.limbs.base import CommandWatchdog, Limb
-from robot.msgs import JointCommand, JointState
 from sim.arm import Arm
 from sim.scene import Scene
 from sim.world import World

@@ -13,7 +13,7 @@ import argparse
 import math
 import sys
 
-from robot.msgs import encode_json
+from core.msgs import encode_json
 from robot.recording.reader import read_info, read_messages
 from robot.recording.replay import paced
 

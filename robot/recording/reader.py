@@ -21,8 +21,8 @@ from mcap.records import Channel, Footer, Schema
 from mcap.records import Message as McapMessage
 from mcap.stream_reader import StreamReader
 
-from robot.errors import MessageError, RobotError
-from robot.msgs import Message, decode_json
+from core.errors import MessageError, RobotError
+from core.msgs import Message, decode_json
 from robot.recording.schema import message_type
 
 MCAP_MAGIC = b"\x89MCAP0\r\n"

@@ -15,8 +15,8 @@ from typing import IO
 
 from mcap.writer import CompressionType, Writer
 
+from core.msgs import Message, encode_json
 from robot.bus import Bus, Topic, fifo
-from robot.msgs import Message, encode_json
 from robot.node import Node
 from robot.recording.schema import json_schema
 

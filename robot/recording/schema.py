@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from robot.msgs import MESSAGE_TYPES, Message
+from core.msgs import MESSAGE_TYPES, Message
 
 
 def json_schema(type_: type[Message]) -> dict[str, Any]:
@@ -32,4 +32,4 @@ def message_type(name: str) -> type[Message]:
     for type_ in MESSAGE_TYPES:
         if type_.__name__ == name:
             return type_
-    raise KeyError(f"no message type {name!r} in robot.msgs")
+    raise KeyError(f"no message type {name!r} in core.msgs")

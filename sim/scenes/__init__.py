@@ -1,4 +1,4 @@
-"""Scene geometry: `build_scene(world, "tea" | "care", seed)` (names: robot/scenes.py)."""
+"""Scene geometry: `build_scene(world, "tea" | "care", seed)` (names: core/scenes.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from robot.profile import Profile, load_profile
-from robot.scenes import scene_spec
+from core.profile import Profile, load_profile
+from core.scenes import scene_spec
 from sim.arm import Arm
 from sim.liquids import Liquid
 from sim.scene import Scene

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
-from robot.msgs import Vec3
+from core.msgs import Vec3
 from sim.bodies import Body, Part, build_body
 from sim.liquids import Vessel
 from sim.props import Prop

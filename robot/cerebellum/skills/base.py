@@ -19,12 +19,12 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from core.errors import RobotError
+from core.msgs import SkillName, WorldState
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.kinematics import OutOfReach
 from robot.cerebellum.motion import MotionPort, MotionRequest
 from robot.cerebellum.safety import Settle
-from robot.errors import RobotError
-from robot.msgs import SkillName, WorldState
 
 RETARGET_DISTANCE_M = 0.01
 """An object that moved more than 1 cm since a phase aimed at it makes it re-aim."""

@@ -1,6 +1,6 @@
 """How to hold each object the scenes name, and where the gripper goes for it.
 
-The scene vocabulary (robot/scenes.py) is a contract; so is how its objects are held.
+The scene vocabulary (core/scenes.py) is a contract; so is how its objects are held.
 Figures from the props' descriptions (sim/props.py docstrings), in metres:
 
 - cups, the teapot, the water glass: side grasps, gripper horizontal, approaching
@@ -26,7 +26,7 @@ Figures from the props' descriptions (sim/props.py docstrings), in metres:
   tried), and both are
   carried with the gripper pointing steeply down (`phases.transit(keep_pitch=True)`).
 
-Gripper (SO-101, robot/descriptions/so101/generate_urdf.py): the fixed jaw's inner
+Gripper (SO-101, core/descriptions/so101/generate_urdf.py): the fixed jaw's inner
 face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
 y = -0.025 and opens toward +y; the tool frame (`gripper_frame`) is 0.098 along x.
 An object of half-width r resting against the fixed jaw at the tool frame touches the

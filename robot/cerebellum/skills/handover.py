@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from core.msgs import WorldState
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import Grasp
 from robot.cerebellum.skills.lines import require_line, rising_retreat
@@ -25,7 +26,6 @@ from robot.cerebellum.skills.poses import (
     require_grasp,
     solve_held,
 )
-from robot.msgs import WorldState
 
 HANDOVER_SPEED = 0.25
 """Near a person: a quarter of the joints' speed limits."""

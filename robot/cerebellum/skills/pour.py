@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.msgs import WorldState
 from robot.cerebellum.safety import Settle
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
@@ -42,7 +43,6 @@ from robot.cerebellum.skills.poses import (
     tool_rotation,
     tool_y,
 )
-from robot.msgs import WorldState
 
 POUR_LIPS: dict[str, tuple[float, float, float]] = {
     "teapot": (0.0, 0.0538, 0.0997),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from core.msgs import SkillCall, SkillStatus, WorldState
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.motion import MotionPort, MotionRequest
 from robot.cerebellum.skills.base import Skill, SkillContext, SkillFailed
@@ -20,7 +21,6 @@ from robot.cerebellum.skills.handover import Handover
 from robot.cerebellum.skills.pick import Pick
 from robot.cerebellum.skills.place import Place
 from robot.cerebellum.skills.pour import Pour
-from robot.msgs import SkillCall, SkillStatus, WorldState
 
 log = logging.getLogger(__name__)
 

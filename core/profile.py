@@ -1,6 +1,6 @@
 """Robot profiles: which joints an arm has, their limits, and the servos behind them.
 
-A profile is a TOML file beside the arm's URDF in `robot/descriptions/<arm>/`:
+A profile is a TOML file beside the arm's URDF in `core/descriptions/<arm>/`:
 
     [robot]
     name = "so101"
@@ -30,8 +30,8 @@ from typing import Literal
 
 import msgspec
 
-from robot.errors import ConfigError
-from robot.toml_file import load_toml
+from core.errors import ConfigError
+from core.toml_file import load_toml
 
 DESCRIPTIONS = Path(__file__).parent / "descriptions"
 PYBULLET_DATA_PREFIX = "pybullet_data:"
@@ -99,7 +99,7 @@ class Profile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
-    """Load a profile by arm name ("so101", found in `robot/descriptions/`) or file path.
+    """Load a profile by arm name ("so101", found in `core/descriptions/`) or file path.
 
     Raises `ConfigError` naming the file and the offending key.
     """

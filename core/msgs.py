@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 
 import msgspec
 
-from robot.errors import MessageError
+from core.errors import MessageError
 
 Vec3 = tuple[float, float, float]
 """A point or vector in metres, world frame unless the field says otherwise."""

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import msgspec
 
-from robot.errors import ConfigError
+from core.errors import ConfigError
 
 T = TypeVar("T")
 

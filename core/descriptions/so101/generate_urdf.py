@@ -1,6 +1,6 @@
 """Write `so101.urdf`: our own description of an SO-101-class arm, from public facts.
 
-Run `python robot/descriptions/so101/generate_urdf.py` after changing a number here;
+Run `python core/descriptions/so101/generate_urdf.py` after changing a number here;
 the URDF beside this file is its output and is committed, so nothing runs at import.
 
 Frames (all joints at zero): the arm stands in the "calibration pose" -- upper arm

@@ -27,6 +27,10 @@ that is empty or crosses the wrap point, a zero pose outside the travel, a direc
 other than +-1, a homing offset the protocol's register cannot hold. `load_calibration`
 checks what the file alone allows; the limb checks again with the servo's model (its
 resolution, its protocol's homing offset range) when it opens.
+
+It lives in `core` because three layers share it: the serial limb
+(`robot.limbs.serial`) reads it, the twin's servos (`sim.servo_twin`) and
+`robot servo calibrate` (`robot.servo.calibrate`) write it.
 """
 
 from __future__ import annotations
@@ -34,14 +38,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import msgspec
 
-from robot.errors import ConfigError
-
-if TYPE_CHECKING:
-    from firmware_bridge.control_tables import ControlTable
+from core.errors import ConfigError
 
 FORMAT = "robot-stack-calibration/1"
 DEFAULT_RESOLUTION = 4096
@@ -50,6 +51,20 @@ HOMING_OFFSET_LIMITS = {"feetech": 2047, "dynamixel": 1_044_479}
 sign-magnitude with the sign in bit 11; Dynamixel X allows +-1,044,479 (e-Manual,
 Homing Offset (20))."""
 RECALIBRATE = "recalibrate with `robot servo calibrate`"
+
+
+class ServoTable(Protocol):
+    """What `check_joint` reads of a servo model: `firmware_bridge`'s `ControlTable` is
+    one (typed structurally, so this bottom layer imports nothing above it)."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def protocol(self) -> str: ...
+
+    @property
+    def resolution(self) -> int: ...
 
 
 class JointCalibration(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -124,7 +139,7 @@ def check_joint(
     where: str,
     *,
     protocol: str = "",
-    table: ControlTable | None = None,
+    table: ServoTable | None = None,
 ) -> None:
     """Raise ConfigError unless `cal` can be true of a servo.
 
