@@ -12,12 +12,14 @@ A reading of a joint is rejected when
 A rejected reading is replaced by the joint's last accepted one, and the state's stamp
 is then the oldest information in it, so `now - stamp_ns` says how stale the state is.
 `state()` raises `LimbFault` after `MAX_REJECTIONS_IN_A_ROW` missing readings of one
-joint in a row (no reply, an error: a lost servo or bus), or when a streak of rejections
-lasts the fault budget (`FAULT_BUDGET_S`, or as many reply timeouts if they take
-longer). Implausible values get the budget, not the count: a joint knocked faster than
-its motor drives it (or the twin's contact impulses) reads ahead of the last accepted
-value for a few ms, and the reach grows with the time since, so true readings are
-accepted again well within the budget, while a forged one is alone between true ones.
+joint in a row (no reply, an error: a lost servo or bus), or when a streak of two or
+more rejections lasts the fault budget (`FAULT_BUDGET_S`, or as many reply timeouts if
+they take longer; one rejection alone never does: in a read the machine held up for
+longer than the budget, one bad reply would end the arm). Implausible values get the
+budget, not the count: a joint knocked faster than its motor drives it (or the twin's
+contact impulses) reads ahead of the last accepted value for a few ms, and the reach
+grows with the time since, so true readings are accepted again well within the budget,
+while a forged one is alone between true ones.
 
 What cannot be caught: a wrong value inside the joint's limits and within the jump bound
 is indistinguishable from a true reading (a forged or corrupted reply whose checksum
@@ -194,7 +196,7 @@ class PlausibleReadings:
             k
             for k, n in enumerate(self._streak)
             if self._missing[k] >= MAX_REJECTIONS_IN_A_ROW
-            or (n and now_ns - self._streak_start_ns[k] >= budget_ns)
+            or (n >= 2 and now_ns - self._streak_start_ns[k] >= budget_ns)
         ]
         if not lost:
             return
