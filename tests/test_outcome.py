@@ -5,14 +5,11 @@ from __future__ import annotations
 import math
 
 from core.msgs import ObjectState, PersonState, Plan, Step, SurfaceState, WorldState
-from robot.launch.outcome import judge
+from core.pose import quat_from_yaw
+from robot.launch.outcome import judge, judge_expectation
 
 UPRIGHT = (0.0, 0.0, 0.0, 1.0)
 TRAY_TOP = 0.77
-
-
-def yaw_quat(yaw: float) -> tuple[float, float, float, float]:
-    return (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2))
 
 
 def tea_world(cup_blue, tray_yaw=0.0, cup_red_filled=0.0, cup_red_tilt=UPRIGHT) -> WorldState:
@@ -22,7 +19,7 @@ def tea_world(cup_blue, tray_yaw=0.0, cup_red_filled=0.0, cup_red_tilt=UPRIGHT) 
             "teapot": ObjectState((0.2, 0.2, 0.75), UPRIGHT, 1.0),
             "cup_red": ObjectState((0.3, 0.0, 0.75), cup_red_tilt, cup_red_filled),
             "cup_blue": ObjectState(cup_blue, UPRIGHT, 0.0),
-            "tray": ObjectState((0.0, -0.3, 0.75), yaw_quat(tray_yaw)),
+            "tray": ObjectState((0.0, -0.3, 0.75), quat_from_yaw(tray_yaw)),
         },
         persons={"guest": PersonState((0.1, 0.3, 0.95))},
         surfaces={
@@ -92,3 +89,35 @@ def test_a_handover_counts_on_the_palm_not_on_the_table_below_it() -> None:
     assert judge(to_guest, "tea", BEFORE, tea_world((0.12, 0.3, 0.93))).success
     fell_below = judge(to_guest, "tea", BEFORE, tea_world((0.12, 0.3, 0.87)))  # 8 cm away
     assert not fell_below.success and "cup_blue is not with guest" in fell_below.reasons
+
+
+def test_an_expectation_is_judged_on_the_world_whatever_the_plan() -> None:
+    # The dev cases' `expect`: what is full, what stays empty, what ends where.
+    on_tray_full = tea_world((0.07, -0.3, TRAY_TOP), cup_red_filled=0.8)
+    expect = {"filled": ["cup_red"], "empty": ["cup_blue"], "at": {"cup_blue": "tray"}}
+    assert judge_expectation(expect, "tea", BEFORE, on_tray_full, said=False).success
+    not_poured = tea_world((0.07, -0.3, TRAY_TOP))
+    verdict = judge_expectation(expect, "tea", BEFORE, not_poured, said=False)
+    assert verdict.reasons == ("cup_red is 0% full, not full",)
+    blue_poured = tea_world((0.2, -0.2, 0.75), cup_red_filled=0.8)
+    blue_poured.objects["cup_blue"] = ObjectState((0.07, -0.3, TRAY_TOP), UPRIGHT, 0.9)
+    verdict = judge_expectation(expect, "tea", BEFORE, blue_poured, said=False)
+    assert verdict.reasons == ("cup_blue got poured into but should not have",)
+
+
+def test_filled_at_needs_one_candidate_both_full_and_there() -> None:
+    expect = {"filled_at": [["cup_red", "cup_blue"], "guest"]}
+    with_guest = (0.12, 0.3, 0.93)
+    full_elsewhere = tea_world(with_guest, cup_red_filled=0.8)  # blue there, red full
+    verdict = judge_expectation(expect, "tea", BEFORE, full_elsewhere, said=False)
+    assert verdict.reasons == ("none of cup_red, cup_blue is full and at guest",)
+    served = tea_world(with_guest)
+    served.objects["cup_blue"] = ObjectState(with_guest, UPRIGHT, 0.8)
+    assert judge_expectation(expect, "tea", BEFORE, served, said=False).success
+
+
+def test_unchanged_and_said_expectations() -> None:
+    expect = {"unchanged": True, "said": True}
+    assert judge_expectation(expect, "tea", BEFORE, BEFORE, said=True).success
+    verdict = judge_expectation(expect, "tea", BEFORE, tea_world((0.3, -0.1, 0.75)), said=False)
+    assert verdict.reasons == ("cup_blue moved but should not have", "nothing was said")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from core.errors import PlanRejected
 from core.msgs import ObjectState, Plan, WorldState
+from core.pose import tilt_of, yaw_of
 from core.scenes import scene_spec
 from robot.brain.world import FULL_FRACTION, START, WorldModel, replay
 from sim.person import HANDOVER_ABOVE_PALM
@@ -43,24 +45,12 @@ class Verdict:
     """Why not, one sentence per unmet expectation (empty on success)."""
 
 
-def _tilt(obj: ObjectState) -> float:
-    """Angle between the object's +z axis and the world's +z (rad)."""
-    x, y, _, _ = obj.orientation
-    # z component of the rotated z axis: 1 - 2(x^2 + y^2) for a unit quaternion.
-    return math.acos(max(-1.0, min(1.0, 1.0 - 2.0 * (x * x + y * y))))
-
-
-def _yaw(orientation: tuple[float, float, float, float]) -> float:
-    x, y, z, w = orientation
-    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-
-
 def _on_surface(obj: ObjectState, world: WorldState, surface: str) -> bool:
     s = world.surfaces[surface]
     dx, dy = obj.position[0] - s.position[0], obj.position[1] - s.position[1]
     if surface in world.objects:
         # A movable surface (tray, basket) gives its half extents in its own frame.
-        yaw = _yaw(world.objects[surface].orientation)
+        yaw = yaw_of(world.objects[surface].orientation)
         dx, dy = (
             math.cos(yaw) * dx + math.sin(yaw) * dy,
             -math.sin(yaw) * dx + math.cos(yaw) * dy,
@@ -72,6 +62,31 @@ def _on_surface(obj: ObjectState, world: WorldState, surface: str) -> bool:
         and dy <= s.half_extents[1] + SURFACE_MARGIN_M
         and -SURFACE_MARGIN_M <= dz <= ON_SURFACE_HEIGHT_M
     )
+
+
+def _placed(name: str, where: str, before: WorldState, after: WorldState) -> str | None:
+    """Why object `name` is not `where` (START: where it began; a person; a surface),
+    None when it is."""
+    obj = after.objects[name]
+    if where == START:
+        moved = math.dist(obj.position, before.objects[name].position) > UNMOVED_TOLERANCE_M
+        return f"{name} moved but should not have" if moved else None
+    if where in after.persons:
+        handover = after.persons[where].position
+        on_palm = obj.position[2] >= handover[2] - HANDOVER_ABOVE_PALM - SURFACE_MARGIN_M
+        if math.dist(obj.position, handover) > HANDOVER_RADIUS_M or not on_palm:
+            return f"{name} is not with {where}"
+        return None
+    return None if _on_surface(obj, after, where) else f"{name} is not on {where}"
+
+
+def _full(name: str, after: WorldState) -> bool:
+    return after.objects[name].filled >= FULL_FRACTION
+
+
+def _poured_into(name: str, before: WorldState, after: WorldState) -> bool:
+    level = after.objects[name].filled
+    return level > EMPTY_FRACTION and before.objects[name].filled <= level
 
 
 def judge(plan: Plan, scene: str, before: WorldState, after: WorldState) -> Verdict:
@@ -93,24 +108,56 @@ def judge(plan: Plan, scene: str, before: WorldState, after: WorldState) -> Verd
         if name not in spec.graspable:
             continue
         where = promised.where(name) if promised is not None else START
-        start = before.objects[name]
-        if where == START:
-            if math.dist(obj.position, start.position) > UNMOVED_TOLERANCE_M:
-                reasons.append(f"{name} moved but the plan did not move it")
-        elif where in spec.persons:
-            handover = after.persons[where].position
-            on_palm = obj.position[2] >= handover[2] - HANDOVER_ABOVE_PALM - SURFACE_MARGIN_M
-            if math.dist(obj.position, handover) > HANDOVER_RADIUS_M or not on_palm:
-                reasons.append(f"{name} is not with {where}")
-        elif not _on_surface(obj, after, where):
-            reasons.append(f"{name} is not on {where}")
-        if name in spec.containers and _tilt(obj) > UPRIGHT_TILT_RAD:
+        if (why := _placed(name, where, before, after)) is not None:
+            reasons.append(why)
+        if name in spec.containers and tilt_of(obj.orientation) > UPRIGHT_TILT_RAD:
             reasons.append(f"{name} has tipped over")
     for name in spec.containers:
         should_fill = promised is not None and name in promised.filled
-        level = after.objects[name].filled
-        if should_fill and level < FULL_FRACTION:
-            reasons.append(f"{name} is {level:.0%} full, not full")
-        if not should_fill and level > EMPTY_FRACTION and before.objects[name].filled <= level:
+        if should_fill and not _full(name, after):
+            reasons.append(f"{name} is {after.objects[name].filled:.0%} full, not full")
+        if not should_fill and _poured_into(name, before, after):
             reasons.append(f"{name} got poured into but should not have")
+    return Verdict(not reasons, tuple(reasons))
+
+
+def judge_expectation(
+    expect: dict[str, Any], scene: str, before: WorldState, after: WorldState, said: bool
+) -> Verdict:
+    """Whether the world after a run is what an evaluation case expects, whatever plan
+    ran: `filled` (each full), `empty` (none poured into), `at` (object -> surface or
+    person), `filled_at` ([candidates, place]: one candidate full and there),
+    `unchanged` (no graspable object moved), `said` (something was said: `said`), and
+    every container standing. `refused` is the brain's business and not judged here.
+    """
+    spec = scene_spec(scene)
+    reasons: list[str] = []
+    for name in expect.get("filled", []):
+        if not _full(name, after):
+            reasons.append(f"{name} is {after.objects[name].filled:.0%} full, not full")
+    for name in expect.get("empty", []):
+        if _poured_into(name, before, after):
+            reasons.append(f"{name} got poured into but should not have")
+    for name, where in expect.get("at", {}).items():
+        if (why := _placed(name, where, before, after)) is not None:
+            reasons.append(why)
+    if "filled_at" in expect:
+        candidates, where = expect["filled_at"]
+        if not any(
+            _full(c, after) and _placed(c, where, before, after) is None for c in candidates
+        ):
+            reasons.append(f"none of {', '.join(candidates)} is full and at {where}")
+    if expect.get("unchanged"):
+        reasons += [
+            why
+            for name in spec.graspable
+            if (why := _placed(name, START, before, after)) is not None
+        ]
+    if expect.get("said") and not said:
+        reasons.append("nothing was said")
+    reasons += [
+        f"{name} has tipped over"
+        for name in spec.containers
+        if tilt_of(after.objects[name].orientation) > UPRIGHT_TILT_RAD
+    ]
     return Verdict(not reasons, tuple(reasons))
