@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from core.descriptions.so101 import generate_urdf as so101
+from core.pose import quat_matrix
 from sim.scene import Scene
 
 FIXED_JAW = so101.FIXED_JAW_FACE_Y
@@ -165,9 +166,9 @@ def pour(scene: Scene, source: str, target: str, lift: float = 0.10) -> None:
         """Where the spout tip is in the tool frame now, from the pot's pose (ground
         truth, as a skill would see it in the WorldState): the pot may turn in the grip."""
         pos, orn = pot.frame_pose()
-        tip_world = np.asarray(pos) + _quat_matrix(orn) @ props.spout_tip()
+        tip_world = np.asarray(pos) + quat_matrix(orn) @ props.spout_tip()
         tool, tool_orn = scene.arm.tool_pose()
-        return _quat_matrix(tool_orn).T @ (tip_world - np.asarray(tool))
+        return quat_matrix(tool_orn).T @ (tip_world - np.asarray(tool))
 
     tip = tip_in_tool()
     cup = np.array(scene.objects[target].body.frame_pose()[0])
@@ -206,14 +207,3 @@ def pour(scene: Scene, source: str, target: str, lift: float = 0.10) -> None:
         q = solve(scene, tool_for(roll) + rise, roll=roll, gripper=CLOSED_RAD)
         hold(scene, q, STEP_S / 2)
     hold(scene, q, POUR_HOLD_S)
-
-
-def _quat_matrix(q: tuple[float, float, float, float]) -> np.ndarray:
-    x, y, z, w = q
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.msgs import WorldState
+from core.pose import quat_matrix
 from robot.cerebellum.safety import Settle
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
 from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
@@ -121,17 +122,6 @@ def _rot_x(angle: float) -> np.ndarray:
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
-def _quat_matrix(q: tuple[float, float, float, float]) -> np.ndarray:
-    x, y, z, w = q
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-
-
 def vessel_points(source: str) -> tuple[np.ndarray, np.ndarray]:
     """(lip, body outline) of `source` in its own frame (m): the lip, and points on the
     edges of its bottom and rim that bound its body."""
@@ -171,7 +161,7 @@ def lip_position(ctx: SkillContext, source: str) -> np.ndarray:
     """Where `source`'s lip is now (m, world), from its measured pose."""
     held = ctx.require_world().objects[source]
     lip, _ = vessel_points(source)
-    return np.asarray(held.position) + _quat_matrix(held.orientation) @ lip
+    return np.asarray(held.position) + quat_matrix(held.orientation) @ lip
 
 
 def pour_path(
@@ -188,7 +178,7 @@ def pour_path(
     tool = model.tool_pose(commanded)
     rotation, origin = tool[:3, :3], tool[:3, 3]
     held = world.objects[source]
-    to_world = _quat_matrix(held.orientation)
+    to_world = quat_matrix(held.orientation)
     lip, body = vessel_points(source)
     # The vessel as it sits in the gripper now, in the tool frame (which turns with the
     # wrist roll: these coordinates hold at every tilt while nothing slips).
