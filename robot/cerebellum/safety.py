@@ -36,10 +36,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.msgs import SafetyEvent, SafetyKind, Vec3
 from core.profile import Profile
-from robot.cerebellum.geometry import ArmGeometry
+
+if TYPE_CHECKING:  # geometry loads numba; the launch file's loader needs only the defaults
+    from robot.cerebellum.geometry import ArmGeometry
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,15 @@ class SafetyConfig:
 
     position_margin_rad: float = 0.02
     """Stay this far inside each joint's limits: the servo's own stop is not a brake."""
-    collaborative_speed_fraction: float = 0.25
-    """Fraction of each joint's max velocity allowed while a hand is near."""
+    collaborative_speed_m_s: float = 0.25
+    """Tool speed while a hand is within `slow_distance_m` (m/s), as ISO/TS 15066's
+    speed and separation monitoring names it: every joint is capped at the fraction
+    of its top speed that moves a point `COLLABORATIVE_REACH_M` away from the slowest
+    joint this fast (`collaborative_fraction`)."""
     slow_distance_m: float = 0.30
+    """A hand this close to the arm slows it to `collaborative_speed_m_s` (m)."""
     protective_distance_m: float = 0.10
+    """A hand this close stops the arm until it leaves (m)."""
     clear_hysteresis_m: float = 0.03
     watchdog_timeout_s: float = 0.05
     """50 ticks at 1 kHz; a serial limb at 200 Hz still refreshes 10 times in it."""
@@ -68,8 +76,12 @@ Settle = tuple[tuple[int, float], ...]
 """Joints a stop brings to a value before holding: (joint index, rad) pairs."""
 
 
+COLLABORATIVE_REACH_M = 0.45
+"""Tool distance from the shoulder used to turn a tool speed into a joint fraction (m)."""
+
+
 def collaborative_fraction(tool_speed_m_s: float, max_velocity: float, reach_m: float) -> float:
-    """`SafetyConfig.collaborative_speed_fraction` for a tool speed (m/s): one joint at
+    """The fraction of each joint's top speed for a tool speed (m/s): one joint at
     `max_velocity` (rad/s) moves a point `reach_m` (m) away at max_velocity * reach_m.
     Several joints moving together can add up: a per-joint guide, not a guarantee on
     the tool's speed."""
@@ -132,7 +144,10 @@ class SafetySupervisor:
         self._upper = [hi - margin for hi in limits.upper]
         self._vmax = list(limits.max_velocity)
         self._amax = list(limits.max_acceleration)
-        self._collab = [v * self.config.collaborative_speed_fraction for v in self._vmax]
+        fraction = collaborative_fraction(
+            self.config.collaborative_speed_m_s, min(self._vmax), COLLABORATIVE_REACH_M
+        )
+        self._collab = [v * fraction for v in self._vmax]
         self._settle_caps = [v * self.config.settle_speed_fraction for v in self._vmax]
         self._caps = [0.0] * n
         # Beyond this distance from a limit (rad) even full speed can still brake in time

@@ -32,8 +32,11 @@ from core.errors import ConfigError
 from core.toml_file import load_toml
 from robot.brain import PLAN_BUDGET_S
 from robot.bus_zenoh import MAX_PORT, endpoint_problem
+from robot.cerebellum.safety import SafetyConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAFETY = SafetyConfig()
+"""The supervisor's defaults: the [limits] keys default to them, in their units."""
 
 MAX_SEED = 2**32 - 1
 """Seeds are 32-bit, the widest every random generator we may hand them to accepts."""
@@ -142,7 +145,8 @@ class BusSection(_Section):
 
 class RatesSection(_Section):
     control_hz: float = 1000.0
-    """The cerebellum's loop; lowered automatically to what the limb can sustain."""
+    """The cerebellum's loop (Hz): in simulation its ticks per simulated second; on
+    a serial arm lowered at start to what the bus's measured cycle sustains."""
     physics_hz: float = 240.0
 
     RANGES: ClassVar[dict[str, Range]] = {
@@ -174,11 +178,11 @@ class CerebellumSection(_Section):
 class LimitsSection(_Section):
     velocity_scale: float = 1.0
     """Fraction (0..1] of the profile's joint velocity limits that motion may use."""
-    collaborative_speed_m_s: float = 0.25
-    """Tool speed while a person's hand is within `slow_distance_m`."""
-    slow_distance_m: float = 0.35
-    protective_distance_m: float = 0.12
-    """Inside this distance from a hand, the arm stops until the hand leaves."""
+    collaborative_speed_m_s: float = SAFETY.collaborative_speed_m_s
+    """Tool speed while a person's hand is within `slow_distance_m` (m/s)."""
+    slow_distance_m: float = SAFETY.slow_distance_m
+    protective_distance_m: float = SAFETY.protective_distance_m
+    """Inside this distance from a hand, the arm stops until the hand leaves (m)."""
 
     RANGES: ClassVar[dict[str, Range]] = {
         "velocity_scale": positive(1),

@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.msgs import WorldState
-from core.profile import Profile, load_profile
+from core.profile import load_profile
 from robot.brain.node import BrainNode
 from robot.brain.planner_process import PlannerProcess
 from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.realtime import RealtimeRequest
-from robot.cerebellum.safety import SafetyConfig, collaborative_fraction
+from robot.cerebellum.safety import SafetyConfig
 from robot.launch.config import Launch
 from robot.launch.world_file import WorldFile
 from robot.node import Node
@@ -43,8 +43,6 @@ log = logging.getLogger(__name__)
 
 WORLD_PERIOD_S = 0.05
 """How often the hil backend publishes the scene's ground truth."""
-REACH_M = 0.45
-"""Tool distance from the shoulder used to turn a tool speed into a joint fraction."""
 
 
 class WorldPublisher(Node):
@@ -96,14 +94,11 @@ def loop_realtime(launch: Launch) -> RealtimeRequest | None:
     )
 
 
-def safety_config(launch: Launch, profile: Profile) -> SafetyConfig:
-    slowest = min(j.max_velocity for j in profile.joints)
+def safety_config(launch: Launch) -> SafetyConfig:
     return SafetyConfig(
         slow_distance_m=launch.limits.slow_distance_m,
         protective_distance_m=launch.limits.protective_distance_m,
-        collaborative_speed_fraction=collaborative_fraction(
-            launch.limits.collaborative_speed_m_s, slowest, REACH_M
-        ),
+        collaborative_speed_m_s=launch.limits.collaborative_speed_m_s,
     )
 
 
@@ -172,8 +167,9 @@ def _sim_stack(
             world.step,
             world.time_step,
             scene.state,
+            rate_hz=launch.rates.control_hz,
             realtime=realtime,
-            safety=safety_config(launch, profile),
+            safety=safety_config(launch),
             velocity_scale=launch.limits.velocity_scale,
         )
     except BaseException:
@@ -212,8 +208,8 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         bus,
         model,
         limb,
-        rate_hz=None,
-        safety=safety_config(launch, hil.profile),
+        rate_hz=launch.rates.control_hz,
+        safety=safety_config(launch),
         velocity_scale=launch.limits.velocity_scale,
         realtime=loop_realtime(launch),
     )
@@ -250,8 +246,8 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         bus,
         ArmModel.from_profile(profile, base),
         limb,
-        rate_hz=None,
-        safety=safety_config(launch, profile),
+        rate_hz=launch.rates.control_hz,
+        safety=safety_config(launch),
         velocity_scale=launch.limits.velocity_scale,
         realtime=loop_realtime(launch),
     )
