@@ -41,7 +41,3 @@ class PlanRejected(RobotError):
         super().__init__(reason if step is None else f"step {step}: {reason}")
         self.reason = reason
         self.step = step
-
-
-class NotBuiltYet(RobotError):
-    """A part of the stack that this command needs does not exist yet."""

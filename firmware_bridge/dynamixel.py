@@ -44,7 +44,6 @@ STATUS_OVERHEAD = 11
 """Bytes of a status packet besides its params: header, ID, LEN (2), 0x55, ERR, CRC (2)."""
 MAX_LENGTH = 1024
 """Largest LEN we accept when scanning; longer claims are garbage (RX buffers are smaller)."""
-MAX_ID = 0xFC
 
 
 class Instruction(IntEnum):
@@ -135,10 +134,6 @@ def write(servo_id: int, address: int, data: bytes) -> bytes:
     return encode(servo_id, Instruction.WRITE, _u16(address) + data)
 
 
-def reg_write(servo_id: int, address: int, data: bytes) -> bytes:
-    return encode(servo_id, Instruction.REG_WRITE, _u16(address) + data)
-
-
 def action(servo_id: int = BROADCAST_ID) -> bytes:
     return encode(servo_id, Instruction.ACTION)
 
@@ -179,12 +174,6 @@ def bulk_read(items: Iterable[tuple[int, int, int]]) -> bytes:
     """Read (servo ID, address, length) for each item; each servo answers in turn."""
     params = b"".join(bytes((sid,)) + _u16(addr) + _u16(n) for sid, addr, n in items)
     return encode(BROADCAST_ID, Instruction.BULK_READ, params)
-
-
-def bulk_write(items: Iterable[tuple[int, int, bytes]]) -> bytes:
-    """Write (servo ID, address, data) for each item; no servo answers."""
-    params = b"".join(bytes((sid,)) + _u16(addr) + _u16(len(d)) + d for sid, addr, d in items)
-    return encode(BROADCAST_ID, Instruction.BULK_WRITE, params)
 
 
 def find_frame(buf: bytes | bytearray, start: int = 0) -> tuple[int, int]:

@@ -35,7 +35,6 @@ STATUS_OVERHEAD = 6
 """Bytes of a status packet besides its params: FF FF ID LEN ERR CHK."""
 MAX_LENGTH = 250
 """Largest LEN the vendor SDK accepts; longer claims are garbage."""
-MAX_ID = 0xFD
 
 
 class Instruction(IntEnum):
@@ -82,10 +81,6 @@ def read(servo_id: int, address: int, length: int) -> bytes:
 
 def write(servo_id: int, address: int, data: bytes) -> bytes:
     return encode(servo_id, Instruction.WRITE, bytes((address,)) + data)
-
-
-def reg_write(servo_id: int, address: int, data: bytes) -> bytes:
-    return encode(servo_id, Instruction.REG_WRITE, bytes((address,)) + data)
 
 
 def action(servo_id: int = BROADCAST_ID) -> bytes:

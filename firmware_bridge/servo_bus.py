@@ -443,16 +443,6 @@ class DynamixelBus(ServoBus):
         replies = self._collect_all(dynamixel.ping(servo_id), timeout)
         return [_dxl_ping_reply(r) for r in replies if len(r.params) >= 3]
 
-    def broadcast_ping(self, timeout: float | None = None) -> list[PingReply]:
-        """Every servo on the bus at this baud rate answers (Protocol 2.0 only)."""
-        if timeout is None:
-            per_servo = 14 * self.transport.byte_time_s + MAX_RETURN_DELAY_S
-            timeout = self.transport.reply_timeout(10, 0) + 253 * per_servo
-        replies = self._collect_all(dynamixel.ping(BROADCAST_ID), timeout)
-        return sorted(
-            (_dxl_ping_reply(r) for r in replies if len(r.params) >= 3), key=lambda p: p.servo_id
-        )
-
     def bulk_read_bytes(self, items: Sequence[tuple[int, int, int]]) -> dict[int, bytes]:
         """Different registers of different servos in one request: (ID, address, length)
         per servo; {ID: bytes}. Retries ask again only the servos that were silent."""

@@ -60,3 +60,16 @@ def test_an_unknown_object_fails_at_once_with_a_reason(running) -> None:
     status = statuses.get(timeout=WAIT_S)
     assert status.state == "failed"
     assert "unicorn" in status.reason
+
+
+def test_the_loop_runs_at_the_rate_asked_when_the_limb_keeps_up(no_thread_left: None) -> None:
+    # A serial launch's [rates] control_hz; a slow bus would lower it (rate_for_cycle_time).
+    node = Cerebellum(
+        Bus(), ArmModel.from_profile(PROFILE, BasePose()), partial(EchoLimb, PROFILE), rate_hz=250.0
+    )
+    node.start()
+    try:
+        assert node.rate_hz == 250.0
+    finally:
+        node.stop()
+    assert node.failure is None

@@ -133,3 +133,18 @@ def test_a_paced_sim_stack_plans_in_a_process_with_the_files_budget(tmp_path: Pa
         assert brain.planner.plan_budget_s == 0.75
     finally:
         stack.close()
+
+
+def test_control_hz_sets_the_loops_rate(tmp_path: Path) -> None:
+    from robot.bus import Bus
+    from robot.cerebellum.sim_node import SimCerebellum
+    from robot.launch.stack import build_stack
+
+    path = tmp_path / "slow_loop.toml"
+    path.write_text("[rates]\ncontrol_hz = 500.0\n")
+    stack = build_stack(load_launch(path), Bus())
+    try:
+        cerebellum = next(n for n in stack.nodes if isinstance(n, SimCerebellum))
+        assert cerebellum.lockstep.dt == cerebellum.core.supervisor.dt == pytest.approx(1 / 500)
+    finally:
+        stack.close()

@@ -25,9 +25,6 @@ from core.msgs import SKILL_ARGS, Step
 from robot.brain.dsl import MAX_PLAN_STEPS, REFUSAL_CODES, REFUSE, SAY_CODES, STEP_SEPARATOR
 from robot.brain.world import WorldModel
 
-SAY_PLACEHOLDER_TEXT = "..."
-"""Text used when replaying a `say` step inside the automaton (the real text comes later)."""
-
 
 @dataclass(frozen=True)
 class GrammarState:

@@ -84,8 +84,8 @@ class MotionSpec:
     """Everything the child needs to build the loop; it crosses to the child pickled.
 
     limb: opens the limb in the child (a class or a `functools.partial`: it must
-    pickle); rate_hz: loop rate (None: from the limb's measured cycle, at most
-    1 kHz); velocity_scale: fraction (0..1] of the joints' speed limits for planned
+    pickle); rate_hz: the loop's rate (Hz), lowered to what the limb's measured
+    cycle sustains; velocity_scale: fraction (0..1] of the joints' speed limits for planned
     motion; realtime: scheduling for the loop (None: the normal scheduler);
     keep_ticks: keep the timing of this many ticks and return it at the end
     (benchmarks; 0 keeps none).
@@ -93,7 +93,7 @@ class MotionSpec:
 
     model: ArmModel
     limb: Callable[[], Limb]
-    rate_hz: float | None = None
+    rate_hz: float = MAX_RATE_HZ
     safety: SafetyConfig | None = None
     velocity_scale: float = 1.0
     realtime: RealtimeRequest | None = DEFAULT_REALTIME
@@ -425,7 +425,7 @@ def _run(
 ) -> Finished:
     """Run the loop until stopped (or the parent is gone); what it did."""
     cycle_s = measure_cycle_s(limb)
-    rate_hz = spec.rate_hz or rate_for_cycle_time(cycle_s, MAX_RATE_HZ)
+    rate_hz = rate_for_cycle_time(cycle_s, spec.rate_hz)
     dt = 1.0 / rate_hz
     core = MotionCore.for_arm(
         spec.model, limb, dt, spec.safety, spec.velocity_scale, on_event=reports.put

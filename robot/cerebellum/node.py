@@ -41,7 +41,7 @@ from core.msgs import (
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.motion import hand_near
-from robot.cerebellum.motion_child import DEFAULT_REALTIME, SETTLE_MAX_S, MotionSpec
+from robot.cerebellum.motion_child import DEFAULT_REALTIME, MAX_RATE_HZ, SETTLE_MAX_S, MotionSpec
 from robot.cerebellum.motion_process import STOP_TIMEOUT_S, MotionProcess, MotionProcessError
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
@@ -66,8 +66,8 @@ class Cerebellum(Node):
     """Runs skills for the brain and moves the limb `limb()` opens, safely, at a fixed
     rate in a child process.
 
-    rate_hz: loop rate; None chooses it from the limb's measured cycle time (at most
-    1 kHz). velocity_scale: fraction (0..1] of the joints' speed limits planned motion
+    rate_hz: the loop's rate (Hz), lowered to what the limb's measured cycle time
+    sustains. velocity_scale: fraction (0..1] of the joints' speed limits planned motion
     uses. realtime: SCHED_FIFO priority, CPU and memory locking for the loop (None:
     the normal scheduler); what was obtained is in every `LoopStats`. The loop's
     process opens and closes the limb.
@@ -87,7 +87,7 @@ class Cerebellum(Node):
         model: ArmModel,
         limb: Callable[[], Limb],
         *,
-        rate_hz: float | None = None,
+        rate_hz: float = MAX_RATE_HZ,
         safety: SafetyConfig | None = None,
         velocity_scale: float = 1.0,
         home: tuple[float, ...] | None = None,

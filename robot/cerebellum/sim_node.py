@@ -38,14 +38,16 @@ from robot.cerebellum.skills.runner import SkillRunner
 from robot.limbs.base import Limb
 from robot.node import HEARTBEAT_PERIOD_S, Node
 
-DT = 0.001
+DEFAULT_RATE_HZ = 1000.0
+"""Motion ticks per simulated second, as the real loop runs."""
 SKILL_QUEUE = 8
 ESTOP_QUEUE = 16
 
 
 class SimCerebellum(Node):
     """Cerebellum + physics in simulated time. step_physics() advances the world by
-    physics_dt seconds; world_state() reads its ground truth (both called only here)."""
+    physics_dt seconds; world_state() reads its ground truth (both called only here).
+    rate_hz: motion ticks per simulated second."""
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class SimCerebellum(Node):
         physics_dt: float,
         world_state: Callable[[], WorldState],
         *,
+        rate_hz: float = DEFAULT_RATE_HZ,
         realtime: bool = False,
         safety: SafetyConfig | None = None,
         velocity_scale: float = 1.0,
@@ -68,10 +71,11 @@ class SimCerebellum(Node):
         self._world_pub = bus.publisher(WorldState)
         event_pub = bus.publisher(SafetyEvent)
         state_pub = bus.publisher(JointState)
+        dt = 1.0 / rate_hz
         self.core = MotionCore.for_arm(
             model,
             limb,
-            DT,
+            dt,
             safety,
             velocity_scale,
             estops=bus.subscribe(EStop, policy=fifo(ESTOP_QUEUE)),
@@ -80,7 +84,7 @@ class SimCerebellum(Node):
         )
         self.runner = SkillRunner(model, self.core, home or default_home(model))
         self.lockstep = Lockstep(
-            self.core, self.runner, step_physics, physics_dt, world_state, DT, SKILL_PERIOD_S
+            self.core, self.runner, step_physics, physics_dt, world_state, dt, SKILL_PERIOD_S
         )
         self._published = 0
 
