@@ -341,11 +341,13 @@ def make_twin_bus(
     eeprom_path: Path | None = None,
     torque_on: bool = True,
     world_out: Path | None = None,
+    lock_priority: int | None = None,
 ) -> TwinBus:
     """Build scene `scene` (seed `seed`) in a new world, in a process of its own, and a
     virtual bus whose servos are its arm's joints; not serving yet. protocol / baud:
     default the profile's [bus]. world_out: a file to keep holding the scene's
-    `WorldState` (JSON), for a serial launch's `[world] file`.
+    `WorldState` (JSON), for a serial launch's `[world] file`. lock_priority: the
+    SCHED_FIFO priority the bus will serve at, if real-time (`WorldSpec`).
 
     Raises ConfigError if the scene is unknown, the profile has no servo bus or mixes
     servo models, or the protocol differs from the profile's; TwinWorldError if the
@@ -380,7 +382,9 @@ def make_twin_bus(
     if eeprom_path is not None:
         for sid, saved in load_eeprom(eeprom_path).items():
             flashed.setdefault(sid, {}).update(saved)
-    world = TwinWorld(WorldSpec(scene, seed, prof, gui=gui, world_out=world_out))
+    world = TwinWorld(
+        WorldSpec(scene, seed, prof, gui=gui, world_out=world_out, lock_priority=lock_priority)
+    )
     try:
         servos = TwinServos(world, prof, calibration)
         ids = [cal.servo_id for cal in calibration.joints.values()]

@@ -21,20 +21,25 @@ raced through. Ground truth (the scene's `WorldState`, spilled particles, partic
 person, the joint angles) is asked for over a pipe, between steps. The child ends when
 asked, or when its parent is gone.
 
-The world runs on the normal scheduler, never SCHED_FIFO, though it stands in for
-hardware that no load can slow. On two CPUs a real-time world (16 % of a CPU idle, more
-while tea pours) beside the real-time loop and bus kept a CPU busy with real-time work
-for a whole second, and Linux then gives the starved normal tasks 50 ms of that CPU
-(sched_rt_runtime_us; the fair server since 6.12), the loop included: a 50-103 ms
-false hang in 3 undisturbed episodes of two 30-minute soak runs. Under load the world falls behind
-instead, and the stall is dropped as above.
+The world runs on the normal scheduler, though it stands in for hardware that no load
+can slow. On two CPUs a real-time world (16 % of a CPU idle, more while tea pours)
+beside the real-time loop and bus kept a CPU busy with real-time work for a whole
+second, and Linux then gives the starved normal tasks 50 ms of that CPU, stalling the
+loop (sched_rt_runtime_us; the fair server since 6.12): false hangs of 50-103 ms in
+two 30-minute soak runs. Under load the world falls behind instead, and the stall is
+dropped as above. Only while it holds the lock it shares with a real-time bus does it
+run at the bus's priority (`WorldSpec.lock_priority`, a priority ceiling): preempted
+with the lock held, it kept the bus waiting, silent for 20 ms (three times in a
+30-minute soak run).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -77,6 +82,11 @@ class WorldSpec:
     world_out: Path | None = None
     """A file to keep holding the scene's `WorldState` (JSON), or None."""
     physics_hz: float = PHYSICS_RATE_HZ
+    lock_priority: int | None = None
+    """The SCHED_FIFO priority of the bus's thread, where it runs real-time: the world
+    holds the lock they share at that priority (a priority ceiling), so a world on the
+    normal scheduler never keeps a real-time bus waiting behind the tasks that preempt
+    it. None: the bus is not real-time."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ def _serve(spec: WorldSpec, shared: _Shared, conn: Connection) -> None:
         conn.send(("failed", f"{type(err).__name__}: {err}"))
         return
     arm = scene.arm
-    physics = _Physics(scene, shared)
+    physics = _Physics(scene, shared, spec.lock_priority)
     base = tuple(float(v) for v in arm.base_position)
     conn.send(("ok", Built(base, float(arm.base_yaw), tuple(physics.position))))  # type: ignore[arg-type]
     try:
@@ -243,8 +253,9 @@ def _serve(spec: WorldSpec, shared: _Shared, conn: Connection) -> None:
 class _Physics:
     """The child's loop: take commands, step to the clock, publish the state, answer."""
 
-    def __init__(self, scene: Any, shared: _Shared) -> None:
+    def __init__(self, scene: Any, shared: _Shared, lock_priority: int | None) -> None:
         self.scene = scene
+        self.lock_priority = lock_priority
         self.arm = scene.arm
         self.world = scene.world
         self.shared = shared
@@ -313,7 +324,7 @@ class _Physics:
         shared, n = self.shared, len(self._target)
         if shared.command_version[0] == self._applied:
             return
-        with shared.lock:
+        with self._locked():
             self._applied = shared.command_version[0]
             block = np.frombuffer(shared.command, dtype=float).copy()
         self._target[:] = block[:n]
@@ -330,11 +341,28 @@ class _Physics:
             )
         arm.torque_on = not limp
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The shared lock, held at `lock_priority` (see `WorldSpec`); at the normal
+        priority where the OS refuses it (the bus is then not real-time either)."""
+        priority = self.lock_priority
+        if priority is not None:
+            try:
+                os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+            except (AttributeError, OSError):
+                self.lock_priority = priority = None
+        try:
+            with self.shared.lock:
+                yield
+        finally:
+            if priority is not None:
+                os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+
     def _publish(self) -> None:
         shared, n = self.shared, len(self._target)
         # 0 until the world follows the clock: the bus side then carries nothing on.
         clock = 0.0 if self.origin is None else self.origin + self.world.sim_time_s
-        with shared.lock:
+        with self._locked():
             state = shared.state
             state[0:n] = self.position.tolist()
             state[n : 2 * n] = self.velocity.tolist()

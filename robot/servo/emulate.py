@@ -99,6 +99,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
                 wire_timing=args.wire_timing,
                 eeprom_path=args.eeprom,
                 world_out=args.world_out,
+                lock_priority=EMULATOR_PRIORITY,
             )
         except RobotError as err:
             raise SetupError(f"--twin {args.twin} --scene {scene}: {err}") from err
