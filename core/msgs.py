@@ -3,10 +3,11 @@
 The types are the schema: decoding validates, so a malformed payload fails at the
 boundary with `MessageError`, never deep inside a layer.
 
-Conventions (DESIGN.md): SI units (m, rad, s, N, N*m), positions in the world frame,
-quaternions as (x, y, z, w), arrays of joints ordered by the robot profile's joint
-list. Every message carries `stamp_ns`, `time.monotonic_ns()` taken at the source,
-and `seq`, a per-publisher sequence number set by the bus when it is published.
+Conventions (docs/architecture.md, "Messages"): SI units (m, rad, s, N, N*m),
+positions in the world frame, quaternions as (x, y, z, w), arrays of joints ordered by
+the robot profile's joint list. Every message carries `stamp_ns`, `time.monotonic_ns()`
+taken at the source, and `seq`, a per-publisher sequence number set by the bus when it
+is published.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ SKILL_ARGS: dict[str, tuple[str, ...]] = {
     "go_home": (),
     "say": ("text",),
 }
-"""The plan's vocabulary: each skill and the names of its arguments (DESIGN.md)."""
+"""The plan's vocabulary: each skill and the names of its arguments (docs/architecture.md,
+"Plan JSON")."""
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,7 +105,7 @@ class PlanStatus(Message, frozen=True, kw_only=True):
 
 
 class Plan(Message, frozen=True, kw_only=True):
-    """A plan for one instruction (DESIGN.md "Plan JSON", plus bus metadata).
+    """A plan for one instruction (docs/architecture.md, "Plan JSON"; plus bus metadata).
 
     A refused plan has no steps and says why in `reason`. `attempt` counts replans
     of the same instruction, 0 for the first.
@@ -121,7 +123,7 @@ class Plan(Message, frozen=True, kw_only=True):
             raise ValueError("a refused plan has no steps")
 
     def to_json_obj(self) -> dict[str, Any]:
-        """The plan as DESIGN.md's Plan JSON object, without bus metadata."""
+        """The plan as a Plan JSON object (docs/architecture.md), without bus metadata."""
         return {
             "instruction": self.instruction,
             "refused": self.refused,

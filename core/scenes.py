@@ -1,4 +1,5 @@
-"""The scenes' vocabulary: which names exist and what each is (DESIGN.md "Scenes").
+"""The scenes' vocabulary: which names exist and what each is (docs/architecture.md,
+"Scenes and objects").
 
 This is the contract between the brain (which plans over these names) and the
 simulator (which builds bodies with them). Geometry lives in `sim/scenes/`.

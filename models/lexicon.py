@@ -111,7 +111,8 @@ ZH_OTHER_COLOURS = ["绿色", "黄色", "白色", "黑色", "紫色", "橙色", 
 
 CUP_COLOUR = {"cup_red": "red", "cup_blue": "blue"}
 CUP_ORDINAL = {"cup_red": 0, "cup_blue": 1}
-"""Ordinals follow the scene's listing order (DESIGN.md): the first cup is the red one."""
+"""Ordinals follow the scene's listing order (docs/architecture.md, "Scenes and objects"):
+the first cup is the red one."""
 
 EN_CUP_NOUNS = ["cup", "mug", "teacup", "tea cup"]
 DE_CUP_NOUNS_F = ["Tasse", "Teetasse", "Kaffeetasse"]

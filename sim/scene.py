@@ -1,9 +1,9 @@
 """A built scene: the named bodies of one world and the ground truth they give.
 
-`Scene.state()` is the `WorldState` the stack sees (DESIGN.md): objects with their
-reference pose (centre of the bottom, world frame) and fill level; persons with their
-handover point; surfaces with the centre of their top and half extents. `spilled()`
-and `on_person()` count particles for the run report.
+`Scene.state()` is the `WorldState` the stack sees (docs/architecture.md, "World
+state"): objects with their reference pose (centre of the bottom, world frame) and fill
+level; persons with their handover point; surfaces with the centre of their top and
+half extents. `spilled()` and `on_person()` count particles for the run report.
 """
 
 from __future__ import annotations

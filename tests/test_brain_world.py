@@ -1,4 +1,5 @@
-"""The brain's world model and validator: DESIGN.md's preconditions, one rule each."""
+"""The brain's world model and validator: the rules of docs/architecture.md, "Plan JSON",
+one rule each."""
 
 import pytest
 

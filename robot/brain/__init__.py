@@ -1,4 +1,5 @@
-"""The brain: turns a request into a plan of skills and drives it (DESIGN.md).
+"""The brain: turns a request into a plan of skills and drives it (docs/architecture.md,
+"One request, end to end").
 
 - `prompt`: how a request and the scene's names become model input.
 - `model`, `tokens`, `decoder`: an ONNX causal LM on onnxruntime, greedy with the KV cache.

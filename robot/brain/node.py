@@ -1,6 +1,6 @@
 """The brain node: instructions in, plans and skill calls out, replanning on failure.
 
-Protocol (DESIGN.md, robot/bus.py):
+Protocol (docs/architecture.md, "The plan on the bus"; robot/bus.py):
 
 - subscribes `Instruction` (fifo), `SkillStatus` (fifo), `WorldState` (latest);
 - per instruction: `PlanStatus(planning, plan_seq=0)` (the plan has no seq yet), then

@@ -2,10 +2,10 @@
 
 It is the single source of truth for "is this step allowed now": the grammar mask asks
 it which steps may come next, the validator replays a whole plan through it. The
-semantics are DESIGN.md's: pick only a graspable object with an empty gripper; place
-only the held object onto a surface; pour only from a held, full vessel into a
-container (never into a person, never into one already full); hand the held object to
-a person; a plan never ends holding something; `say` needs text.
+rules (docs/architecture.md, "Plan JSON"): pick only a graspable object with an empty
+gripper; place only the held object onto a surface; pour only from a held, full vessel
+into a container (never into a person, never into one already full); hand the held
+object to a person; a plan never ends holding something; `say` needs text.
 """
 
 from __future__ import annotations

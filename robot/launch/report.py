@@ -1,4 +1,4 @@
-"""The run report (DESIGN.md "Run report"), as a JSON-ready dict."""
+"""The run report (docs/architecture.md, "Run report"), as a JSON-ready dict."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """A `WorldState` from a file, for an arm with no simulator behind it.
 
-DESIGN.md: on a real cell, where objects, surfaces and people are comes from the cell's
-fixture file until a perception node exists. `WorldFile` publishes the `WorldState` a
-JSON file holds (msgspec's JSON of `core.msgs.WorldState`), reading it again whenever
-it changes, so the same node serves a static fixture file and a file something keeps
-rewriting: `robot servo emulate --twin ... --world-out FILE` writes the twin's ground
-truth there, which lets the serial stack run tasks against a twin in its own process.
+On a real cell, where objects, surfaces and people are comes from the cell's fixture
+file until a perception node exists (docs/architecture.md, "World state"). `WorldFile`
+publishes the `WorldState` a JSON file holds (msgspec's JSON of `core.msgs.WorldState`),
+reading it again whenever it changes, so the same node serves a static fixture file and
+a file something keeps rewriting: `robot servo emulate --twin ... --world-out FILE`
+writes the twin's ground truth there, which lets the serial stack run tasks against a
+twin in its own process.
 """
 
 from __future__ import annotations
