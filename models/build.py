@@ -6,9 +6,13 @@
 Reproducible: the corpus is seeded (byte-identical on every run) and training is seeded
 on one thread; the learning-rate schedule follows the wall-clock budget, so a rerun on
 another machine takes a different number of steps and gives a model of the same quality,
-not the same bytes. The
-evaluation cases (/work/shared/eval/plans_dev.jsonl, or --exclude) are kept out of the
-corpus by a normalised exact match; the count is written to the build stats.
+not the same bytes.
+
+The evaluation cases are kept out of the corpus by a normalised exact match; the count
+is written to the build stats. They are read at build time from --exclude, by default
+`../shared/eval/plans_dev.jsonl` in the workspace beside the repository
+(`models.corpus.DEV_CASES`), when that file is there; without it nothing is excluded
+and the count is 0.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from models import corpus, export, train
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "planner"
 DEFAULT_WORK = HERE.parent / "build" / "planner"
-DEFAULT_EXCLUDE = Path("/work/shared/eval/plans_dev.jsonl")
+DEFAULT_EXCLUDE = corpus.DEV_CASES
 
 
 def main() -> None:
@@ -40,7 +44,7 @@ def main() -> None:
         "--exclude",
         type=Path,
         default=DEFAULT_EXCLUDE,
-        help="evaluation cases to keep out of the corpus",
+        help="evaluation cases to keep out of the corpus, read when the file exists",
     )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -29,6 +29,12 @@ from models import templates_zh as ZH
 from robot.brain.dsl import DslStep, render
 from robot.brain.world import WorldModel
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "plans_dev.jsonl"
+"""The public evaluation cases, in the workspace beside the repository (`../shared/eval`).
+A build-time filter only: when the file is there its sentences are kept out of the corpus;
+when it is not, nothing is kept out."""
+
 LANGS = ("en", "de", "zh")
 LANG_WEIGHTS = (0.4, 0.3, 0.3)
 SCENE_WEIGHTS = {"tea": 0.55, "care": 0.45}
@@ -1020,6 +1026,8 @@ def generate_one(rng: random.Random) -> Example:
 
 
 def load_dev_sentences(path: Path) -> set[str]:
+    """The normalised instructions of the cases in `path` (JSON lines); an empty set when
+    there is no such file."""
     if not path.exists():
         return set()
     out = set()
@@ -1062,8 +1070,9 @@ def main() -> None:
     ap.add_argument(
         "--exclude",
         type=Path,
-        default=Path("/work/shared/eval/plans_dev.jsonl"),
-        help="evaluation cases to keep out of the corpus (normalised match)",
+        default=DEV_CASES,
+        help="evaluation cases to keep out of the corpus (normalised match), read when the "
+        "file exists (default: ../shared/eval/plans_dev.jsonl beside the repository)",
     )
     args = ap.parse_args()
     examples, dropped = generate(args.size, args.seed, load_dev_sentences(args.exclude))
