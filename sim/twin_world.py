@@ -22,15 +22,14 @@ person, the joint angles) is asked for over a pipe, between steps. The child end
 asked, or when its parent is gone.
 
 The world runs on the normal scheduler, though it stands in for hardware that no load
-can slow. On two CPUs a real-time world (16 % of a CPU idle, more while tea pours)
-beside the real-time loop and bus kept a CPU busy with real-time work for a whole
-second, and Linux then gives the starved normal tasks 50 ms of that CPU, stalling the
-loop (sched_rt_runtime_us; the fair server since 6.12): false hangs of 50-103 ms in
-two 30-minute soak runs. Under load the world falls behind instead, and the stall is
-dropped as above. Only while it holds the lock it shares with a real-time bus does it
-run at the bus's priority (`WorldSpec.lock_priority`, a priority ceiling): preempted
-with the lock held, it kept the bus waiting, silent for 20 ms (three times in a
-30-minute soak run).
+can slow: real-time physics beside the real-time loop and bus can keep a CPU busy with
+real-time work for a whole second, and Linux then gives the starved normal tasks 50 ms
+of that CPU (sched_rt_runtime_us; the fair server since 6.12), stalling the loop. Under
+load the world falls behind instead, and the stall is dropped as above. Only while it
+holds the lock it shares with a real-time bus does it run at the bus's priority
+(`WorldSpec.lock_priority`, a priority ceiling): preempted with the lock held, it would
+keep the bus waiting, silent. The soak runs that found both: docs/realtime.md, "The
+twin's world on the normal scheduler".
 """
 
 from __future__ import annotations

@@ -13,11 +13,10 @@ What crosses, and how, so that the loop never waits on the parent:
   `LoopStats` once a second, log records, `Finished` or `Failed`. The loop's thread
   writes it itself, non-blocking, never tearing a message (`ReportWriter`): the child
   runs no other thread, so nothing in it can hold the interpreter lock when the loop
-  wakes. (A
-  `multiprocessing.Queue` would add one, its feeder thread, which can be preempted
-  while it holds the lock: with a queue, one benchmark run had a 33 ms stall; none
-  over 4.3 ms in four runs since.) The child's logging goes the same way: written to
-  its stderr, a line could block the loop on a pipe nobody reads.
+  wakes. (A `multiprocessing.Queue` would add one, its feeder thread, which can be
+  preempted while it holds the lock and so stall the loop: docs/realtime.md, "The loop
+  in its own process".) The child's logging goes the same way: written to its stderr, a
+  line could block the loop on a pipe nobody reads.
 
 How it ends. Every stop is a controlled one (IEC 60204-1 category 2): `Stop`, or the
 parent's end of the pipe closing (the parent died), engages the protective stop in
