@@ -10,9 +10,7 @@ not the same bytes.
 
 The evaluation cases are kept out of the corpus by a normalised exact match; the count
 is written to the build stats. They are read at build time from --exclude, by default
-`../shared/eval/plans_dev.jsonl` in the workspace beside the repository
-(`models.corpus.DEV_CASES`), when that file is there; without it nothing is excluded
-and the count is 0.
+`eval/plans_dev.jsonl` (`models.corpus.DEV_CASES`); a missing file stops the build.
 """
 
 from __future__ import annotations

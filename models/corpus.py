@@ -30,10 +30,9 @@ from robot.brain.dsl import DslStep, render
 from robot.brain.world import WorldModel
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "plans_dev.jsonl"
-"""The public evaluation cases, in the workspace beside the repository (`../shared/eval`).
-A build-time filter only: when the file is there its sentences are kept out of the corpus;
-when it is not, nothing is kept out."""
+DEV_CASES = REPO_ROOT / "eval" / "plans_dev.jsonl"
+"""The public evaluation cases (a copy kept in the repository): their sentences are kept
+out of the corpus."""
 
 LANGS = ("en", "de", "zh")
 LANG_WEIGHTS = (0.4, 0.3, 0.3)
@@ -1026,10 +1025,15 @@ def generate_one(rng: random.Random) -> Example:
 
 
 def load_dev_sentences(path: Path) -> set[str]:
-    """The normalised instructions of the cases in `path` (JSON lines); an empty set when
-    there is no such file."""
-    if not path.exists():
-        return set()
+    """The normalised instructions of the cases in `path` (JSON lines).
+
+    Raises FileNotFoundError naming the file when it is missing: a corpus built without
+    its filter could hold evaluation sentences, and nothing would say so."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"evaluation cases {path} not found: the corpus is not built without the "
+            "filter that keeps them out (give --exclude FILE)"
+        )
     out = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -1071,8 +1075,8 @@ def main() -> None:
         "--exclude",
         type=Path,
         default=DEV_CASES,
-        help="evaluation cases to keep out of the corpus (normalised match), read when the "
-        "file exists (default: ../shared/eval/plans_dev.jsonl beside the repository)",
+        help="evaluation cases to keep out of the corpus (normalised match); the build "
+        "stops when the file is missing (default: eval/plans_dev.jsonl)",
     )
     args = ap.parse_args()
     examples, dropped = generate(args.size, args.seed, load_dev_sentences(args.exclude))
