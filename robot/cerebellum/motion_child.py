@@ -230,8 +230,12 @@ class ReportReader:
         os.set_blocking(conn.fileno(), False)
 
     def poll(self, timeout_s: float) -> bool:
-        """Whether bytes (or the end) wait, waiting up to `timeout_s` (s)."""
-        return not self.closed and self.conn.poll(timeout_s)
+        """Whether bytes (or the end) wait, waiting up to `timeout_s` (s); once closed,
+        never, after the same wait (a caller paced by it must not spin)."""
+        if self.closed:
+            time.sleep(timeout_s)
+            return False
+        return self.conn.poll(timeout_s)
 
     def read(self) -> list[object]:
         """Every whole report that has arrived; `closed` once the child's end is."""
