@@ -153,6 +153,10 @@ class SkillStatus(Message, frozen=True, kw_only=True):
     grasp check (set when the jaws close on it and it comes along, cleared on release
     or a failed lift), or None for an empty gripper. After a failure it tells the brain
     whether the object is still in hand, a symbolic fact: no joint angles.
+    time_s: when the status was made on the simulated clock (s), from a cerebellum
+    that runs on one (`SimCerebellum`): a listener times the step by it, not by when
+    it read the message (the clock may have moved on). None from a cerebellum on the
+    wall clock, whose listeners time the status on arrival.
     """
 
     plan_seq: int
@@ -162,6 +166,7 @@ class SkillStatus(Message, frozen=True, kw_only=True):
     reason: str = ""
     progress: float = 0.0
     holding: str | None = None
+    time_s: float | None = None
 
 
 class ObjectState(msgspec.Struct, frozen=True):

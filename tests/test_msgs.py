@@ -46,6 +46,7 @@ SAMPLES = [
     Plan(instruction="Throw the teapot", refused=True, reason="throwing is unsafe"),
     SkillCall(plan_seq=1, index=0, step=Step("go_home")),
     SkillStatus(plan_seq=1, index=0, skill="pick", state="failed", reason="grasp slipped"),
+    SkillStatus(plan_seq=1, index=1, skill="place", state="succeeded", time_s=12.34),
     WorldState(
         scene="tea",
         objects={"cup_red": ObjectState((0.2, 0.1, 0.05), (0.0, 0.0, 0.0, 1.0), 0.5)},

@@ -115,7 +115,8 @@ class SimCerebellum(Node):
         if self.runner.busy:
             status = self.runner.cancel("cerebellum stopped")
             if status is not None:
-                self._status_pub.publish(status)
+                self.lockstep.record(status)
+                self._flush_statuses()
 
     @property
     def sim_time_s(self) -> float:
@@ -127,10 +128,10 @@ class SimCerebellum(Node):
                 f"superseded by step {call.index} of plan {call.plan_seq}"
             )
             if cancelled is not None:
-                self.lockstep.statuses.append(cancelled)
+                self.lockstep.record(cancelled)
         self.runner.ctx.world = self.lockstep.world or self.lockstep.world_state()
         self.runner.ctx.now_s = self.lockstep.time_s
-        self.lockstep.statuses.append(self.runner.start(call))
+        self.lockstep.record(self.runner.start(call))
 
     def _flush_statuses(self) -> None:
         statuses = self.lockstep.statuses
