@@ -286,6 +286,23 @@ class LoopStats(Message, frozen=True, kw_only=True):
     sched_priority: int = 0
 
 
+# -- the simulated clock ---------------------------------------------------------------
+
+
+class RunUntil(Message, frozen=True, kw_only=True):
+    """Let the simulated world run with no skill until `time_s` (simulated s): the
+    operator's wait for liquids and objects to settle before it judges. Not a layer's
+    message: the run's hold on a simulated clock, which only passes when asked.
+
+    A `SimCerebellum` not paced to the wall clock steps its world only while a skill
+    runs or until the latest `RunUntil` (robot/cerebellum/sim_node.py): how long the
+    brain or the operator take to decide never shows in simulated time. A cerebellum
+    whose time passes anyway (the wall clock, a paced simulation) needs no such message.
+    """
+
+    time_s: float
+
+
 class Heartbeat(Message, frozen=True, kw_only=True):
     """A node saying it is alive, and in what state."""
 
@@ -306,6 +323,7 @@ MESSAGE_TYPES: tuple[type[Message], ...] = (
     SafetyEvent,
     EStop,
     LoopStats,
+    RunUntil,
     Heartbeat,
 )
 

@@ -18,6 +18,7 @@ from core.msgs import (
     PersonState,
     Plan,
     PlanStatus,
+    RunUntil,
     SafetyEvent,
     SkillCall,
     SkillStatus,
@@ -67,6 +68,7 @@ SAMPLES = [
         jitter_max_us=80.0,
         compute_p99_us=40.0,
     ),
+    RunUntil(time_s=24.5),
     Heartbeat(node="brain"),
 ]
 
