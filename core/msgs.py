@@ -155,6 +155,10 @@ class SkillStatus(Message, frozen=True, kw_only=True):
     grasp check (set when the jaws close on it and it comes along, cleared on release
     or a failed lift), or None for an empty gripper. After a failure it tells the brain
     whether the object is still in hand, a symbolic fact: no joint angles.
+    time_s: when the status was made on the simulated clock (s), from a cerebellum
+    that runs on one (`SimCerebellum`): a listener times the step by it, not by when
+    it read the message (the clock may have moved on). None from a cerebellum on the
+    wall clock, whose listeners time the status on arrival.
     """
 
     plan_seq: int
@@ -164,6 +168,7 @@ class SkillStatus(Message, frozen=True, kw_only=True):
     reason: str = ""
     progress: float = 0.0
     holding: str | None = None
+    time_s: float | None = None
 
 
 class ObjectState(msgspec.Struct, frozen=True):
@@ -283,6 +288,23 @@ class LoopStats(Message, frozen=True, kw_only=True):
     sched_priority: int = 0
 
 
+# -- the simulated clock ---------------------------------------------------------------
+
+
+class RunUntil(Message, frozen=True, kw_only=True):
+    """Let the simulated world run with no skill until `time_s` (simulated s): the
+    operator's wait for liquids and objects to settle before it judges. Not a layer's
+    message: the run's hold on a simulated clock, which only passes when asked.
+
+    A `SimCerebellum` not paced to the wall clock steps its world only while a skill
+    runs or until the latest `RunUntil` (robot/cerebellum/sim_node.py): how long the
+    brain or the operator take to decide never shows in simulated time. A cerebellum
+    whose time passes anyway (the wall clock, a paced simulation) needs no such message.
+    """
+
+    time_s: float
+
+
 class Heartbeat(Message, frozen=True, kw_only=True):
     """A node saying it is alive, and in what state."""
 
@@ -303,6 +325,7 @@ MESSAGE_TYPES: tuple[type[Message], ...] = (
     SafetyEvent,
     EStop,
     LoopStats,
+    RunUntil,
     Heartbeat,
 )
 

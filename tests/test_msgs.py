@@ -18,6 +18,7 @@ from core.msgs import (
     PersonState,
     Plan,
     PlanStatus,
+    RunUntil,
     SafetyEvent,
     SkillCall,
     SkillStatus,
@@ -46,6 +47,7 @@ SAMPLES = [
     Plan(instruction="Throw the teapot", refused=True, reason="throwing is unsafe"),
     SkillCall(plan_seq=1, index=0, step=Step("go_home")),
     SkillStatus(plan_seq=1, index=0, skill="pick", state="failed", reason="grasp slipped"),
+    SkillStatus(plan_seq=1, index=1, skill="place", state="succeeded", time_s=12.34),
     WorldState(
         scene="tea",
         objects={"cup_red": ObjectState((0.2, 0.1, 0.05), (0.0, 0.0, 0.0, 1.0), 0.5)},
@@ -66,6 +68,7 @@ SAMPLES = [
         jitter_max_us=80.0,
         compute_p99_us=40.0,
     ),
+    RunUntil(time_s=24.5),
     Heartbeat(node="brain"),
 ]
 

@@ -2,12 +2,20 @@
 
 Protocol (docs/architecture.md, "The plan on the bus"; robot/bus.py):
 
-- subscribes `Instruction` (fifo), `SkillStatus` (fifo), `WorldState` (latest);
+- subscribes `Instruction` (fifo), `SkillStatus` (fifo), `WorldState` (latest; read
+  again whenever the brain acts on a message, so it acts on the world the cerebellum
+  published before that message, not on an older one still in the mailbox);
 - per instruction: `PlanStatus(planning, plan_seq=0)` (the plan has no seq yet), then
   the `Plan`, then one `SkillCall(plan_seq, index, step)` per motion step, each after
   the previous one's `SkillStatus` says `succeeded`; `say` steps become `Utterance`s
   here, never SkillCalls; `PlanStatus` follows the steps (running / succeeded /
   failed / refused);
+- every `Instruction` and every last `SkillStatus` of a step (succeeded, failed,
+  cancelled) is answered at once with the next `SkillCall`, or with none when the
+  request is over: a cerebellum in simulated time keeps its clock still until then
+  (robot/cerebellum/sim_node.py). A request's last message is its final `PlanStatus`
+  (succeeded, refused, or failed with no replan left), after all that is said about
+  it, so a listener that has it has heard everything;
 - on a failed or cancelled step: correct the world model (fill levels from the latest
   `WorldState`, the gripper from `SkillStatus.holding`) and choose the next plan with
   `robot.brain.replan.next_plan` (the same decision the episodes benchmark runs), at
@@ -130,7 +138,7 @@ class BrainNode(Node):
         self._speech = bus.publisher(Utterance)
         self.handle(Instruction, self.on_instruction, policy=fifo(INSTRUCTION_QUEUE))
         self.handle(SkillStatus, self.on_skill_status, policy=fifo(STATUS_QUEUE))
-        self.handle(WorldState, self.on_world_state, policy=latest)
+        self._worlds = self.handle(WorldState, self.on_world_state, policy=latest)
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -160,6 +168,12 @@ class BrainNode(Node):
         if msg.scene == self.spec.name:
             self.world_state = msg
 
+    def _measured(self) -> WorldState | None:
+        """The latest `WorldState`, read now (see the module docstring)."""
+        if (msg := self._worlds.poll()) is not None:
+            self.on_world_state(msg)
+        return self.world_state
+
     def on_instruction(self, msg: Instruction) -> None:
         self._pending.append(msg)
         if self._run is None:
@@ -181,15 +195,14 @@ class BrainNode(Node):
             self._advance()
             return
         reason = msg.reason or f"{step.skill} {msg.state}"
-        self._status(run, "failed", reason)
-        self._replan(run, Failure(run.plan, run.index, reason, msg.holding, self.world_state))
+        self._replan(run, Failure(run.plan, run.index, reason, msg.holding, self._measured()))
 
     # -- planning and driving ---------------------------------------------------------------
 
     def _current_world(self) -> WorldModel:
         world = self.world
-        if self.world_state is not None:
-            world = world.with_world_state(self.world_state)
+        if (measured := self._measured()) is not None:
+            world = world.with_world_state(measured)
         return world
 
     def _say(self, text: str, lang: str) -> None:
@@ -216,8 +229,8 @@ class BrainNode(Node):
             plan = self._plans.publish(plan)
             run = _Run(instr, lang, plan, start, promise(start, plan))
             if plan.refused:
-                self._status(run, "refused", plan.reason)
                 self._say(plan.reason, lang)
+                self._status(run, "refused", plan.reason)
                 continue
             self._run = run
             self._say(speech.event_text("start", lang), lang)
@@ -233,8 +246,8 @@ class BrainNode(Node):
             self._say(steps[run.index].args["text"], run.lang)
             run.index += 1
         if run.index >= len(steps):
-            self._status(run, "succeeded")
             self._say(speech.event_text("done", run.lang), run.lang)
+            self._status(run, "succeeded")
             self._run = None
             self._next_instruction()
             return
@@ -245,7 +258,9 @@ class BrainNode(Node):
         self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
 
     def _replan(self, run: _Run, failure: Failure) -> None:
-        """Go on with the plan `next_plan` chooses, or give up after `max_replans`."""
+        """Go on with the plan `next_plan` chooses, or give up after `max_replans`. The
+        step's failure is published once that is decided: given up, it is the request's
+        last message (see the module docstring)."""
         decision = next_plan(
             failure, self.world, run.promised, run.start, self._guarded, self.spec, self.max_replans
         )
@@ -254,16 +269,18 @@ class BrainNode(Node):
         self._run = None
         if decision.plan is None:
             self._say(speech.event_text("give_up", run.lang), run.lang)
+            self._status(run, "failed", failure.reason)
             self._next_instruction()
             return
+        self._status(run, "failed", failure.reason)
         log.info("replanning %r (%s): %s", run.instruction.text, decision.source, failure.reason)
         self._say(speech.event_text("replan", run.lang), run.lang)
         self._statuses.publish(PlanStatus(plan_seq=0, state="planning", reason=failure.reason))
         plan = self._plans.publish(decision.plan)
         new_run = _Run(run.instruction, run.lang, plan, run.start, run.promised)
         if plan.refused:
-            self._status(new_run, "refused", plan.reason)
             self._say(plan.reason, run.lang)
+            self._status(new_run, "refused", plan.reason)
             self._next_instruction()
             return
         self._run = new_run

@@ -4,11 +4,20 @@ The real-time loop paces ticks by the wall clock; tests and faster-than-real-tim
 runs instead advance everything on one simulated clock: a motion tick every `dt`,
 a physics step whenever the world's step time has come, the skills and the world
 state every `skill_period_s`. Same `MotionCore`, same `SkillRunner`, no threads.
+
+Nothing here reads the wall clock, so a run is the same on any machine under any load:
+the skills get the simulated time, every `SkillStatus` is stamped with it (`time_s`),
+and the core's watchdog ages each joint state on the simulated clock too: the limb is
+read in the very tick that uses it, so its state is never stale here (on the wall
+clock a loaded machine, pausing the thread between the read and the check, would make
+the supervisor brake the arm at random).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import msgspec
 
 from core.msgs import SkillCall, SkillStatus, WorldState
 from robot.cerebellum.motion import MotionCore, hand_near
@@ -31,6 +40,7 @@ class Lockstep:
         skill_period_s: float = SKILL_PERIOD_S,
     ) -> None:
         self.core = core
+        core.clock = self._read_now_ns
         self.runner = runner
         self.step_physics = step_physics
         self.physics_dt = physics_dt
@@ -62,7 +72,18 @@ class Lockstep:
                     self.before_skills(self)
                 status = self.runner.update(self.world, self.time_s)
                 if status is not None:
-                    self.statuses.append(status)
+                    self.record(status)
+
+    def record(self, status: SkillStatus) -> None:
+        """Keep `status`, stamped with the simulated time it was made at (s)."""
+        self.statuses.append(msgspec.structs.replace(status, time_s=self.time_s))
+
+    def _read_now_ns(self) -> int:
+        """The core's clock (ns): the stamp of the joint state this tick has just read,
+        so the state's age is 0 (see the module docstring)."""
+        state = self.core.latest_state
+        assert state is not None  # the tick reads the limb before it asks the clock
+        return state.stamp_ns
 
     def run(self, call: SkillCall, timeout_s: float = 60.0) -> SkillStatus:
         """Run one skill call to its end (or `timeout_s` of simulated time)."""
@@ -70,14 +91,14 @@ class Lockstep:
         self.runner.ctx.world = self.world
         self.runner.ctx.now_s = self.time_s
         first = self.runner.start(call)
-        self.statuses.append(first)
+        self.record(first)
         if first.state != "running":
-            return first
+            return self.statuses[-1]
         deadline = self.time_s + timeout_s
         while self.runner.busy and self.time_s < deadline:
             self.advance(self.skill_period_s)
         if self.runner.busy:
             status = self.runner.cancel(f"no result within {timeout_s:.0f} s", state="failed")
             assert status is not None
-            self.statuses.append(status)
+            self.record(status)
         return self.statuses[-1]

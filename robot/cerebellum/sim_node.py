@@ -6,12 +6,33 @@ either: `SimCerebellum` advances motion ticks, physics, skills and the world sta
 together on the simulated clock (`Lockstep`), in its own node thread, and talks to
 the brain over the bus exactly like `Cerebellum` does:
 
-- takes `SkillCall`s (fifo) and `EStop`s (fifo, polled every tick);
-- publishes `SkillStatus`, `WorldState` (every skill period), `JointState` (every
-  10th tick), `SafetyEvent`s.
+- takes `SkillCall`s (fifo), `RunUntil`s (fifo) and `EStop`s (fifo, polled every
+  tick);
+- publishes `WorldState` (at start, then every skill period), `SkillStatus` (each
+  stamped with the simulated time it was made at), `JointState` (every 10th tick),
+  `SafetyEvent`s.
 
-realtime=True paces the simulated clock to the wall clock (demos, the kiosk);
-False runs as fast as the machine allows (tests, reports).
+realtime=True paces the simulated clock to the wall clock (demos, the kiosk): the
+world goes on whatever the brain does, as a real one would.
+
+realtime=False runs as fast as the machine allows (tests, reports), and then the run
+must not depend on how fast that is. So the world is stepped only while a skill runs,
+or until the time the latest `RunUntil` asks for (the operator letting things settle);
+otherwise the clock stands still and the node waits for a message. The others act
+only while it stands: the brain answers an `Instruction` or a skill's last
+`SkillStatus` with the next `SkillCall` (or with nothing, its request being over);
+the operator (robot/launch/operator.py) sends its `Instruction`s at the start and once
+a request has settled, and its `RunUntil` after a request's last word; none of that
+takes simulated time, however long it takes on the wall clock. A `SkillCall` therefore
+starts at the simulated moment the previous skill ended (or the request arrived), and
+the same launch file, seed and requests give the same run (on the in-process bus,
+which delivers each publisher's messages to everyone before the next is sent). The
+price: nothing times out a brain that never answers (no simulated time passes), and
+an `EStop` is taken up when the clock next moves (the arm stands still until then).
+
+`sim_time_s` is the simulated time of the latest `WorldState` published (not of a
+tick in between): a reader who sees the clock at `t` has been sent the world at `t`
+already, and one who reacts to a status sees the clock at the end of its skill period.
 """
 
 from __future__ import annotations
@@ -23,6 +44,7 @@ from core.msgs import (
     EStop,
     Heartbeat,
     JointState,
+    RunUntil,
     SafetyEvent,
     SkillCall,
     SkillStatus,
@@ -41,6 +63,7 @@ from robot.node import HEARTBEAT_PERIOD_S, Node
 DEFAULT_RATE_HZ = 1000.0
 """Motion ticks per simulated second, as the real loop runs."""
 SKILL_QUEUE = 8
+RUN_UNTIL_QUEUE = 8
 ESTOP_QUEUE = 16
 
 
@@ -66,7 +89,8 @@ class SimCerebellum(Node):
     ) -> None:
         super().__init__(bus, "cerebellum", period_s=None)
         self.realtime = realtime
-        self._calls = bus.subscribe(SkillCall, policy=fifo(SKILL_QUEUE))
+        self._calls = bus.subscribe(SkillCall, policy=fifo(SKILL_QUEUE), wake=self._wake)
+        self._run_until = bus.subscribe(RunUntil, policy=fifo(RUN_UNTIL_QUEUE), wake=self._wake)
         self._status_pub = bus.publisher(SkillStatus)
         self._world_pub = bus.publisher(WorldState)
         event_pub = bus.publisher(SafetyEvent)
@@ -87,14 +111,20 @@ class SimCerebellum(Node):
             self.core, self.runner, step_physics, physics_dt, world_state, dt, SKILL_PERIOD_S
         )
         self._published = 0
+        self._until_s = 0.0
+        """Simulated time (s) the latest `RunUntil` asked the world to run to."""
+        self._time_s = 0.0
+        """Simulated time (s) of what was last published: `sim_time_s`."""
 
     def setup(self) -> None:
         self.core.start()
 
     def run(self) -> None:
+        lockstep = self.lockstep
+        lockstep.world = lockstep.world_state()
+        self._world_pub.publish(lockstep.world)  # the world as it starts, for the others
         wall_start = time.monotonic()
         next_beat = wall_start
-        lockstep = self.lockstep
         while not self.stopping:
             now = time.monotonic()
             if now >= next_beat:
@@ -102,24 +132,37 @@ class SimCerebellum(Node):
                 next_beat = now + HEARTBEAT_PERIOD_S
             while (call := self._calls.poll()) is not None:
                 self._start(call)
+            while (until := self._run_until.poll()) is not None:
+                self._until_s = max(self._until_s, until.time_s)
+            if not (self.realtime or self.runner.busy or lockstep.time_s < self._until_s):
+                # Nothing to run: the clock stands until a message comes (or a beat is
+                # due). A call that ended as it started (failed) is answered first.
+                self._flush_statuses()
+                self._wake.wait(max(0.0, next_beat - time.monotonic()))
+                self._wake.clear()
+                continue
             lockstep.advance(SKILL_PERIOD_S)
             if lockstep.world is not None:
                 self._world_pub.publish(lockstep.world)
+            self._time_s = lockstep.time_s  # after the world, before what reacts to statuses
             self._flush_statuses()
             if self.realtime:
                 ahead = wall_start + lockstep.time_s - time.monotonic()
                 if ahead > 0:
+                    self._wake.clear()
                     self._wake.wait(ahead)
 
     def teardown(self) -> None:
         if self.runner.busy:
             status = self.runner.cancel("cerebellum stopped")
             if status is not None:
-                self._status_pub.publish(status)
+                self.lockstep.record(status)
+                self._flush_statuses()
 
     @property
     def sim_time_s(self) -> float:
-        return self.lockstep.time_s
+        """Simulated time (s) of the latest world and statuses published."""
+        return self._time_s
 
     def _start(self, call: SkillCall) -> None:
         if self.runner.busy:
@@ -127,10 +170,10 @@ class SimCerebellum(Node):
                 f"superseded by step {call.index} of plan {call.plan_seq}"
             )
             if cancelled is not None:
-                self.lockstep.statuses.append(cancelled)
+                self.lockstep.record(cancelled)
         self.runner.ctx.world = self.lockstep.world or self.lockstep.world_state()
         self.runner.ctx.now_s = self.lockstep.time_s
-        self.lockstep.statuses.append(self.runner.start(call))
+        self.lockstep.record(self.runner.start(call))
 
     def _flush_statuses(self) -> None:
         statuses = self.lockstep.statuses

@@ -6,6 +6,17 @@ It stands where a person at the CLI or the kiosk stands: it publishes an
 lets the world settle, then judges the outcome from the world itself.
 
 `poll()` never blocks: `run_nodes(..., until=operator.poll)` drives it.
+
+Its report does not depend on when it polls (the same run gives the same report on a
+busy machine). On a simulated clock that only passes when asked (a `SimCerebellum`
+not paced to the wall clock) it asks for the settling with `RunUntil`, and it reads
+the clock and acts only while the clock stands: at the start, on a request's last
+word (the brain's final `PlanStatus`), and once the world has settled. A step is timed
+by its `SkillStatus.time_s` when the cerebellum gives one, a `say` step as the step
+before it ended (it takes no time). The messages of one poll are taken from their
+queues effects first (the brain's `PlanStatus`es, then the `SkillStatus`es they
+answer, then the `Plan`s those belong to) and handled causes first, so each is
+handled after everything it follows, whenever the poll came.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.msgs import Instruction, Plan, PlanStatus, SkillStatus, Utterance, WorldState
+from core.msgs import Instruction, Plan, PlanStatus, RunUntil, SkillStatus, Utterance, WorldState
 from robot.bus import Bus, fifo, latest
 from robot.launch.outcome import judge
 
@@ -66,14 +77,17 @@ class InstructionRecord:
     said: list[str] = field(default_factory=list)
     before: WorldState | None = None
     after: WorldState | None = None
-    current: Plan | None = None
-    """The plan being carried out (the first or the latest replan)."""
     offsets: dict[int, int] = field(default_factory=dict)
     """Plan seq -> index in `steps` of that plan's first step."""
 
     def step_of(self, plan_seq: int, index: int) -> StepRecord | None:
         offset = self.offsets.get(plan_seq)
         return None if offset is None else self.steps[offset + index]
+
+    def plan_of(self, plan_seq: int) -> Plan | None:
+        """The first plan or the replan published with `plan_seq`, if it was seen."""
+        plans = [self.plan, *self.replans] if self.plan is not None else []
+        return next((p for p in plans if p.seq == plan_seq), None)
 
     def to_json_obj(self) -> dict[str, Any]:
         plan = self.plan.to_json_obj() if self.plan is not None else None
@@ -119,6 +133,7 @@ class Operator:
         self.timeout_s = timeout_s
         self.on_change = on_change
         self._instructions = bus.publisher(Instruction)
+        self._run_until = bus.publisher(RunUntil)
         self._plans = bus.subscribe(Plan, policy=fifo(QUEUE))
         self._statuses = bus.subscribe(PlanStatus, policy=fifo(QUEUE))
         self._skills = bus.subscribe(SkillStatus, policy=fifo(QUEUE))
@@ -127,7 +142,8 @@ class Operator:
         self.world: WorldState | None = None
         self._current: InstructionRecord | None = None
         self._started_at = 0.0
-        self._ended_at: float | None = None
+        self._settled_at: float | None = None
+        """When the instruction under way may be judged (s): SETTLE_S after it ended."""
 
     @property
     def done(self) -> bool:
@@ -135,6 +151,7 @@ class Operator:
 
     def poll(self) -> bool:
         """Advance; True once every instruction has been judged."""
+        now = self.clock()  # first: the world of that moment has been published by then
         if (w := self._world.poll()) is not None:
             self.world = w
         if self._current is None:
@@ -146,11 +163,10 @@ class Operator:
             return False
         record = self._current
         self._follow(record)
-        now = self.clock()
-        if self._ended_at is None and now - self._started_at > self.timeout_s:
+        if self._settled_at is None and now - self._started_at > self.timeout_s:
             record.state, record.reason = "failed", f"timed out after {self.timeout_s:.0f} s"
-            self._ended_at = now
-        if self._ended_at is not None and now - self._ended_at >= SETTLE_S:
+            self._end(now)
+        if self._settled_at is not None and now >= self._settled_at:
             self._finish(record)
         return False
 
@@ -177,33 +193,40 @@ class Operator:
         self.records.append(record)
         self._current = record
         self._started_at = self.clock()
-        self._ended_at = None
+        self._settled_at = None
         self._instructions.publish(Instruction(text=text, source="launch"))
         self.on_change(record)
 
+    def _end(self, now: float) -> None:
+        """The instruction under way ended at `now` (s): judge it once settled."""
+        self._settled_at = now + SETTLE_S
+        self._run_until.publish(RunUntil(time_s=self._settled_at))
+
     def _follow(self, record: InstructionRecord) -> None:
+        # Taken effects first, handled causes first (see the module docstring): a step
+        # of a new plan can only be matched once its plan is known.
+        statuses = list(iter(self._statuses.poll, None))
+        skills = list(iter(self._skills.poll, None))
         while (utterance := self._speech.poll()) is not None:
             record.said.append(utterance.text)
-        # Plans first: a step of a new plan can only be matched once its plan is known.
         while (plan := self._plans.poll()) is not None:
             if record.plan is None:
                 record.plan = plan
             else:
                 record.replans.append(plan)
-            record.current = plan
             record.offsets[plan.seq] = len(record.steps)
             record.steps += [StepRecord(s.skill, dict(s.args)) for s in plan.steps]
             self.on_change(record)
-        while (skill := self._skills.poll()) is not None:
+        for skill in skills:
             self._on_skill(record, skill)
-        while (status := self._statuses.poll()) is not None:
+        for status in statuses:
             self._on_status(record, status)
 
     def _on_skill(self, record: InstructionRecord, msg: SkillStatus) -> None:
         step = record.step_of(msg.plan_seq, msg.index)
         if step is None:
             return
-        now = self.clock()
+        now = self.clock() if msg.time_s is None else msg.time_s
         if msg.state == "running" and step.t_start is None:
             step.t_start = now
         elif msg.state != "running":
@@ -212,18 +235,20 @@ class Operator:
         self.on_change(record)
 
     def _on_status(self, record: InstructionRecord, msg: PlanStatus) -> None:
-        plan = record.current
-        if plan is None or msg.plan_seq != plan.seq:
-            return
-        now = self.clock()
+        plan = record.plan_of(msg.plan_seq)
+        if plan is None:
+            return  # planning (no seq yet), or another request's
         first = record.offsets[plan.seq]
-        for step in record.steps[first : first + msg.step]:  # `say` reports via the plan only
+        for i in range(first, first + msg.step):  # `say` reports via the plan only
+            step = record.steps[i]
             if step.skill == "say" and step.status == "pending":
-                step.status, step.t_start, step.t_end = "succeeded", now, now
+                ends = [s.t_end for s in record.steps[:i] if s.t_end is not None]
+                said_at = max(ends, default=self._started_at)
+                step.status, step.t_start, step.t_end = "succeeded", said_at, said_at
         record.state, record.reason = msg.state, msg.reason
         final_failure = msg.state == "failed" and plan.attempt >= self.max_replans
         if msg.state in ("succeeded", "refused", "stopped") or final_failure:
-            self._ended_at = now
+            self._end(self.clock())  # a clock that passes only when asked stands here
         self.on_change(record)
 
     def _finish(self, record: InstructionRecord) -> None:
