@@ -25,10 +25,12 @@ Two sets of seeds, kept apart:
 
 Prints one table per family and seed set (success rates with and without replanning,
 median sim and wall time, particles spilled, failure reasons and replan causes with
-their seeds) and writes, over all families and per family `_<family>`, on the held-out
-seeds: `success_rate`, `first_attempt_success_rate`, `replans`; on the tuning seeds:
-`tuning_success_rate`, `tuning_first_attempt_success_rate`; and overall
-`episodes_replanned`, `median_sim_time_s`, `median_wall_time_s`, `spilled_total`.
+their seeds) and writes, on the held-out seeds, `success_rate`,
+`first_attempt_success_rate` and `replans_total` over all families and
+`success_rate_<family>`, `first_attempt_success_rate_<family>`, `replans_<family>`;
+the same with a `tuning_` prefix on the tuning seeds (no `tuning_replans_total`); and
+over both, `episodes_replanned`, `median_sim_time_s`, `median_wall_time_s`,
+`spilled_total`.
 """
 
 from __future__ import annotations
@@ -198,25 +200,21 @@ def main() -> int:
         for plan in plans:
             if plan.refused:
                 print(f"warning: {name}: the planner refused {plan.instruction!r}: {plan.reason}")
-        seeds, label = seed_range(HELD_OUT_SEEDS, args.episodes)
-        run = run_family(name, plans, seeds, planner, args.max_replans)
-        print_family(name, label, run)
-        held_out += run
-        n = f"{label}, {len(run)} episodes"
-        rows += [
-            (f"success_rate_{name}", rate(run), f"{n}, with replanning"),
-            (f"first_attempt_success_rate_{name}", rate(run, True), f"{n}, no replan"),
-            (f"replans_{name}", float(sum(r.replans for _, r in run)), "new plans"),
-        ]
-        if args.tuning_episodes:
-            seeds, label = seed_range(TUNING_SEEDS, args.tuning_episodes)
+        for first, episodes, prefix, runs in (
+            (HELD_OUT_SEEDS, args.episodes, "", held_out),
+            (TUNING_SEEDS, args.tuning_episodes, "tuning_", tuning),
+        ):
+            if not episodes:
+                continue
+            seeds, label = seed_range(first, episodes)
             run = run_family(name, plans, seeds, planner, args.max_replans)
             print_family(name, label, run)
-            tuning += run
+            runs += run
             n = f"{label}, {len(run)} episodes"
             rows += [
-                (f"tuning_success_rate_{name}", rate(run), f"{n}, with replanning"),
-                (f"tuning_first_attempt_success_rate_{name}", rate(run, True), f"{n}, no replan"),
+                (f"{prefix}success_rate_{name}", rate(run), f"{n}, with replanning"),
+                (f"{prefix}first_attempt_success_rate_{name}", rate(run, True), f"{n}, no replan"),
+                (f"{prefix}replans_{name}", float(sum(r.replans for _, r in run)), "new plans"),
             ]
     n = f"held-out, {len(held_out)} episodes"
     every = held_out + tuning
