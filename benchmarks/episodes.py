@@ -154,12 +154,6 @@ def print_family(name: str, seeds: str, run: Run) -> None:
             print(f"  {len(those):4d} x {what}: {reason} (seeds {join(those)})")
 
 
-def seed_range(first: int, episodes: int) -> tuple[range, str]:
-    seeds = range(first, first + episodes)
-    kind = "held-out" if first == HELD_OUT_SEEDS else "tuning"
-    return seeds, f"{kind} seeds {seeds.start}-{seeds.stop - 1}"
-
-
 def main() -> int:
     p = parser(__doc__.splitlines()[0])
     p.add_argument(
@@ -200,13 +194,14 @@ def main() -> int:
         for plan in plans:
             if plan.refused:
                 print(f"warning: {name}: the planner refused {plan.instruction!r}: {plan.reason}")
-        for first, episodes, prefix, runs in (
-            (HELD_OUT_SEEDS, args.episodes, "", held_out),
-            (TUNING_SEEDS, args.tuning_episodes, "tuning_", tuning),
+        for kind, first, episodes, prefix, runs in (
+            ("held-out", HELD_OUT_SEEDS, args.episodes, "", held_out),
+            ("tuning", TUNING_SEEDS, args.tuning_episodes, "tuning_", tuning),
         ):
             if not episodes:
                 continue
-            seeds, label = seed_range(first, episodes)
+            seeds = range(first, first + episodes)
+            label = f"{kind} seeds {seeds.start}-{seeds.stop - 1}"
             run = run_family(name, plans, seeds, planner, args.max_replans)
             print_family(name, label, run)
             runs += run
