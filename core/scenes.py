@@ -2,21 +2,25 @@
 "Scenes and objects").
 
 This is the contract between the brain (which plans over these names) and the
-simulator (which builds bodies with them). Geometry lives in `sim/scenes/`.
+simulator (which builds bodies with them), derived from the catalogue's scene files
+(core/catalogue).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.catalogue import load_scene, scene_names
+
 
 @dataclass(frozen=True)
 class SceneSpec:
     """Names of one scene, by what can be done with them.
 
-    graspable: objects the gripper can pick. containers: what can be poured into.
-    vessels: graspable objects that hold liquid and start full. surfaces: where
-    things can be placed. persons: who can receive a handover.
+    graspable: objects the gripper can pick. containers: what can be poured into (a
+    container that starts empty). vessels: graspable objects that hold liquid and start
+    full. surfaces: where things can be placed. persons: who can receive a handover.
+    `order`: every name in the order the scene file lists it ("the first cup").
     """
 
     name: str
@@ -25,34 +29,33 @@ class SceneSpec:
     vessels: frozenset[str]
     surfaces: frozenset[str]
     persons: frozenset[str]
+    order: tuple[str, ...] = ()
 
     @property
     def entities(self) -> frozenset[str]:
         return self.graspable | self.containers | self.surfaces | self.persons
 
 
-SCENES: dict[str, SceneSpec] = {
-    "tea": SceneSpec(
-        name="tea",
-        graspable=frozenset({"teapot", "cup_red", "cup_blue"}),
-        containers=frozenset({"cup_red", "cup_blue"}),
-        vessels=frozenset({"teapot"}),
-        surfaces=frozenset({"tray", "table"}),
-        persons=frozenset({"guest"}),
-    ),
-    "care": SceneSpec(
-        name="care",
-        graspable=frozenset({"water_glass", "pill_box", "towel"}),
-        containers=frozenset(),
-        vessels=frozenset({"water_glass"}),
-        surfaces=frozenset({"basket", "side_table"}),
-        persons=frozenset({"resident"}),
-    ),
-}
-
-
 def scene_spec(name: str) -> SceneSpec:
-    try:
-        return SCENES[name]
-    except KeyError:
-        raise KeyError(f"unknown scene {name!r}; scenes are {sorted(SCENES)}") from None
+    """The vocabulary of scene `name`: a catalogue scene's name or a scene file's path
+    (raises `ConfigError` naming what is wrong)."""
+    scene = load_scene(name)
+    things = scene.things
+
+    def having(attr: str) -> frozenset[str]:
+        return frozenset(n for n, t in things.items() if getattr(t, attr) is not None)
+
+    holders = {n: t.container for n, t in things.items() if t.container is not None}
+    return SceneSpec(
+        name=scene.name,
+        graspable=having("grasp"),
+        containers=frozenset(n for n, c in holders.items() if c.fill_at_start == 0),
+        vessels=frozenset(n for n, c in holders.items() if c.fill_at_start > 0),
+        surfaces=having("surface"),
+        persons=having("person"),
+        order=tuple(things),
+    )
+
+
+SCENES: dict[str, SceneSpec] = {name: scene_spec(name) for name in scene_names()}
+"""The scenes that ship with the stack, by name."""

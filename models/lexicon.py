@@ -1,12 +1,22 @@
 """Words for the corpus: how people name each scene entity in English, German, Chinese.
 
-Each German noun phrase carries its case forms and pronouns, so templates stay
-grammatical. Nothing here is taken from the evaluation sentences.
+The scenes' own names come from the catalogue (core/catalogue/things/*.toml, `[names]`);
+what is here is the language around them: colour words, the nouns of a kind ("cup"),
+ordinals, and things, people and places that are *not* in the scenes. Each German
+noun phrase carries its case forms and pronouns, so templates stay grammatical.
+Nothing here is taken from the evaluation sentences.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from core.catalogue import load_scene
+from core.catalogue.types import GermanNoun, Thing
+
+PLANNER_SCENES = ("tea", "care")
+"""The scenes the planner is trained for (breakfast is not yet: its names are new
+words to the model)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,13 @@ def de_masc(acc: str, dat: str, nom: str) -> DeNoun:
 
 def de_neut(acc: str, dat: str) -> DeNoun:
     return DeNoun(acc, dat, acc, "es", "ihm")
+
+
+PRONOUNS = {"m": ("ihn", "ihm"), "f": ("sie", "ihr"), "n": ("es", "ihm"), "pl": ("sie", "ihnen")}
+
+
+def de_noun(noun: GermanNoun) -> DeNoun:
+    return DeNoun(noun.acc, noun.dat, noun.nominative, *PRONOUNS[noun.gender])
 
 
 # -- colours ---------------------------------------------------------------------------
@@ -109,8 +126,24 @@ ZH_COLOUR = {
 }
 ZH_OTHER_COLOURS = ["绿色", "黄色", "白色", "黑色", "紫色", "橙色", "灰色", "棕色"]
 
-CUP_COLOUR = {"cup_red": "red", "cup_blue": "blue"}
-CUP_ORDINAL = {"cup_red": 0, "cup_blue": 1}
+# -- the scenes' things, from the catalogue -----------------------------------------------
+
+
+def _things() -> dict[str, Thing]:
+    return {n: t for scene in PLANNER_SCENES for n, t in load_scene(scene).things.items()}
+
+
+THINGS = _things()
+NAMES = {n: t.names for n, t in THINGS.items() if t.names is not None}
+EN_NP: dict[str, list[str]] = {n: list(v.en) for n, v in NAMES.items() if v.en}
+DE_NP: dict[str, list[DeNoun]] = {n: [de_noun(d) for d in v.de] for n, v in NAMES.items() if v.de}
+ZH_NP: dict[str, list[str]] = {n: list(v.zh) for n, v in NAMES.items() if v.zh}
+EN_SURFACE_PREP = {n: list(v.en_on) for n, v in NAMES.items() if v.en_on}
+DE_SURFACE_PP = {n: list(v.de_on) for n, v in NAMES.items() if v.de_on}
+ZH_SURFACE_POST = {n: v.zh_on for n, v in NAMES.items() if v.zh_on}
+CUP_COLOUR = {n: v.colour for n, v in NAMES.items() if v.colour and v.noun == "cup"}
+"""Cups are told apart by colour: their phrases are built from colour words and cup nouns."""
+CUP_ORDINAL = {n: i for i, n in enumerate(CUP_COLOUR)}
 """Ordinals follow the scene's listing order (docs/architecture.md, "Scenes and objects"):
 the first cup is the red one."""
 
@@ -122,166 +155,6 @@ ZH_CUP_NOUNS = ["杯子", "茶杯", "杯"]
 EN_ORDINALS = [["first", "1st", "left-most"], ["second", "2nd", "last"]]
 DE_ORDINALS = [["erste"], ["zweite", "letzte"]]
 ZH_ORDINALS = [["第一个", "第1个"], ["第二个", "第2个", "最后一个"]]
-
-# -- fixed entities ----------------------------------------------------------------------
-
-EN_NP: dict[str, list[str]] = {
-    "teapot": [
-        "the teapot",
-        "the tea pot",
-        "the pot",
-        "the kettle",
-        "the pot of tea",
-        "the teakettle",
-        "the tea kettle",
-        "the pot with the tea",
-    ],
-    "tray": ["the tray", "the serving tray", "the platter", "the tea tray", "the wooden tray"],
-    "table": ["the table", "the tea table", "the counter"],
-    "guest": [
-        "the guest",
-        "our guest",
-        "the visitor",
-        "the customer",
-        "the gentleman",
-        "the lady",
-        "the person at the table",
-        "the client",
-        "our visitor",
-    ],
-    "water_glass": [
-        "the water glass",
-        "the glass of water",
-        "the glass",
-        "the drinking glass",
-        "the water",
-        "the tumbler",
-        "the glass with water",
-    ],
-    "pill_box": [
-        "the pill box",
-        "the pillbox",
-        "the medicine box",
-        "the pill organizer",
-        "the pill case",
-        "the medication box",
-        "the pills",
-        "the medicine",
-        "the medication",
-        "the tablet box",
-        "the pill container",
-    ],
-    "towel": ["the towel", "the hand towel", "the bath towel", "the cloth", "the face towel"],
-    "basket": ["the basket", "the laundry basket", "the wicker basket", "the hamper"],
-    "side_table": [
-        "the side table",
-        "the bedside table",
-        "the nightstand",
-        "the night stand",
-        "the little table",
-        "the table",
-        "the small table",
-        "the bedside cabinet",
-    ],
-    "resident": [
-        "the resident",
-        "the patient",
-        "the elderly lady",
-        "the old man",
-        "grandma",
-        "grandpa",
-        "the old lady",
-        "the elderly gentleman",
-        "our resident",
-        "the senior",
-        "the elderly man",
-        "the woman in bed",
-    ],
-}
-EN_SURFACE_PREP = {
-    "tray": ["on", "onto", "on top of"],
-    "table": ["on", "onto", "back on"],
-    "basket": ["in", "into", "inside"],
-    "side_table": ["on", "onto", "on top of"],
-}
-
-DE_NP: dict[str, list[DeNoun]] = {
-    "teapot": [
-        de_fem("die Teekanne", "der Teekanne"),
-        de_fem("die Kanne", "der Kanne"),
-        de_masc("den Teekessel", "dem Teekessel", "der Teekessel"),
-        de_fem("die Kanne mit Tee", "der Kanne mit Tee"),
-    ],
-    "guest": [
-        de_masc("den Gast", "dem Gast", "der Gast"),
-        de_masc("den Besucher", "dem Besucher", "der Besucher"),
-        de_fem("die Besucherin", "der Besucherin"),
-        de_masc("den Kunden", "dem Kunden", "der Kunde"),
-        de_fem("die Dame", "der Dame"),
-        de_masc("den Herrn", "dem Herrn", "der Herr"),
-        de_masc("unseren Gast", "unserem Gast", "unser Gast"),
-    ],
-    "water_glass": [
-        de_neut("das Wasserglas", "dem Wasserglas"),
-        de_neut("das Glas Wasser", "dem Glas Wasser"),
-        de_neut("das Glas", "dem Glas"),
-        de_neut("das Trinkglas", "dem Trinkglas"),
-        de_neut("das Wasser", "dem Wasser"),
-    ],
-    "pill_box": [
-        de_fem("die Pillendose", "der Pillendose"),
-        de_fem("die Tablettendose", "der Tablettendose"),
-        de_fem("die Medikamentenbox", "der Medikamentenbox"),
-        de_fem("die Pillenbox", "der Pillenbox"),
-        de_fem("die Medikamentendose", "der Medikamentendose"),
-        DeNoun("die Tabletten", "den Tabletten", "die Tabletten", "sie", "ihnen"),
-        DeNoun("die Medikamente", "den Medikamenten", "die Medikamente", "sie", "ihnen"),
-    ],
-    "towel": [
-        de_neut("das Handtuch", "dem Handtuch"),
-        de_neut("das Tuch", "dem Tuch"),
-        de_neut("das Badetuch", "dem Badetuch"),
-        de_neut("das Frotteetuch", "dem Frotteetuch"),
-    ],
-    "resident": [
-        de_masc("den Bewohner", "dem Bewohner", "der Bewohner"),
-        de_fem("die Bewohnerin", "der Bewohnerin"),
-        de_masc("den Patienten", "dem Patienten", "der Patient"),
-        de_fem("die Patientin", "der Patientin"),
-        de_fem("die Oma", "der Oma"),
-        de_masc("den Opa", "dem Opa", "der Opa"),
-        de_fem("die alte Dame", "der alten Dame"),
-        de_masc("den alten Herrn", "dem alten Herrn", "der alte Herr"),
-    ],
-}
-DE_SURFACE_PP = {
-    "tray": ["auf das Tablett", "aufs Tablett", "auf das Serviertablett", "auf das Teetablett"],
-    "table": ["auf den Tisch", "auf den Teetisch", "zurück auf den Tisch"],
-    "basket": ["in den Korb", "in den Wäschekorb", "in den Weidenkorb", "in den Korb hinein"],
-    "side_table": [
-        "auf den Beistelltisch",
-        "auf den Nachttisch",
-        "auf das Nachtkästchen",
-        "aufs Nachtkästchen",
-        "auf den Nachtschrank",
-        "auf den kleinen Tisch",
-        "auf den Tisch",
-    ],
-}
-
-ZH_NP: dict[str, list[str]] = {
-    "teapot": ["茶壶", "壶", "那个茶壶", "这把茶壶", "那把壶", "茶水壶"],
-    "tray": ["托盘", "茶盘", "盘子", "那个托盘"],
-    "table": ["桌子", "茶桌", "桌", "桌面"],
-    "guest": ["客人", "这位客人", "来宾", "顾客", "先生", "女士", "那位客人", "客户"],
-    "water_glass": ["水杯", "那杯水", "玻璃杯", "水", "杯子", "这杯水", "那个水杯"],
-    "pill_box": ["药盒", "药盒子", "药", "药瓶", "那个药盒", "药品盒", "小药盒"],
-    "towel": ["毛巾", "那条毛巾", "手巾", "浴巾", "这条毛巾"],
-    "basket": ["篮子", "筐", "洗衣篮", "篮", "那个篮子", "筐子"],
-    "side_table": ["床头柜", "边桌", "小桌子", "桌子", "床边的小桌", "床头的柜子"],
-    "resident": ["老人", "老人家", "住户", "奶奶", "爷爷", "病人", "老奶奶", "老爷爷", "这位老人"],
-}
-ZH_SURFACE_POST = {"tray": "上", "table": "上", "basket": "里", "side_table": "上"}
 
 # -- things that are not in the scenes ------------------------------------------------------
 

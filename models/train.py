@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from core.scenes import SCENES
 from models.gpt import Gpt, GptConfig
+from models.lexicon import PLANNER_SCENES
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import END_TAG, PAD_TAG, SPECIAL_TOKENS, clean_instruction, compact_prompt
 
@@ -29,8 +30,8 @@ MAX_SEQ = 192
 
 
 def plan_words() -> list[str]:
-    """Every word the plan language can contain, for both scenes: one token each."""
-    names = sorted({n for spec in SCENES.values() for n in spec.entities})
+    """Every word the plan language can contain, for the planner's scenes: one token each."""
+    names = sorted({n for scene in PLANNER_SCENES for n in SCENES[scene].entities})
     return [*MOTION_SKILLS, SAY, REFUSE, STEP_SEPARATOR, *names, *SAY_CODES, *REFUSAL_CODES]
 
 

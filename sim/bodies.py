@@ -159,6 +159,64 @@ def build_body(
     return Body(body_id=body_id, client=client, com_offset=com)
 
 
+def mesh_vertices(path: str, scale: float = 1.0) -> np.ndarray:
+    """The vertices (N, 3) of a Wavefront OBJ file, scaled into metres."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows = [line.split()[1:4] for line in f if line.startswith("v ")]
+    except OSError as err:
+        raise ValueError(f"cannot read mesh {path}: {err.strerror}") from err
+    if not rows:
+        raise ValueError(f"mesh {path} has no vertices ('v x y z' lines)")
+    return np.array(rows, dtype=float) * scale
+
+
+def build_mesh_body(
+    client: int,
+    path: str,
+    scale: float,
+    colour: RGBA,
+    mass: float,
+    position: Vec3,
+    yaw: float = 0.0,
+) -> Body:
+    """A body from an OBJ mesh, its reference point at the mesh's origin, standing at
+    `position` (m) turned by `yaw` (rad). PyBullet collides a moving mesh as its convex
+    hull; its centre of mass is taken at the mean of its vertices (a solid of even
+    density with evenly spread vertices)."""
+    com = mesh_vertices(path, scale).mean(axis=0) if mass > 0 else np.zeros(3)
+    mesh_scale = [scale] * 3
+    col = p.createCollisionShape(
+        p.GEOM_MESH,
+        fileName=path,
+        meshScale=mesh_scale,
+        collisionFramePosition=list(-com),
+        physicsClientId=client,
+    )
+    vis = p.createVisualShape(
+        p.GEOM_MESH,
+        fileName=path,
+        meshScale=mesh_scale,
+        rgbaColor=list(colour),
+        visualFramePosition=list(-com),
+        physicsClientId=client,
+    )
+    orn = p.getQuaternionFromEuler((0.0, 0.0, yaw))
+    rot = np.array(p.getMatrixFromQuaternion(orn)).reshape(3, 3)
+    body_id = p.createMultiBody(
+        baseMass=mass,
+        baseCollisionShapeIndex=col,
+        baseVisualShapeIndex=vis,
+        basePosition=list(np.asarray(position) + rot @ com),
+        baseOrientation=orn,
+        useMaximalCoordinates=True,
+        physicsClientId=client,
+    )
+    if mass > 0:
+        allow_sleep(client, body_id)
+    return Body(body_id=body_id, client=client, com_offset=com)
+
+
 def ring_wall_parts(
     inner_radius: float,
     wall: float,

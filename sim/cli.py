@@ -17,8 +17,8 @@ import time
 
 import numpy as np
 
+from core.catalogue import scene_names
 from core.msgs import encode_json
-from core.scenes import SCENES
 from sim.cameras import CAMERA_NAMES, render, save_png
 from sim.scenes import build_scene
 from sim.video import DEFAULT_FPS, Recorder
@@ -29,7 +29,12 @@ DEPTH_RANGE_M = 2.0  # depth pictures map 0..DEPTH_RANGE_M to white..black
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
-    parser.add_argument("--scene", required=True, choices=sorted(SCENES), help="scene to open")
+    parser.add_argument(
+        "--scene",
+        required=True,
+        metavar="FILE_OR_NAME",
+        help=f"scene to open: one of {', '.join(scene_names())}, or a scene file",
+    )
     parser.add_argument("--profile", default="so101", help="robot profile (so101, panda)")
     parser.add_argument("--seed", type=int, default=0, help="randomisation seed (default 0)")
     parser.add_argument("--gui", action="store_true", help="open a PyBullet window")

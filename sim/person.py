@@ -1,7 +1,7 @@
 """A person: a static, clearly human body (legs, torso, head with hair and eyes, arms),
 standing or seated, with one hand held out palm-up to receive things.
 
-The handover point is HANDOVER_ABOVE_PALM above the open palm: where a held object's
+The handover point is HANDOVER_ABOVE_PALM_M above the open palm: where a held object's
 reference point (the centre of its bottom) goes for a handover; let go there and the
 object rests on the palm (the forearm meets the palm's edge below its upper face, so
 nothing but the palm is under the handover point). Frame used to build: the person
@@ -15,18 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.catalogue.types import HANDOVER_ABOVE_PALM_M
 from core.msgs import Vec3
 from sim.bodies import RGBA, Body, Part, build_body
 from sim.props import rod
 
 SKIN: RGBA = (0.87, 0.68, 0.55, 1.0)
 HAIR: RGBA = (0.20, 0.13, 0.08, 1.0)
-GREY_HAIR: RGBA = (0.80, 0.80, 0.80, 1.0)
 EYES: RGBA = (0.05, 0.05, 0.05, 1.0)
 TROUSERS: RGBA = (0.18, 0.22, 0.35, 1.0)
 
 PALM_SIZE = (0.09, 0.08, 0.02)  # m
-HANDOVER_ABOVE_PALM = 0.02  # m above the palm's upper face
 ARM_LENGTH = 0.62  # shoulder to palm (m)
 LIMB_RADIUS = 0.04
 FOREARM_RADIUS = 0.035
@@ -48,6 +47,8 @@ class Posture:
 
 STANDING = Posture(hip=0.86, shoulder=1.38, head=1.60, knee_forward=0.0)
 SEATED = Posture(hip=0.52, shoulder=1.02, head=1.24, knee_forward=0.42)
+POSTURES = {"standing": STANDING, "seated": SEATED}
+"""By the names a thing file's `[person] posture` uses."""
 
 
 @dataclass
@@ -150,7 +151,7 @@ def build_person(
     cos, sin = math.cos(facing_yaw), math.sin(facing_yaw)
     d = np.asarray(handover) - np.asarray(feet)
     local_handover = np.array([cos * d[0] + sin * d[1], -sin * d[0] + cos * d[1], d[2]])
-    palm_centre = local_handover - (0.0, 0.0, HANDOVER_ABOVE_PALM + PALM_SIZE[2] / 2)
+    palm_centre = local_handover - (0.0, 0.0, HANDOVER_ABOVE_PALM_M + PALM_SIZE[2] / 2)
     body = build_body(client, _parts(posture, shirt, hair, palm_centre), 0.0, feet, facing_yaw)
     return PersonBody(body=body, handover=tuple(float(v) for v in handover))  # type: ignore[arg-type]
 

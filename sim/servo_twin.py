@@ -53,10 +53,10 @@ from types import TracebackType
 import numpy as np
 
 from core.calibration import Calibration, JointCalibration, save_calibration
+from core.catalogue import load_scene
 from core.errors import ConfigError
 from core.msgs import WorldState
 from core.profile import Profile, load_profile
-from core.scenes import SCENES
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.servo_model import ServoModel, ServoSample
 from firmware_bridge.virtual_bus import VirtualBus, build_servos, load_eeprom
@@ -353,8 +353,7 @@ def make_twin_bus(
     servo models, or the protocol differs from the profile's; TwinWorldError if the
     world cannot start.
     """
-    if scene not in SCENES:
-        raise ConfigError(f"unknown scene {scene!r}: scenes are {sorted(SCENES)}")
+    load_scene(scene)  # raises ConfigError naming what is wrong, before a child starts
     prof = load_profile(profile) if isinstance(profile, str) else profile
     if prof.bus is None:
         raise ConfigError(f"profile {prof.robot.name}: no [bus] section: not a servo arm")

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from core.catalogue.geometry import WALL_M, spout_tip
 from core.descriptions.so101 import generate_urdf as so101
 from core.pose import quat_matrix
 from sim.scene import Scene
@@ -155,24 +156,25 @@ def _rotation(yaw: float, roll: float) -> np.ndarray:
 def pour(scene: Scene, source: str, target: str, lift: float = 0.10) -> None:
     """Grasp the teapot `source`, lift it, pour into the cup `target`, stand it up again
     over the cup's side (held). Pure joint targets; the tea moves by physics only."""
-    from sim import props
+    from things import grasp_height, pot, vessel
 
-    radius = props.TEAPOT_INNER_RADIUS + props.WALL
-    at = side_grasp(scene, source, props.TEAPOT_GRASP_HEIGHT, radius)
+    radius = pot().inner_radius_m + WALL_M
+    at = side_grasp(scene, source, grasp_height("teapot"), radius)
     q = move_line(scene, at, at + np.array([0.0, 0.0, lift]), 1.5, CLOSED_RAD)
-    pot = scene.objects[source].body
+    body = scene.objects[source].body
+    spout = np.asarray(spout_tip(pot()))
 
     def tip_in_tool() -> np.ndarray:
         """Where the spout tip is in the tool frame now, from the pot's pose (ground
         truth, as a skill would see it in the WorldState): the pot may turn in the grip."""
-        pos, orn = pot.frame_pose()
-        tip_world = np.asarray(pos) + quat_matrix(orn) @ props.spout_tip()
+        pos, orn = body.frame_pose()
+        tip_world = np.asarray(pos) + quat_matrix(orn) @ spout
         tool, tool_orn = scene.arm.tool_pose()
         return quat_matrix(tool_orn).T @ (tip_world - np.asarray(tool))
 
     tip = tip_in_tool()
     cup = np.array(scene.objects[target].body.frame_pose()[0])
-    rim = cup[2] + props.CUP_HEIGHT
+    rim = cup[2] + vessel("cup_red").height_m
     base = np.asarray(scene.arm.base_position)
 
     def tool_for(roll: float) -> np.ndarray:

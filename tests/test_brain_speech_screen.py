@@ -23,9 +23,9 @@ def test_language_is_detected_from_script_and_function_words(text, lang):
 
 def test_speech_is_templated_per_language():
     step = Step("handover", {"object": "cup_red", "person": "guest"})
-    assert narrate(step, "en") == "Handing the red cup to the guest."
-    assert "Gast" in narrate(step, "de")
-    assert "客人" in narrate(step, "zh")
+    assert narrate(step, "en", "tea") == "Handing the red cup to the guest."
+    assert "Gast" in narrate(step, "de", "tea")
+    assert "客人" in narrate(step, "zh", "tea")
     assert say_text("hello", "de") == "Hallo!"
 
 

@@ -9,13 +9,15 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from things import extent
 
+from core.catalogue import thing
 from core.msgs import ObjectState, PersonState, Plan, Step, WorldState
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.base import SkillContext, SkillFailed
 from robot.cerebellum.skills.go_home import default_home
-from robot.cerebellum.skills.grasps import FIXED_JAW_FACE_Y, HINGE_TO_TOOL_X, grasp_for
+from robot.cerebellum.skills.grasps import FIXED_JAW_FACE_Y, HINGE_TO_TOOL_X, grasp_of
 from robot.cerebellum.skills.handover import ABOVE_M, arrival_rise
 from robot.cerebellum.skills.lines import require_line
 from robot.cerebellum.skills.phases import carry_pitches, steep_carry
@@ -24,13 +26,12 @@ from robot.cerebellum.skills.poses import DOWN, UP, pitch_of
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.launch.episode import run_episode
 from robot.limbs.twin import TwinLimb
-from sim import props
 from sim.scenes import build_scene
 from sim.world import World
 
 JAW_REACH_BELOW_TOOL_M = 0.02
 """The fixed jaw's tip is 2 cm beyond the tool frame (so101 JAW_TIP_X - GRIPPER_FRAME_X)."""
-TOP_GRASPS = {"pill_box": props.PILL_BOX_SIZE, "towel": props.TOWEL_SIZE}
+TOP_GRASPS = {"pill_box": extent("pill_box"), "towel": extent("towel")}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def care() -> Iterator[SkillContext]:
 @pytest.mark.parametrize("name", sorted(TOP_GRASPS))
 def test_top_grasps_hold_most_of_the_object_between_parallel_jaws(name: str) -> None:
     size = TOP_GRASPS[name]
-    grasp = grasp_for(name)
+    grasp = grasp_of(thing(name))
     assert grasp is not None and grasp.style == "top"
     # The jaws close across the object's y: as wide as the prop, and wide enough that
     # the moving jaw's bent pad lies nearly parallel to the fixed jaw (narrower boxes
@@ -118,7 +119,7 @@ def test_the_residents_hand_is_reached_with_the_gripper_pitched_well_down(
     """An object held from above arrives over the palm with the gripper at least 50 deg
     down: less steep, the pill box turned out of the jaws (the hand stood too high)."""
     handover = np.asarray(care.require_world().persons["resident"].position)
-    pill = grasp_for("pill_box")
+    pill = grasp_of(thing("pill_box"))
     assert pill is not None
     point = handover + UP * (ABOVE_M + pill.height)
     q = care.solve(point, pitched_down(care, point, 50.0), "resident")
@@ -147,7 +148,7 @@ def test_the_towel_goes_in_the_basket_centre_first_then_nearer_the_arm(
     assert len(spots) >= 2 and all(a > b for a, b in itertools.pairwise(distances))
     # Every spot leaves the towel (laid along the long side) inside the basket's floor.
     half = np.asarray(basket.half_extents[:2])
-    towel_half = np.array([props.TOWEL_SIZE[0], props.TOWEL_SIZE[1]]) / 2
+    towel_half = np.array([extent("towel")[0], extent("towel")[1]]) / 2
     if half[1] > half[0]:
         towel_half = towel_half[::-1]
     x, y, z, w = care.require_world().objects["basket"].orientation
@@ -163,7 +164,7 @@ def test_the_residents_hand_is_reachable_from_above_also_on_top_of_a_first_objec
     care: SkillContext,
 ) -> None:
     handover = np.asarray(care.require_world().persons["resident"].position)
-    pill = grasp_for("pill_box")
+    pill = grasp_of(thing("pill_box"))
     assert pill is not None
     stacked = _world({"towel": (*handover[:2], handover[2] + 0.035)})
     for rise in (ABOVE_M, arrival_rise(stacked, "resident", "pill_box")):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from core.catalogue import load_scene
 from core.msgs import SkillCall, SkillStatus, Step, WorldState
 from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.sim_node import SimCerebellum
 from robot.limbs.twin import TwinLimb
-from sim.scenes import build_scene, tea
+from sim.scenes import build_scene
 from sim.world import World
 
 WAIT_S = 60.0
@@ -19,7 +20,9 @@ def test_runs_skill_calls_from_the_bus_and_publishes_the_world(no_thread_left: N
     worlds = bus.subscribe(WorldState)
     with World() as world:
         scene = build_scene(world, "tea", seed=0)
-        model = ArmModel.from_profile(scene.arm.profile, BasePose(*tea.ARM_BASE))
+        model = ArmModel.from_profile(
+            scene.arm.profile, BasePose(*load_scene("tea").file.arm_base_m)
+        )
         node = SimCerebellum(
             bus, model, TwinLimb(scene.arm), world.step, world.time_step, scene.state
         )

@@ -11,6 +11,8 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from core.catalogue import load_scene
+from core.catalogue.types import HANDOVER_ABOVE_PALM_M as HANDOVER_ABOVE_PALM
 from core.msgs import JointState, PersonState, SafetyEvent, SkillCall, SkillStatus, Step, WorldState
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.lockstep import Lockstep
@@ -18,9 +20,8 @@ from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.limbs.twin import TwinLimb
-from sim.person import HANDOVER_ABOVE_PALM
 from sim.scene import Scene
-from sim.scenes import build_scene, tea
+from sim.scenes import build_scene
 from sim.world import World
 
 TIMEOUT_S = 40.0
@@ -50,7 +51,9 @@ def cell() -> Iterator[Cell]:
     world = World()
     try:
         scene = build_scene(world, "tea", seed=0)
-        model = ArmModel.from_profile(scene.arm.profile, BasePose(*tea.ARM_BASE))
+        model = ArmModel.from_profile(
+            scene.arm.profile, BasePose(*load_scene("tea").file.arm_base_m)
+        )
         events: list[SafetyEvent] = []
         core = MotionCore.for_arm(model, TwinLimb(scene.arm), 0.001, on_event=events.append)
         core.start()
@@ -123,7 +126,7 @@ def test_out_of_reach_fails_with_a_reason_the_brain_can_use(cell: Cell) -> None:
     _, orientation = p.getBasePositionAndOrientation(cup, physicsClientId=client)
     # Test set-up: put the cup where the arm cannot reach (0.8 m away).
     p.resetBasePositionAndOrientation(
-        cup, (0.8, -0.3, tea.TABLE_TOP), orientation, physicsClientId=client
+        cup, (0.8, -0.3, load_scene("tea").file.arm_base_m[2]), orientation, physicsClientId=client
     )
     status = cell.run("pick", object="cup_blue")
     assert status.state == "failed"

@@ -10,16 +10,17 @@ import numpy as np
 import pybullet as p
 import pytest
 import sim_motions as motions
+from things import extent, grasp_height, pot, vessel
 
-from sim import props
+from core.catalogue.geometry import WALL_M
 from sim.scenes import build_scene
 from sim.world import World
 
 LIFT = 0.05  # m, the target
 MAX_TILT_DEG = 30.0  # an empty cup may swing a little in a two-jaw grip
-CUP_RADIUS = props.CUP_INNER_RADIUS + props.WALL
-TEAPOT_RADIUS = props.TEAPOT_INNER_RADIUS + props.WALL
-GLASS_RADIUS = props.GLASS_INNER_RADIUS + props.WALL
+CUP_RADIUS = vessel("cup_red").inner_radius_m + WALL_M
+TEAPOT_RADIUS = pot().inner_radius_m + WALL_M
+GLASS_RADIUS = vessel("water_glass").inner_radius_m + WALL_M
 
 
 def _tilt_deg(orientation: tuple[float, float, float, float]) -> float:
@@ -43,7 +44,7 @@ def _pick_and_lift(
 
 
 def test_pick_cup_red_and_lift_5_cm() -> None:
-    rise, tilt, world = _pick_and_lift(0, "cup_red", props.CUP_GRASP_HEIGHT, CUP_RADIUS)
+    rise, tilt, world = _pick_and_lift(0, "cup_red", grasp_height("cup_red"), CUP_RADIUS)
     world.close()
     assert rise >= LIFT
     assert tilt < MAX_TILT_DEG
@@ -54,7 +55,7 @@ def test_gripper_closing_on_nothing_lifts_nothing() -> None:
     with World() as world:
         scene = build_scene(world, "tea", seed=0)
         start = np.array(scene.objects["cup_red"].body.frame_pose()[0])
-        at = motions.side_grasp(scene, "cup_red", props.CUP_GRASP_HEIGHT, CUP_RADIUS)
+        at = motions.side_grasp(scene, "cup_red", grasp_height("cup_red"), CUP_RADIUS)
         motions.move_line(scene, at, at + np.array([0.0, 0.0, LIFT]), 1.0, motions.OPEN_RAD)
         end = np.array(scene.objects["cup_red"].body.frame_pose()[0])
     assert end[2] - start[2] < 0.01
@@ -65,10 +66,10 @@ def test_gripper_closing_on_nothing_lifts_nothing() -> None:
 @pytest.mark.parametrize(
     ("scene_name", "name", "height", "radius"),
     [
-        ("tea", "cup_red", props.CUP_GRASP_HEIGHT, CUP_RADIUS),
-        ("tea", "cup_blue", props.CUP_GRASP_HEIGHT, CUP_RADIUS),
-        ("tea", "teapot", props.TEAPOT_GRASP_HEIGHT, TEAPOT_RADIUS),
-        ("care", "water_glass", props.GLASS_GRASP_HEIGHT, GLASS_RADIUS),
+        ("tea", "cup_red", grasp_height("cup_red"), CUP_RADIUS),
+        ("tea", "cup_blue", grasp_height("cup_red"), CUP_RADIUS),
+        ("tea", "teapot", grasp_height("teapot"), TEAPOT_RADIUS),
+        ("care", "water_glass", grasp_height("water_glass"), GLASS_RADIUS),
     ],
 )
 def test_pick_over_seeds(
@@ -85,8 +86,8 @@ def test_pick_over_seeds(
 @pytest.mark.parametrize(
     ("name", "height", "half_width"),
     [
-        ("pill_box", props.PILL_BOX_SIZE[2] - 0.004, props.PILL_BOX_SIZE[1] / 2),
-        ("towel", props.TOWEL_SIZE[2] - 0.004, props.TOWEL_SIZE[1] / 2),
+        ("pill_box", extent("pill_box")[2] - 0.004, extent("pill_box")[1] / 2),
+        ("towel", extent("towel")[2] - 0.004, extent("towel")[1] / 2),
     ],
 )
 def test_pick_from_above_over_seeds(seed: int, name: str, height: float, half_width: float) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from things import capacity
 
-from sim import props
+from core.catalogue import thing
 from sim.bodies import build_body
 from sim.liquids import PARTICLE_RADIUS, TEA, Liquid, Vessel, spawn_points
+from sim.props import prop_of
 from sim.scenes.common import build_floor
 from sim.world import World
 
@@ -15,10 +17,10 @@ SETTLE_STEPS = 480
 
 
 def test_spawn_points_fit_inside_and_do_not_overlap() -> None:
-    cavity = props.teapot().cavity
+    cavity = prop_of(thing("teapot")).cavity
     assert cavity is not None
-    pts = spawn_points(cavity, props.TEAPOT_PARTICLES)
-    assert len(pts) == props.TEAPOT_PARTICLES
+    pts = spawn_points(cavity, capacity("teapot"))
+    assert len(pts) == capacity("teapot")
     gaps = np.linalg.norm(pts[:, None] - pts[None], axis=-1) + np.eye(len(pts))
     assert gaps.min() >= 2 * PARTICLE_RADIUS
     assert np.hypot(pts[:, 0], pts[:, 1]).max() + PARTICLE_RADIUS <= cavity.radius
@@ -26,7 +28,7 @@ def test_spawn_points_fit_inside_and_do_not_overlap() -> None:
 
 
 def test_too_many_particles_is_a_clear_error() -> None:
-    cavity = props.cup(props.RED).cavity
+    cavity = prop_of(thing("cup_red")).cavity
     assert cavity is not None
     with pytest.raises(ValueError, match="do not fit"):
         spawn_points(cavity, 500)
@@ -35,7 +37,7 @@ def test_too_many_particles_is_a_clear_error() -> None:
 def _world_with_cup() -> tuple[World, Vessel, Liquid]:
     world = World()
     build_floor(world.client)
-    prop = props.cup(props.RED)
+    prop = prop_of(thing("cup_red"))
     assert prop.cavity is not None
     body = build_body(world.client, prop.parts, 0.06, (0.0, 0.0, 0.0))
     return world, Vessel("cup", body, prop.cavity), Liquid(world.client)
@@ -55,7 +57,7 @@ def test_particles_outside_every_vessel_count_as_spilled() -> None:
     with world:
         liquid.fill(cup, 5, TEA)
         # A tray 0.3 m away; three drops start above it (set-up) and land on it.
-        tray = build_body(world.client, props.tray().parts, 0.0, (0.3, 0.0, 0.0))
+        tray = build_body(world.client, prop_of(thing("tray")).parts, 0.0, (0.3, 0.0, 0.0))
         assert cup.cavity is not None
         over_tray = Vessel("over_tray", tray, cup.cavity)
         drops = liquid.fill(over_tray, 3, TEA)

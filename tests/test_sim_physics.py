@@ -16,8 +16,9 @@ import numpy as np
 import pybullet as p
 import pytest
 import sim_motions as motions
+from things import grasp_height, vessel
 
-from sim import props
+from core.catalogue.geometry import WALL_M
 from sim.scene import Scene
 from sim.scenes import build_scene
 from sim.world import World
@@ -74,7 +75,7 @@ def _run(seed: int, action: str) -> PenetrationWatch:
         watch = PenetrationWatch(scene)
         if action == "pick":
             at = motions.side_grasp(
-                scene, "cup_red", props.CUP_GRASP_HEIGHT, props.CUP_INNER_RADIUS + props.WALL
+                scene, "cup_red", grasp_height("cup_red"), vessel("cup_red").inner_radius_m + WALL_M
             )
             motions.move_line(scene, at, at + np.array([0.0, 0.0, 0.06]), 1.0, motions.CLOSED_RAD)
         else:

@@ -73,6 +73,7 @@ def test_robot_sim_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert '"scene":"tea"' in printed and '"teapot"' in printed
 
 
-def test_robot_sim_rejects_an_unknown_scene() -> None:
-    with pytest.raises(SystemExit):
-        main(["sim", "--scene", "kitchen"])
+def test_robot_sim_rejects_an_unknown_scene(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sim", "--scene", "kitchen"]) == 1
+    said = capsys.readouterr().err
+    assert "unknown scene 'kitchen'" in said and "tea" in said and "scene file" in said

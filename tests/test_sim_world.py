@@ -8,30 +8,15 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pybullet as p
 import pytest
+from things import capacity
 
+from core.catalogue import load_scene, thing
 from core.profile import load_profile
 from core.scenes import SCENES
-from sim import props
 from sim.scenes import build_scene
-from sim.scenes import care as care_layout
-from sim.scenes import tea as tea_layout
-from sim.scenes.common import FRICTION_RANGE, MASS_JITTER, POSITION_JITTER, YAW_JITTER
+from sim.scenes.common import polar
 from sim.world import World
 
-NOMINAL = {
-    "tea": {
-        "teapot": tea_layout.TEAPOT_XY,
-        "cup_red": tea_layout.CUP_RED_XY,
-        "cup_blue": tea_layout.CUP_BLUE_XY,
-        "tray": tea_layout.TRAY_XY,
-    },
-    "care": {
-        "water_glass": care_layout.GLASS_XY,
-        "pill_box": care_layout.PILL_BOX_XY,
-        "towel": care_layout.TOWEL_XY,
-        "basket": care_layout.BASKET_XY,
-    },
-}
 SO101_REACH = 0.41  # m from the shoulder-lift axis to the tool frame, fully stretched
 
 
@@ -103,6 +88,9 @@ def test_ground_truth_at_start(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(SCENES))
 def test_randomisation_is_seeded_and_bounded(name: str) -> None:
+    files = load_scene(name)
+    nominals = {o.name: polar(o.radius_m, o.bearing_deg) for o in files.file.objects}
+    bounds = files.file.randomise
     poses = {}
     for seed in (0, 0, 1):
         with World() as world:
@@ -111,16 +99,16 @@ def test_randomisation_is_seeded_and_bounded(name: str) -> None:
                 {n: o.body.frame_pose() for n, o in scene.objects.items()}
             )
             for obj_name, obj in scene.objects.items():
-                nominal = NOMINAL[name][obj_name]
+                nominal = nominals[obj_name]
                 (x, y, _), orn = obj.body.frame_pose()
-                assert abs(x - nominal[0]) <= POSITION_JITTER + 1e-9
-                assert abs(y - nominal[1]) <= POSITION_JITTER + 1e-9
+                assert abs(x - nominal[0]) <= bounds.position_m + 1e-9
+                assert abs(y - nominal[1]) <= bounds.position_m + 1e-9
                 yaw = p.getEulerFromQuaternion(orn)[2]
                 nominal_yaw = math.atan2(nominal[1], nominal[0])
                 turn = math.remainder(yaw - nominal_yaw, 2 * math.pi)
-                assert abs(turn) <= YAW_JITTER + 1e-6
+                assert abs(turn) <= math.radians(bounds.yaw_deg) + 1e-6
                 info = p.getDynamicsInfo(obj.body.body_id, -1, physicsClientId=world.client)
-                assert FRICTION_RANGE[0] <= info[1] <= FRICTION_RANGE[1]
+                assert bounds.friction[0] <= info[1] <= bounds.friction[1]
     assert poses[0][0] == poses[0][1], "same seed, same scene"
     assert poses[0][0] != poses[1][0], "another seed, another scene"
 
@@ -131,9 +119,8 @@ def test_mass_randomisation_within_range() -> None:
         mass = p.getDynamicsInfo(
             scene.objects["cup_red"].body.body_id, -1, physicsClientId=world.client
         )[0]
-    assert (
-        tea_layout.CUP_MASS * (1 - MASS_JITTER) <= mass <= tea_layout.CUP_MASS * (1 + MASS_JITTER)
-    )
+    nominal, jitter = thing("cup_red").mass_kg, load_scene("tea").file.randomise.mass
+    assert nominal * (1 - jitter) <= mass <= nominal * (1 + jitter)
 
 
 def test_physics_only_no_constraints() -> None:
@@ -189,4 +176,4 @@ def test_panda_profile_loads_from_pybullet_data() -> None:
 
 def test_vessel_capacity_fits_what_the_teapot_holds() -> None:
     """A full pour fills a cup (capacity <= teapot) and the cup can hold it."""
-    assert props.CUP_CAPACITY <= props.TEAPOT_PARTICLES
+    assert capacity("cup_red") <= capacity("teapot")

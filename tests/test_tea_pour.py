@@ -8,14 +8,22 @@ import math
 import numpy as np
 import pybullet as p
 import pytest
+from things import capacity, pot
 
+from core.catalogue import thing
+from core.catalogue.geometry import (
+    SPOUT_WIDTH_M,
+    WINDOW_HEIGHT_M,
+    spout_tip,
+    window_bottom,
+)
+from core.catalogue.types import Container
 from core.msgs import ObjectState, WorldState
 from robot.brain.world import FULL_FRACTION
 from robot.cerebellum.skills import pour
-from robot.cerebellum.skills.grasps import GRASPS, VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
-from sim import props
-from sim.bodies import MAX_PARTS, build_body
+from sim.bodies import build_body
 from sim.liquids import PARTICLE_RADIUS, TEA, Liquid, Vessel, spawn_points
+from sim.props import prop_of
 from sim.scenes.common import build_floor
 from sim.world import World
 
@@ -28,24 +36,14 @@ SPOUT_REACH_M = 0.03
 BELOW_TIP_M = 0.05
 
 
-def test_teapot_fits_pybullet_and_matches_what_the_skills_assume() -> None:
-    prop = props.teapot()
-    assert prop.cavity is not None
-    assert len(prop.parts) <= MAX_PARTS
-    assert np.allclose(pour.POUR_LIPS["teapot"], props.spout_tip(), atol=5e-4)
-    assert VESSEL_HEIGHTS["teapot"] == pytest.approx(props.TEAPOT_HEIGHT)
-    assert VESSEL_INNER_RADIUS["teapot"] == pytest.approx(props.TEAPOT_INNER_RADIUS)
-    assert GRASPS["teapot"].width == pytest.approx(2 * (props.TEAPOT_INNER_RADIUS + props.WALL))
-
-
 def test_the_window_passes_one_drop_and_sits_above_the_full_pot() -> None:
-    prop = props.teapot()
+    prop = prop_of(thing("teapot"))
     assert prop.cavity is not None
-    full = spawn_points(prop.cavity, props.TEAPOT_PARTICLES)
-    assert full[:, 2].max() + PARTICLE_RADIUS < props.WINDOW_BOTTOM
+    full = spawn_points(prop.cavity, capacity("teapot"))
+    assert full[:, 2].max() + PARTICLE_RADIUS < window_bottom(pot())
     drop = 2 * PARTICLE_RADIUS
-    assert drop < props.WINDOW_HEIGHT < 2 * drop
-    assert drop < props.SPOUT_WIDTH < 2 * drop
+    assert drop < WINDOW_HEIGHT_M < 2 * drop
+    assert drop < SPOUT_WIDTH_M < 2 * drop
 
 
 def _tilted_teapot(tilt_rad: float) -> tuple[World, Vessel, Liquid, np.ndarray]:
@@ -53,7 +51,7 @@ def _tilted_teapot(tilt_rad: float) -> tuple[World, Vessel, Liquid, np.ndarray]:
     axis, spout side down, as the pour skill holds it; and its spout tip (world)."""
     world = World()
     build_floor(world.client)
-    prop = props.teapot()
+    prop = prop_of(thing("teapot"))
     assert prop.cavity is not None
     body = build_body(world.client, prop.parts, 0.0, (0.0, 0.0, POT_HEIGHT_M))
     orientation = p.getQuaternionFromEuler((-tilt_rad, 0.0, 0.0))
@@ -62,9 +60,9 @@ def _tilted_teapot(tilt_rad: float) -> tuple[World, Vessel, Liquid, np.ndarray]:
     )
     vessel = Vessel("teapot", body, prop.cavity)
     liquid = Liquid(world.client)
-    liquid.fill(vessel, props.TEAPOT_PARTICLES, TEA)
+    liquid.fill(vessel, capacity("teapot"), TEA)
     rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
-    tip = np.array([0.0, 0.0, POT_HEIGHT_M]) + rotation @ props.spout_tip()
+    tip = np.array([0.0, 0.0, POT_HEIGHT_M]) + rotation @ np.asarray(spout_tip(pot()))
     return world, vessel, liquid, tip
 
 
@@ -72,7 +70,7 @@ def test_a_teapot_tilted_45_degrees_keeps_its_tea() -> None:
     world, vessel, liquid, _ = _tilted_teapot(math.radians(45.0))
     with world:
         world.step(round(1.0 * world.rate_hz))
-        assert liquid.count_inside(vessel) == props.TEAPOT_PARTICLES
+        assert liquid.count_inside(vessel) == capacity("teapot")
 
 
 def test_a_teapot_on_its_side_pours_through_its_spout_only() -> None:
@@ -90,7 +88,7 @@ def test_a_teapot_on_its_side_pours_through_its_spout_only() -> None:
                 if body not in crossed and old[2] >= level > new[2]:
                     crossed[body] = new[:2]
             before = now
-        assert len(crossed) >= props.TEAPOT_PARTICLES // 3
+        assert len(crossed) >= capacity("teapot") // 3
         misses = [xy for xy in crossed.values() if np.linalg.norm(xy - tip[:2]) > SPOUT_REACH_M]
         assert not misses, (tip[:2], misses)
 
@@ -105,18 +103,25 @@ def _world(source: float, target: float) -> WorldState:
     )
 
 
+def _container(name: str) -> Container:
+    spec = thing(name).container
+    assert spec is not None
+    return spec
+
+
 def test_stop_level_and_volumes_match_the_props_and_the_brain() -> None:
     assert pour.FULL > FULL_FRACTION
-    assert pour.FULL_VOLUME_ML["teapot"] == props.TEAPOT_PARTICLES * ML_PER_PARTICLE
-    assert pour.FULL_VOLUME_ML["cup_red"] == props.CUP_CAPACITY * ML_PER_PARTICLE
+    pot_ml, cup_ml = (_container(n).full_volume_ml for n in ("teapot", "cup_red"))
+    assert pot_ml == capacity("teapot") * ML_PER_PARTICLE
+    assert cup_ml == capacity("cup_red") * ML_PER_PARTICLE
     # One teapot holds what two cups need to reach the stop level.
-    assert 2 * pour.FULL * pour.FULL_VOLUME_ML["cup_red"] <= pour.FULL_VOLUME_ML["teapot"]
+    assert 2 * pour.FULL * cup_ml <= pot_ml
 
 
 def test_drops_in_flight_count_until_they_land_or_are_given_up() -> None:
-    flow = pour.Flow("teapot", "cup_red")
-    drop_in_pot = 1.0 / props.TEAPOT_PARTICLES
-    drop_in_cup = 1.0 / props.CUP_CAPACITY
+    flow = pour.Flow("teapot", "cup_red", capacity("teapot") / capacity("cup_red"))
+    drop_in_pot = 1.0 / capacity("teapot")
+    drop_in_cup = 1.0 / capacity("cup_red")
     flow.record(0.0, _world(1.0, 0.0))
     assert flow.in_flight() == 0.0
     flow.record(0.1, _world(1.0 - 2 * drop_in_pot, 0.0))  # two drops left the pot
@@ -130,7 +135,7 @@ def test_drops_in_flight_count_until_they_land_or_are_given_up() -> None:
 
 
 def test_an_unknown_vessel_counts_nothing_in_flight() -> None:
-    flow = pour.Flow("teapot", "bowl")
+    flow = pour.Flow("teapot", "bowl", 0.0)
     world = WorldState(
         scene="tea",
         objects={

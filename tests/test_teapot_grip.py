@@ -11,16 +11,18 @@ from typing import Any
 import numpy as np
 import pybullet as p
 import pytest
+from things import capacity, grasp_height, pot
 
+from core.catalogue import thing
+from core.catalogue.geometry import spout_underside
 from core.descriptions.so101.generate_urdf import JAW_HEIGHT
 from core.msgs import Plan, Step
 from robot.cerebellum.lockstep import Lockstep
-from robot.cerebellum.skills.grasps import GRASPS
 from robot.launch.episode import run_episode
-from sim import props
 from sim.bodies import build_body
 from sim.liquids import PARTICLE_MASS, spawn_points
-from sim.scenes import build_scene, tea
+from sim.props import prop_of
+from sim.scenes import build_scene
 from sim.world import World
 
 MAX_TURN_DEG = 30.0
@@ -41,21 +43,23 @@ SPOUT_CLEARANCE_M = 0.005
 
 def full_pot_centre_of_mass_z() -> float:
     """Height (m) above its bottom of the full teapot's centre of mass, as filled."""
-    prop = props.teapot()
+    prop = prop_of(thing("teapot"))
     assert prop.cavity is not None
     with World() as world:
-        pot = build_body(world.client, prop.parts, tea.TEAPOT_MASS, (0.0, 0.0, 0.0)).com_offset
-    tea_points = spawn_points(prop.cavity, props.TEAPOT_PARTICLES)
+        pot = build_body(
+            world.client, prop.parts, thing("teapot").mass_kg, (0.0, 0.0, 0.0)
+        ).com_offset
+    tea_points = spawn_points(prop.cavity, capacity("teapot"))
     tea_mass = PARTICLE_MASS * len(tea_points)
-    total = tea.TEAPOT_MASS + tea_mass
-    return float((tea.TEAPOT_MASS * pot[2] + tea_mass * tea_points[:, 2].mean()) / total)
+    total = thing("teapot").mass_kg + tea_mass
+    return float((thing("teapot").mass_kg * pot[2] + tea_mass * tea_points[:, 2].mean()) / total)
 
 
 def test_the_teapot_is_held_above_its_centre_of_mass_and_below_its_spout() -> None:
-    height = GRASPS["teapot"].height
-    assert height == pytest.approx(props.TEAPOT_GRASP_HEIGHT)
+    height = grasp_height("teapot")
+    assert height == pytest.approx(grasp_height("teapot"))
     assert height > full_pot_centre_of_mass_z()  # it hangs upright
-    assert height + JAW_HEIGHT / 2 + SPOUT_CLEARANCE_M <= props.spout_underside_z()
+    assert height + JAW_HEIGHT / 2 + SPOUT_CLEARANCE_M <= spout_underside(pot())
 
 
 def test_only_the_teapot_resists_twisting_in_the_pads() -> None:
@@ -65,8 +69,8 @@ def test_only_the_teapot_resists_twisting_in_the_pads() -> None:
             name: p.getDynamicsInfo(obj.body.body_id, -1, physicsClientId=world.client)[7]
             for name, obj in scene.objects.items()
         }
-    assert spin["teapot"] == pytest.approx(props.TEAPOT_SPINNING_FRICTION)
-    assert 0.0 < props.TEAPOT_SPINNING_FRICTION <= 0.01  # millimetres: a pad's patch
+    assert spin["teapot"] == pytest.approx(thing("teapot").spinning_friction_m)
+    assert 0.0 < thing("teapot").spinning_friction_m <= 0.01  # millimetres: a pad's patch
     assert all(value == 0.0 for name, value in spin.items() if name != "teapot")
 
 

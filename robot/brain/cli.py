@@ -14,13 +14,19 @@ import json
 import sys
 from pathlib import Path
 
-from core.scenes import SCENES, scene_spec
+from core.catalogue import scene_names
+from core.scenes import scene_spec
 from robot.brain.model import DEFAULT_THREADS
 from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scene", required=True, choices=sorted(SCENES), help="scene vocabulary")
+    parser.add_argument(
+        "--scene",
+        required=True,
+        metavar="FILE_OR_NAME",
+        help=f"scene vocabulary: one of {', '.join(scene_names())}, or a scene file",
+    )
     parser.add_argument("--json", action="store_true", help="one plan JSON object per line")
     parser.add_argument(
         "--model",

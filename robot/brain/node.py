@@ -254,7 +254,7 @@ class BrainNode(Node):
         step = steps[run.index]
         self._status(run, "running")
         if self.narrate:
-            self._say(speech.narrate(step, run.lang), run.lang)
+            self._say(speech.narrate(step, run.lang, self.spec.name), run.lang)
         self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
 
     def _replan(self, run: _Run, failure: Failure) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from core.catalogue import load_scene
+from core.errors import ConfigError
 from core.msgs import Step
 
 LANGUAGES = ("en", "de", "zh")
@@ -137,25 +139,15 @@ SAY_TEXT = {
     "enjoy": {"en": "Enjoy!", "de": "Guten Appetit!", "zh": "请慢用！"},
 }
 
-NAMES = {
-    "teapot": {"en": "the teapot", "de": "die Teekanne", "zh": "茶壶"},
-    "cup_red": {"en": "the red cup", "de": "die rote Tasse", "zh": "红色的杯子"},
-    "cup_blue": {"en": "the blue cup", "de": "die blaue Tasse", "zh": "蓝色的杯子"},
-    "tray": {"en": "the tray", "de": "das Tablett", "zh": "托盘"},
-    "table": {"en": "the table", "de": "den Tisch", "zh": "桌子"},
-    "guest": {"en": "the guest", "de": "den Gast", "zh": "客人"},
-    "water_glass": {"en": "the water glass", "de": "das Wasserglas", "zh": "水杯"},
-    "pill_box": {"en": "the pill box", "de": "die Pillendose", "zh": "药盒"},
-    "towel": {"en": "the towel", "de": "das Handtuch", "zh": "毛巾"},
-    "basket": {"en": "the basket", "de": "den Korb", "zh": "篮子"},
-    "side_table": {"en": "the side table", "de": "den Beistelltisch", "zh": "床头柜"},
-    "resident": {"en": "the resident", "de": "den Bewohner", "zh": "老人"},
-}
-
-
-def name(entity: str, lang: str) -> str:
-    """How to call an entity in a sentence; unknown names are spelled out."""
-    return NAMES.get(entity, {}).get(lang) or entity.replace("_", " ")
+def name(entity: str, lang: str, scene: str) -> str:
+    """How to call an entity of `scene` in a sentence (its catalogue `names.say`);
+    names the catalogue does not know are spelled out."""
+    try:
+        names = load_scene(scene).things[entity].names
+    except (ConfigError, KeyError):
+        names = None
+    said = names.say if names is not None else {}
+    return said.get(lang) or said.get("en") or entity.replace("_", " ")
 
 
 def say_text(code: str, lang: str) -> str:
@@ -187,10 +179,10 @@ STEP_TEXT = {
 }
 
 
-def narrate(step: Step, lang: str) -> str:
-    """One sentence about a motion step, for an `Utterance`."""
+def narrate(step: Step, lang: str, scene: str) -> str:
+    """One sentence about a motion step in `scene`, for an `Utterance`."""
     template = STEP_TEXT[step.skill].get(lang, STEP_TEXT[step.skill]["en"])
-    return template.format(**{k: name(v, lang) for k, v in step.args.items()})
+    return template.format(**{k: name(v, lang, scene) for k, v in step.args.items()})
 
 
 REFUSAL_TEXT = {

@@ -28,6 +28,7 @@ from typing import ClassVar, Literal
 
 import msgspec
 
+from core.catalogue import load_scene
 from core.errors import ConfigError
 from core.toml_file import load_toml
 from robot.brain import PLAN_BUDGET_S
@@ -108,7 +109,9 @@ class RobotSection(_Section):
 
 
 class SceneSection(_Section):
-    name: Literal["tea", "care"] = "tea"
+    name: str = "tea"
+    """A catalogue scene ("tea", "care", "breakfast") or a scene file's path (relative
+    to the project root, like every path here); see docs/catalogue.md."""
     seed: int = 0
     """Seed of the scene's randomisation (object poses, friction, mass)."""
 
@@ -271,4 +274,12 @@ def load_launch(path: str | Path) -> Launch:
     path = Path(path)
     launch = load_toml(path, Launch, "launch file")
     _check(launch, path)
-    return msgspec.structs.replace(launch, path=str(path))
+    scene = launch.scene.name
+    if scene.endswith(".toml") or "/" in scene:
+        scene = str(launch.resolve(scene))
+    try:
+        load_scene(scene)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: `scene.name`: {err}") from err
+    section = msgspec.structs.replace(launch.scene, name=scene)
+    return msgspec.structs.replace(launch, path=str(path), scene=section)

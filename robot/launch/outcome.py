@@ -14,12 +14,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from core.catalogue.types import HANDOVER_ABOVE_PALM_M
 from core.errors import PlanRejected
 from core.msgs import ObjectState, Plan, WorldState
 from core.pose import tilt_of, yaw_of
 from core.scenes import scene_spec
 from robot.brain.world import FULL_FRACTION, START, WorldModel, replay
-from sim.person import HANDOVER_ABOVE_PALM
 
 ON_SURFACE_HEIGHT_M = 0.04
 """An object resting on a surface has its bottom within this height above the top."""
@@ -27,7 +27,7 @@ SURFACE_MARGIN_M = 0.01
 """An object may overhang a surface's edge by this much and still be on it."""
 HANDOVER_RADIUS_M = 0.10
 """An object handed over rests within this distance of the person's handover point,
-with its bottom no lower than the palm (HANDOVER_ABOVE_PALM below that point, less
+with its bottom no lower than the palm (HANDOVER_ABOVE_PALM_M below that point, less
 SURFACE_MARGIN_M): a table top can lie within the radius of a low hand, and what fell
 there was not handed over."""
 UNMOVED_TOLERANCE_M = 0.03
@@ -73,7 +73,7 @@ def _placed(name: str, where: str, before: WorldState, after: WorldState) -> str
         return f"{name} moved but should not have" if moved else None
     if where in after.persons:
         handover = after.persons[where].position
-        on_palm = obj.position[2] >= handover[2] - HANDOVER_ABOVE_PALM - SURFACE_MARGIN_M
+        on_palm = obj.position[2] >= handover[2] - HANDOVER_ABOVE_PALM_M - SURFACE_MARGIN_M
         if math.dist(obj.position, handover) > HANDOVER_RADIUS_M or not on_palm:
             return f"{name} is not with {where}"
         return None

@@ -1,4 +1,4 @@
-"""What both scenes share: the floor, seeded randomisation, placing a prop on a surface."""
+"""What every scene needs: the floor, seeded randomisation, placing a prop on a surface."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
+from core.catalogue.types import Randomise
 from core.msgs import Vec3
-from sim.bodies import Body, Part, build_body
+from sim.bodies import Body, Part, build_body, build_mesh_body, mesh_vertices
 from sim.liquids import Vessel
 from sim.props import Prop
 from sim.scene import Placement, Scene, SceneObject
 
-POSITION_JITTER = 0.03  # m, each of x and y
-YAW_JITTER = math.radians(15.0)  # rad
-MASS_JITTER = 0.15  # +-15 % of the nominal mass
-FRICTION_RANGE = (0.6, 0.9)  # lateral friction of objects: glazed ceramic, glass, plastic
 FLOOR_COLOUR = (0.82, 0.82, 0.80, 1.0)
 FLOOR_SIZE = 6.0  # m, square
 MAX_DRAWS = 50
@@ -36,13 +33,15 @@ class Jitter:
     friction: float
 
 
-def draw_jitter(rng: np.random.Generator) -> Jitter:
+def draw_jitter(rng: np.random.Generator, randomise: Randomise) -> Jitter:
+    """One draw of a scene's randomisation (the draws' order is part of a seed's meaning)."""
+    position, yaw, mass = randomise.position_m, math.radians(randomise.yaw_deg), randomise.mass
     return Jitter(
-        dx=float(rng.uniform(-POSITION_JITTER, POSITION_JITTER)),
-        dy=float(rng.uniform(-POSITION_JITTER, POSITION_JITTER)),
-        dyaw=float(rng.uniform(-YAW_JITTER, YAW_JITTER)),
-        mass_scale=float(rng.uniform(1.0 - MASS_JITTER, 1.0 + MASS_JITTER)),
-        friction=float(rng.uniform(*FRICTION_RANGE)),
+        dx=float(rng.uniform(-position, position)),
+        dy=float(rng.uniform(-position, position)),
+        dyaw=float(rng.uniform(-yaw, yaw)),
+        mass_scale=float(rng.uniform(1.0 - mass, 1.0 + mass)),
+        friction=float(rng.uniform(*randomise.friction)),
     )
 
 
@@ -67,7 +66,10 @@ def polar(radius: float, angle_deg: float) -> tuple[float, float]:
 
 def footprint(prop: Prop) -> float:
     """Radius (m) of a circle about the reference point that covers the prop from above
-    (each part's bounding box corners, turned with the part)."""
+    (each part's bounding box corners, turned with the part; a mesh's vertices)."""
+    if prop.mesh is not None:
+        vertices = mesh_vertices(prop.mesh.file, prop.mesh.scale)
+        return float(np.hypot(vertices[:, 0], vertices[:, 1]).max())
     reach = 0.0
     for part in prop.parts:
         if part.shape == "sphere":
@@ -100,14 +102,16 @@ def add_object(
     xy: tuple[float, float],
     surface_z: float,
     rng: np.random.Generator,
+    randomise: Randomise,
     placement: Placement | None = None,
 ) -> SceneObject:
     """Place `prop` on a surface at height `surface_z` (m), near `xy` (m, world),
-    randomised by `rng`, its grasp side facing the arm. A draw whose footprint would
-    overlap an object already placed is drawn again (up to MAX_DRAWS times)."""
+    randomised by `rng` as `randomise` says, its grasp side facing the arm. A draw whose
+    footprint would overlap an object already placed is drawn again (up to MAX_DRAWS
+    times)."""
     radius = footprint(prop)
     for _ in range(MAX_DRAWS):
-        j = draw_jitter(rng)
+        j = draw_jitter(rng, randomise)
         x, y = xy[0] + j.dx, xy[1] + j.dy
         if all(
             math.hypot(x - ox, y - oy) > radius + r + CLEARANCE
@@ -117,14 +121,14 @@ def add_object(
     else:
         raise ValueError(f"cannot place {name!r} near {xy} without touching another object")
     position: Vec3 = (x, y, surface_z)
-    body = build_body(
-        scene.world.client,
-        prop.parts,
-        mass * j.mass_scale,
-        position,
-        yaw=facing_arm_yaw(*xy) + j.dyaw,
-        lateral_friction=j.friction,
-    )
+    yaw = facing_arm_yaw(*xy) + j.dyaw
+    client, mass = scene.world.client, mass * j.mass_scale
+    if prop.mesh is not None:
+        mesh = prop.mesh
+        body = build_mesh_body(client, mesh.file, mesh.scale, mesh.colour, mass, position, yaw)
+        p.changeDynamics(body.body_id, -1, lateralFriction=j.friction, physicsClientId=client)
+    else:
+        body = build_body(client, prop.parts, mass, position, yaw=yaw, lateral_friction=j.friction)
     if prop.spinning_friction is not None:
         p.changeDynamics(
             body.body_id,

@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from core.errors import RobotError
+from core.catalogue import load_scene
+from core.catalogue.types import Thing
+from core.errors import ConfigError, RobotError
 from core.msgs import SkillName, WorldState
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.kinematics import OutOfReach
@@ -74,6 +76,18 @@ class SkillContext:
         self._still_since: float | None = None
 
     # -- reading ----------------------------------------------------------------------
+
+    def thing(self, name: str) -> Thing:
+        """What the catalogue says of `name` in the scene the world state names."""
+        if self.world is None:
+            raise SkillFailed(f"cannot tell what {name} is: no world state yet")
+        try:
+            things = load_scene(self.world.scene).things
+        except ConfigError as err:
+            raise SkillFailed(f"cannot read scene {self.world.scene!r}: {err}") from err
+        if name not in things:
+            raise SkillFailed(f"{name} is not in scene {self.world.scene}")
+        return things[name]
 
     def measured(self) -> tuple[float, ...]:
         state = self.core.latest_state

@@ -1,30 +1,17 @@
-"""How to hold each object the scenes name, and where the gripper goes for it.
+"""How the gripper holds a thing, from its catalogue `[grasp]` (core/catalogue).
 
-The scene vocabulary (core/scenes.py) is a contract; so is how its objects are held.
-Figures from the props' descriptions (sim/props.py docstrings), in metres:
+Each thing file says how it is held and why (core/catalogue/things/*.toml). In short:
 
-- cups, the teapot, the water glass: side grasps, gripper horizontal, approaching
-  from the arm's side, jaws closing across the body at the grasp height. Two jaws
-  let a body turn about the line between them; held above its centre of mass it
-  hangs upright: the glass is; a cup is held at its middle, just above its empty
-  centre of mass, because higher up the jaws catch its handle. The teapot is held
-  firm instead (`held_firm`: its contact with the pads resists twist, sim/props.py
-  TEAPOT_SPINNING_FRICTION), about 1 cm above its full centre of mass and 0.9 cm of
-  jaw below its spout (TEAPOT_GRASP_HEIGHT): a pot that pivots in the jaws rests its
-  spout on the moving jaw, which levers it round as the pour tilts;
-- the pill box and the folded towel: from above, jaws across their 5 cm side (y),
-  the tool frame 2 mm above their top, so the jaws (2 cm past the tool frame) hold
-  their upper two thirds. Both are 5 cm across because the moving jaw's bent pad lies
-  nearly parallel to the fixed jaw only around 5-6 cm: a narrower box (the 3.4 cm pill
-  box we had) is pinched by the pad's tip at its top edge, turns about that edge and
-  falls out when the carry turns the gripper level. Closing swings the pad's tip to
-  ~2.2 cm past the tool frame at contact: still above the table. Held so, an object
-  turns about the line through the pad's tip: below its centre of mass, it topples
-  over once the gripper leans out of the vertical. The towel (11 cm long, lying
-  across the jaws) is held 5 mm above its top, which puts that line near its middle;
-  the pill box (6 cm) stays 2 mm above its top (3 and 6 mm did no better on the seeds
-  tried), and both are
-  carried with the gripper pointing steeply down (`phases.transit(keep_pitch=True)`).
+- side grasps (cups, pots, glasses): gripper horizontal, approaching from the arm's
+  side, jaws closing across the body at the grasp height. Two jaws let a body turn
+  about the line between them; held above its centre of mass it hangs upright. A
+  thing `held_firm` resists that turn (its contact with the pads resists twist) and
+  is carried with the gripper pitched as it was picked;
+- top grasps (boxes, folded cloth): from above, jaws across a 5 cm side, so the
+  moving jaw's bent pad lies nearly parallel to the fixed jaw. Held so, a thing turns
+  about the line through the pad's tip: below its centre of mass, it topples once the
+  gripper leans out of the vertical, so it is carried pointing steeply down
+  (`phases.transit(keep_pitch=True)`).
 
 Gripper (SO-101, core/descriptions/so101/generate_urdf.py): the fixed jaw's inner
 face is the plane y = -0.025 of the gripper; the moving jaw hinges at x = 0.022,
@@ -37,6 +24,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from core.catalogue.types import Thing
 
 FIXED_JAW_FACE_Y = -0.025
 HINGE_TO_TOOL_X = 0.098 - 0.022
@@ -88,30 +77,9 @@ class Grasp:
         return FIXED_JAW_FACE_Y + self.half_width + SIDE_CLEARANCE_M
 
 
-GRASPS: dict[str, Grasp] = {
-    "cup_red": Grasp("side", 0.040, 0.056),
-    "cup_blue": Grasp("side", 0.040, 0.056),
-    "teapot": Grasp("side", 0.054, 0.062, held_firm=True),
-    "water_glass": Grasp("side", 0.065, 0.058),
-    "pill_box": Grasp("top", 0.030, 0.050, 0.060),
-    "towel": Grasp("top", 0.035, 0.050, 0.110),
-}
-
-VESSEL_HEIGHTS: dict[str, float] = {
-    "cup_red": 0.075,
-    "cup_blue": 0.075,
-    "teapot": 0.103,
-    "water_glass": 0.095,
-    "basket": 0.055,
-}
-"""Rim heights above the bottom (m): pours and placements clear them."""
-VESSEL_INNER_RADIUS: dict[str, float] = {
-    "cup_red": 0.024,
-    "cup_blue": 0.024,
-    "teapot": 0.027,
-    "water_glass": 0.025,
-}
-
-
-def grasp_for(name: str) -> Grasp | None:
-    return GRASPS.get(name)
+def grasp_of(thing: Thing) -> Grasp | None:
+    """How `thing` is held, or None when it cannot be picked."""
+    spec = thing.grasp
+    if spec is None:
+        return None
+    return Grasp(spec.style, spec.height_m, spec.width_m, spec.length_m, spec.held_firm)

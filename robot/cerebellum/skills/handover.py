@@ -164,7 +164,7 @@ class Handover(Skill):
 
     def plan(self, ctx: SkillContext) -> list[Phase]:
         what, person = self.args["object"], self.args["person"]
-        grasp = require_grasp(what)
+        grasp = require_grasp(ctx, what)
         tilt: list[np.ndarray] = []
 
         def holding(c: SkillContext) -> str | None:

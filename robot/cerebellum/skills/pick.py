@@ -28,7 +28,7 @@ class Pick(Skill):
 
     def plan(self, ctx: SkillContext) -> list[Phase]:
         what = self.args["object"]
-        grasp = require_grasp(what)
+        grasp = require_grasp(ctx, what)
         start_z: list[float] = []
 
         def free_hand(c: SkillContext) -> str | None:

@@ -148,7 +148,7 @@ def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     top = np.asarray(surface.position, dtype=np.float64)
     if max(surface.half_extents[:2]) > LARGE_SURFACE_M and ctx.held_from is not None:
         return [np.array([ctx.held_from[0], ctx.held_from[1], top[2]])]
-    grasp = require_grasp(what)
+    grasp = require_grasp(ctx, what)
     if grasp.style == "top":
         return [top, *_toward_arm(ctx, target, grasp)]
     slots = _slots(ctx, target, grasp.half_width)
@@ -171,7 +171,7 @@ class Place(Skill):
 
     def plan(self, ctx: SkillContext) -> list[Phase]:
         what, target = self.args["object"], self.args["target"]
-        grasp = require_grasp(what)
+        grasp = require_grasp(ctx, what)
         tilt: list[np.ndarray] = []
         chosen: list[np.ndarray] = []  # the spot, from the surface's top centre (m)
         watches = (target,) if ctx.world is not None and target in ctx.world.objects else ()

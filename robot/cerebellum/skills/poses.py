@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from robot.cerebellum.skills.base import SkillContext, SkillFailed
-from robot.cerebellum.skills.grasps import FIXED_JAW_FACE_Y, Grasp, grasp_for
+from robot.cerebellum.skills.grasps import FIXED_JAW_FACE_Y, Grasp, grasp_of
 
 DOWN = np.array([0.0, 0.0, -1.0])
 UP = np.array([0.0, 0.0, 1.0])
@@ -42,8 +42,8 @@ def offset_side_pose(
     return point, approach
 
 
-def require_grasp(name: str) -> Grasp:
-    grasp = grasp_for(name)
+def require_grasp(ctx: SkillContext, name: str) -> Grasp:
+    grasp = grasp_of(ctx.thing(name))
     if grasp is None:
         raise SkillFailed(f"cannot grasp {name}: no known way to hold it")
     return grasp
@@ -64,7 +64,7 @@ def roll_across(ctx: SkillContext, point: np.ndarray, across: np.ndarray) -> flo
 def grasp_pose(ctx: SkillContext, name: str) -> tuple[np.ndarray, np.ndarray, float]:
     """(tool point, approach direction, wrist roll) to grasp `name` where it is now,
     with the object just off the fixed jaw (it slides onto it as the jaw closes)."""
-    grasp = require_grasp(name)
+    grasp = require_grasp(ctx, name)
     centre = ctx.object_position(name) + UP * grasp.height
     if grasp.style == "side":
         point, approach = offset_side_pose(ctx, centre, grasp.lateral_offset)
@@ -90,7 +90,7 @@ def pose_holding_at(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """(tool point, approach, roll) that puts held `name`'s bottom centre at `bottom`,
     gripper horizontal (side grasps) or pointing down (top grasps)."""
-    grasp = require_grasp(name)
+    grasp = require_grasp(ctx, name)
     centre = bottom + UP * grasp.height
     point, approach = offset_side_pose(ctx, centre, held_offset(grasp))
     if grasp.style == "side":

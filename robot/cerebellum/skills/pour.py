@@ -2,9 +2,9 @@
 target while the vessel tilts, until the target is full or the source empty; untilt
 the same way; verify something arrived.
 
-The held vessel pours over its lip on the gripper's +y side (the teapot's spout tip,
-sim/props.py; see `POUR_LIPS`): rolling the wrist negative about the tool's x axis
-lowers that side. Rolling turns the vessel about the tool axis, so the lip swings
+The held vessel pours over its lip on the gripper's +y side (a pot's spout tip, or
+its rim; core/catalogue/geometry.py `pour_shape`): rolling the wrist negative about
+the tool's x axis lowers that side. Rolling turns the vessel about the tool axis, so the lip swings
 through ~8 cm as the tilt goes from 0 to 120 degrees; a fixed tool position would
 pour the stream across the table. Instead the tilt follows a path of tool poses, one
 per TILT_STEP_RAD, each placing the lip (measured from the vessel's pose in the
@@ -16,10 +16,10 @@ while drops leave (a dribble, not a gush), and back the same way.
 
 When to stop: a vessel tilted past its lip keeps pouring while the wrist turns back,
 and drops in the spout or the air land after the tilt has stopped. `Flow` counts
-both from the fill levels of source and target (FULL_VOLUME_ML turns one into the
-other): the tilt ends when what is in the target plus what is in flight reaches FULL,
-and backs off to let the stream land when the present rate would get there within
-STOP_LATENCY_S. So the first of two cups takes only its share of a teapot.
+both from the fill levels of source and target (their catalogue `full_volume_ml`
+turns one into the other): the tilt ends when what is in the target plus what is in
+flight reaches FULL, and backs off to let the stream land when the present rate would
+get there within STOP_LATENCY_S. So the first of two cups takes only its share of a teapot.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.catalogue.geometry import WALL_M, PourShape, pour_shape
 from core.msgs import WorldState
 from core.pose import quat_matrix
 from robot.cerebellum.safety import Settle
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
-from robot.cerebellum.skills.grasps import VESSEL_HEIGHTS, VESSEL_INNER_RADIUS
 from robot.cerebellum.skills.phases import Check, Wait, transit
 from robot.cerebellum.skills.poses import (
     OFFSET_ITERATIONS,
@@ -45,13 +45,6 @@ from robot.cerebellum.skills.poses import (
     tool_y,
 )
 
-POUR_LIPS: dict[str, tuple[float, float, float]] = {
-    "teapot": (0.0, 0.0538, 0.0997),
-}
-"""Where the stream leaves each vessel, in its frame (m): the teapot's spout tip
-(sim/props.py `spout_tip()`). Vessels without a spout pour over their rim on +y."""
-WALL_M = 0.004
-"""Vessel wall thickness (sim/props.py), for the rim of a vessel without a spout."""
 LIP_ABOVE_RIM_M = 0.02
 """The lip stays this far above the target's rim..."""
 BODY_ABOVE_RIM_M = 0.012
@@ -76,14 +69,6 @@ FULL = 0.55
 """Target fill level (0..1) at which the tilt stops, counting what is in flight
 (`Flow.in_flight`): just over the brain's "full" (0.5, robot/brain/world.py), so one
 teapot fills two cups."""
-FULL_VOLUME_ML: dict[str, float] = {
-    "teapot": 196.0,
-    "cup_red": 147.0,
-    "cup_blue": 147.0,
-    "water_glass": 196.0,
-}
-"""What each vessel holds when its fill level reads 1 (ml, sim/props.py: 7 ml a
-particle): converts what left the source into the target's fill level."""
 STOP_LATENCY_S = 0.3
 """From deciding to stop until the tilting back closes the lip (s): when what pours
 at the present rate for this long would fill the target, the tilt backs off and lets
@@ -122,13 +107,28 @@ def _rot_x(angle: float) -> np.ndarray:
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
-def vessel_points(source: str) -> tuple[np.ndarray, np.ndarray]:
-    """(lip, body outline) of `source` in its own frame (m): the lip, and points on the
+def vessel_shape(ctx: SkillContext, name: str) -> PourShape:
+    """The pour geometry of `name` from the catalogue; SkillFailed if it is no vessel."""
+    shape = pour_shape(ctx.thing(name))
+    if shape is None or ctx.thing(name).container is None:
+        raise SkillFailed(f"{name} is not a vessel: nothing pours from or into it")
+    return shape
+
+
+def volume_ratio(ctx: SkillContext, source: str, target: str) -> float:
+    """How much of the target's fill level one whole fill level of the source makes."""
+    source_c, target_c = ctx.thing(source).container, ctx.thing(target).container
+    if source_c is None or target_c is None:
+        return 0.0
+    return source_c.full_volume_ml / target_c.full_volume_ml
+
+
+def vessel_points(shape: PourShape) -> tuple[np.ndarray, np.ndarray]:
+    """(lip, body outline) of a vessel in its own frame (m): the lip, and points on the
     edges of its bottom and rim that bound its body."""
-    inner = VESSEL_INNER_RADIUS[source]
-    height = VESSEL_HEIGHTS[source]
-    lip = np.asarray(POUR_LIPS.get(source, (0.0, inner + WALL_M, height)))
-    outer = inner + WALL_M
+    height = shape.height
+    lip = np.asarray(shape.lip)
+    outer = shape.inner_radius + WALL_M
     angles = np.linspace(0.0, 2 * math.pi, 12, endpoint=False)
     ring = np.column_stack((outer * np.cos(angles), outer * np.sin(angles)))
     body = np.vstack(
@@ -160,7 +160,7 @@ def upright(ctx: SkillContext, path: PourPath) -> Settle:
 def lip_position(ctx: SkillContext, source: str) -> np.ndarray:
     """Where `source`'s lip is now (m, world), from its measured pose."""
     held = ctx.require_world().objects[source]
-    lip, _ = vessel_points(source)
+    lip, _ = vessel_points(vessel_shape(ctx, source))
     return np.asarray(held.position) + quat_matrix(held.orientation) @ lip
 
 
@@ -179,13 +179,13 @@ def pour_path(
     rotation, origin = tool[:3, :3], tool[:3, 3]
     held = world.objects[source]
     to_world = quat_matrix(held.orientation)
-    lip, body = vessel_points(source)
+    lip, body = vessel_points(vessel_shape(ctx, source))
     # The vessel as it sits in the gripper now, in the tool frame (which turns with the
     # wrist roll: these coordinates hold at every tilt while nothing slips).
     lip_tool = rotation.T @ (np.asarray(held.position) + to_world @ lip - origin)
     body_tool = (np.asarray(held.position) + body @ to_world.T - origin) @ rotation
     cup = ctx.object_position(target)
-    rim_z = float(cup[2]) + VESSEL_HEIGHTS[target]
+    rim_z = float(cup[2]) + vessel_shape(ctx, target).height
     pitch = pitch_of(rotation[:, 0])
     path = PourPath([], [])
     seed = model.chain_q(commanded)
@@ -222,11 +222,12 @@ class Flow:
     target's fill level (0..1): what is in flight (left the source within FLIGHT_S
     and not landed: in the spout or the air) and how fast the source pours."""
 
-    def __init__(self, source: str, target: str) -> None:
+    def __init__(self, source: str, target: str, ratio: float) -> None:
+        """`ratio`: the target's fill level that a whole source makes (0: unknown)."""
         self.source = source
         self.target = target
-        self.known = source in FULL_VOLUME_ML and target in FULL_VOLUME_ML
-        self.ratio = FULL_VOLUME_ML[source] / FULL_VOLUME_ML[target] if self.known else 0.0
+        self.known = ratio > 0
+        self.ratio = ratio
         self._start: tuple[float, float] | None = None
         self._history: deque[tuple[float, float]] = deque()
         self._now: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -281,7 +282,7 @@ class Tilt(Phase):
         self._tilt = 0.0
         self._last_s = 0.0
         self._last_fill = 1.0
-        self.flow = Flow(source, target)
+        self.flow = Flow(source, target, 0.0)
         self._flowed_s = -math.inf
         self._first_drop_tilt: float | None = None
         self._end_since: float | None = None
@@ -296,7 +297,7 @@ class Tilt(Phase):
         self._last_s = ctx.now_s
         world = ctx.require_world()
         self._last_fill = world.objects[self.source].filled
-        self.flow = Flow(self.source, self.target)
+        self.flow = Flow(self.source, self.target, volume_ratio(ctx, self.source, self.target))
         self.flow.record(ctx.now_s, world)
         self._flowed_s = -math.inf
         self._first_drop_tilt = None
@@ -394,16 +395,16 @@ class Pour(Skill):
 
     def plan(self, ctx: SkillContext) -> list[Phase]:
         source, target = self.args["source"], self.args["target"]
-        require_grasp(source)
+        require_grasp(ctx, source)
         before: list[float] = []
 
         def ready(c: SkillContext) -> str | None:
             world = c.require_world()
             if c.held != source:
                 return f"cannot pour from {source}: not holding it"
-            if target not in world.objects or target not in VESSEL_HEIGHTS:
+            if target not in world.objects or pour_shape(c.thing(target)) is None:
                 return f"cannot pour into {target}: it is not a container"
-            if source not in VESSEL_INNER_RADIUS:
+            if c.thing(source).container is None:
                 return f"cannot pour from {source}: it is not a vessel"
             before.append(world.objects[target].filled)
             return None
@@ -430,7 +431,7 @@ class Pour(Skill):
                 over_target,
                 TRANSIT_SPEED,
                 watches=(target,),
-                keep_pitch=require_grasp(source).carry_pitched,
+                keep_pitch=require_grasp(ctx, source).carry_pitched,
             ),
             tilt,
             Untilt(tilt),
