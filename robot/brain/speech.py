@@ -139,6 +139,7 @@ SAY_TEXT = {
     "enjoy": {"en": "Enjoy!", "de": "Guten Appetit!", "zh": "请慢用！"},
 }
 
+
 def name(entity: str, lang: str, scene: str) -> str:
     """How to call an entity of `scene` in a sentence (its catalogue `names.say`);
     names the catalogue does not know are spelled out."""
