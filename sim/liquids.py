@@ -39,8 +39,6 @@ at 240 Hz, twice its radius; the swept sphere stops it at the surface."""
 
 TEA: RGBA = (0.72, 0.38, 0.08, 1.0)
 WATER: RGBA = (0.30, 0.65, 1.00, 1.0)
-LIQUID_COLOURS = {"tea": TEA, "water": WATER}
-"""By the names a thing file's `[container] liquid` uses."""
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,9 @@ def rod(a: Vec3, b: Vec3, radius: float, colour: RGBA, collide: bool = True) -> 
     )
 
 
-def prop_of(thing: Thing, folder: str = ".") -> Prop:
+def prop_of(thing: Thing) -> Prop:
     """The parts (or mesh) of `thing`'s body, its cavity if it holds liquid, and its
-    spinning friction. `folder`: where its file is, for a mesh's relative path."""
+    spinning friction."""
     body = thing.body
     capacity = thing.container.capacity if thing.container is not None else 0
     if isinstance(body, Vessel):
@@ -102,7 +102,7 @@ def prop_of(thing: Thing, folder: str = ".") -> Prop:
     elif isinstance(body, Parts):
         prop = Prop([_part(q) for q in body.parts])
     elif isinstance(body, Mesh):
-        prop = Prop([], mesh=Mesh(f"{folder}/{body.file}", body.colour, body.scale))
+        prop = Prop([], mesh=body)
     else:
         raise ValueError(f"{thing.name!r} has no body the twin can build")
     return Prop(prop.parts, prop.cavity, thing.spinning_friction_m, prop.mesh)

@@ -74,7 +74,8 @@ def test_ground_truth_at_start(name: str) -> None:
     assert spilled == 0
     assert on_person == 0
     base = np.array(scene.arm.base_position)
-    table = next(s for n, s in state.surfaces.items() if n in ("table", "side_table"))
+    files = load_scene(name)
+    table = state.surfaces[files.fixtures[0]]
     for obj_name, obj in state.objects.items():
         # Standing upright on the table top (their reference is the bottom centre).
         assert obj.position[2] == pytest.approx(table.position[2], abs=2e-3), obj_name

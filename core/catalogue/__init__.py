@@ -21,7 +21,7 @@ from pathlib import Path
 
 import msgspec
 
-from core.catalogue.types import Placed, SceneFile, Thing
+from core.catalogue.types import Mesh, Placed, SceneFile, Thing
 from core.errors import ConfigError
 from core.toml_file import load_toml
 
@@ -168,4 +168,10 @@ def load_thing(path: Path) -> Thing:
         for lang in ("en", "de", "zh"):
             if lang not in thing.names.say:
                 raise ConfigError(f"{path}: $.names.say needs {lang!r}: how the robot names it")
-    return msgspec.structs.replace(thing, name=path.stem)
+    body = thing.body
+    if isinstance(body, Mesh):
+        mesh = path.parent / body.file
+        if not mesh.is_file():
+            raise ConfigError(f"{path}: $.body.file: no mesh file {mesh}")
+        body = msgspec.structs.replace(body, file=str(mesh))
+    return msgspec.structs.replace(thing, name=path.stem, body=body)

@@ -46,7 +46,8 @@ class Parts(Struct, tag="parts", tag_field="shape"):
 
 
 class Mesh(Struct, tag="mesh", tag_field="shape"):
-    """A body from a Wavefront OBJ file (`file`, relative to the thing file), its
+    """A body from a Wavefront OBJ file (`file`, relative to the thing file; absolute
+    once loaded), its
     reference point at the mesh's origin; `scale` multiplies its coordinates into
     metres. Collisions use the mesh's convex hull (PyBullet's rule for moving meshes)."""
 
@@ -135,13 +136,15 @@ class Grasp(Struct):
 
 class Container(Struct):
     """It holds liquid. capacity: particles that make it full (a particle is ~7 ml);
-    full_volume_ml: what it holds when full; fill_at_start: 0..1; liquid: "tea" or
-    "water" (its colour); hot: what it holds is hot (kept away from people's faces)."""
+    full_volume_ml: what it holds when full; fill_at_start: 0..1; liquid: what it
+    starts with ("tea") and its colour; hot: what it holds is hot (never handed to
+    a person, never poured near one)."""
 
     capacity: int
     full_volume_ml: float
     fill_at_start: float = 0.0
-    liquid: Literal["tea", "water"] = "water"
+    liquid: str = "water"
+    liquid_colour: RGBA = (0.30, 0.65, 1.00, 1.0)
     hot: bool = False
 
 

@@ -16,7 +16,7 @@ from core.catalogue import load_scene
 from core.catalogue.types import Placed, Thing
 from core.profile import Profile, load_profile
 from sim.arm import Arm
-from sim.liquids import LIQUID_COLOURS, Liquid
+from sim.liquids import Liquid
 from sim.person import POSTURES, build_person, facing
 from sim.props import prop_of
 from sim.scene import Placement, Scene, StaticSurface
@@ -50,9 +50,9 @@ def build_scene(
         vessel = scene.objects[placed.name].vessel
         if container is not None and container.fill_at_start > 0 and vessel is not None:
             count = round(container.capacity * container.fill_at_start)
-            scene.liquid.fill(vessel, count, LIQUID_COLOURS[container.liquid])
+            scene.liquid.fill(vessel, count, container.liquid_colour)
     for placed, thing in files.scenery:
-        prop = prop_of(thing, str(files.path.parent))
+        prop = prop_of(thing)
         yaw = math.radians(placed.yaw_deg)
         scene.scenery.append(static_body(scene, prop.parts, placed.position_m, yaw))
     for placed in files.file.persons:
@@ -64,7 +64,7 @@ def build_scene(
 
 def _fixture(scene: Scene, files: SceneFiles, placed: Placed) -> None:
     thing = files.things[placed.name]
-    prop = prop_of(thing, str(files.path.parent))
+    prop = prop_of(thing)
     body = static_body(scene, prop.parts, placed.position_m, math.radians(placed.yaw_deg))
     if thing.surface is None:
         scene.scenery.append(body)
@@ -88,7 +88,7 @@ def _object(scene: Scene, files: SceneFiles, placed: Placed, rng: np.random.Gene
     add_object(
         scene,
         placed.name,
-        prop_of(thing, str(files.path.parent)),
+        prop_of(thing),
         thing.mass_kg,
         polar(placed.radius_m, placed.bearing_deg),
         support.position_m[2] + surface.top_m,
