@@ -331,7 +331,8 @@ class Tilt(Phase):
             return False
         if self._end_since is None:
             self._end_since = ctx.now_s
-        return ctx.now_s - self._end_since > DWELL_AT_MAX_S
+        # Done once nothing has left the source for DWELL_AT_MAX_S at the path's end.
+        return ctx.now_s - max(self._end_since, self._flowed_s) > DWELL_AT_MAX_S
 
     def _next_tilt(self, now_s: float, dt: float) -> float:
         """The tilt (rad) after `dt` s: back off while drops leave, else tilt on."""
