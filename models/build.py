@@ -8,9 +8,10 @@ on one thread; the learning-rate schedule follows the wall-clock budget, so a re
 another machine takes a different number of steps and gives a model of the same quality,
 not the same bytes.
 
-The evaluation cases are kept out of the corpus by a normalised exact match; the count
-is written to the build stats. They are read at build time from --exclude, by default
-`eval/plans_dev.jsonl` (`models.corpus.DEV_CASES`); a missing file stops the build.
+Evaluation text is kept out of the corpus, exact and near duplicates alike
+(`models/eval_filter.py`: every file in `eval/`, and the workspace's `../shared/eval`
+when it is there); the count is written to the build stats, and a missing evaluation
+file stops the build.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ import time
 from pathlib import Path
 
 from models import corpus, export, train
+from models.eval_filter import EvalFilter, evaluation_sentences
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "planner"
 DEFAULT_WORK = HERE.parent / "build" / "planner"
-DEFAULT_EXCLUDE = corpus.DEV_CASES
 
 
 def main() -> None:
@@ -38,24 +39,19 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=60000, help="corpus examples")
     ap.add_argument("--minutes", type=float, default=25.0, help="training time budget")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument(
-        "--exclude",
-        type=Path,
-        default=DEFAULT_EXCLUDE,
-        help="evaluation cases to keep out of the corpus, read when the file exists",
-    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    examples, dropped = corpus.generate(
-        args.size, args.seed, corpus.load_dev_sentences(args.exclude)
-    )
+    exclude = EvalFilter(evaluation_sentences())
+    examples, dropped = corpus.generate(args.size, args.seed, exclude)
     corpus_path = args.work / "corpus.jsonl"
     with corpus_path.open("w", encoding="utf-8") as f:
         for ex in examples:
             f.write(json.dumps(ex.__dict__, ensure_ascii=False) + "\n")
-    logging.info("corpus: %d examples, %d evaluation sentences dropped", len(examples), dropped)
+    logging.info(
+        "corpus: %d examples, %d near-duplicates of evaluation text dropped", len(examples), dropped
+    )
     cfg = {"n_layer": 4, "d_model": 128, "n_head": 4, "d_ff": 512}
     stats = train.train(
         corpus_path,

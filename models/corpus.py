@@ -26,13 +26,9 @@ from models import lexicon as L
 from models import templates_de as DE
 from models import templates_en as EN
 from models import templates_zh as ZH
+from models.eval_filter import EvalFilter, evaluation_sentences
 from robot.brain.dsl import DslStep, render
 from robot.brain.world import WorldModel
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEV_CASES = REPO_ROOT / "eval" / "plans_dev.jsonl"
-"""The public evaluation cases (a copy kept in the repository): their sentences are kept
-out of the corpus."""
 
 LANGS = ("en", "de", "zh")
 LANG_WEIGHTS = (0.4, 0.3, 0.3)
@@ -1024,25 +1020,9 @@ def generate_one(rng: random.Random) -> Example:
     return Example(scene, text, render([DslStep("refuse", (code,))]), lang, kind)
 
 
-def load_dev_sentences(path: Path) -> set[str]:
-    """The normalised instructions of the cases in `path` (JSON lines).
-
-    Raises FileNotFoundError naming the file when it is missing: a corpus built without
-    its filter could hold evaluation sentences, and nothing would say so."""
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"evaluation cases {path} not found: the corpus is not built without the "
-            "filter that keeps them out (give --exclude FILE)"
-        )
-    out = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            out.add(normalise(json.loads(line)["instruction"]))
-    return out
-
-
-def generate(size: int, seed: int, exclude: set[str]) -> tuple[list[Example], int]:
-    """`size` distinct examples; returns them and how many dev sentences were dropped."""
+def generate(size: int, seed: int, exclude: EvalFilter) -> tuple[list[Example], int]:
+    """`size` distinct examples; returns them and how many were dropped as (near)
+    duplicates of evaluation sentences."""
     rng = random.Random(seed)
     seen: set[str] = set()
     out: list[Example] = []
@@ -1054,7 +1034,7 @@ def generate(size: int, seed: int, exclude: set[str]) -> tuple[list[Example], in
         key = normalise(ex.instruction)
         if not key:
             continue
-        if key in exclude:
+        if exclude.duplicate_of(ex.instruction) is not None:
             dropped += 1
             continue
         if (ex.scene, ex.instruction) in seen:
@@ -1071,19 +1051,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--size", type=int, default=60000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument(
-        "--exclude",
-        type=Path,
-        default=DEV_CASES,
-        help="evaluation cases to keep out of the corpus (normalised match); the build "
-        "stops when the file is missing (default: eval/plans_dev.jsonl)",
-    )
     args = ap.parse_args()
-    examples, dropped = generate(args.size, args.seed, load_dev_sentences(args.exclude))
+    examples, dropped = generate(args.size, args.seed, EvalFilter(evaluation_sentences()))
     with args.out.open("w", encoding="utf-8") as f:
         for ex in examples:
             f.write(json.dumps(ex.__dict__, ensure_ascii=False) + "\n")
-    print(f"{len(examples)} examples, {dropped} dev sentences dropped")
+    print(f"{len(examples)} examples, {dropped} (near) duplicates of evaluation text dropped")
     print(Counter((e.lang, e.kind) for e in examples))
 
 

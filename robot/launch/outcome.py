@@ -161,3 +161,36 @@ def judge_expectation(
         if tilt_of(after.objects[name].orientation) > UPRIGHT_TILT_RAD
     ]
     return Verdict(not reasons, tuple(reasons))
+
+
+def judge_plan(expect: dict[str, Any], scene: str, plan: Plan) -> Verdict:
+    """Whether `plan` meets an evaluation case's `expect` on the brain's symbolic world
+    after replaying it (no physics): `refused` (the plan refuses), else the plan must
+    not refuse, must hold in the world model, and leave `filled` full, `empty` not
+    full, `at` objects where named, one of `filled_at`'s candidates full and there,
+    every object where it started (`unchanged`), and something said (`said`)."""
+    if expect.get("refused"):
+        return Verdict(plan.refused, () if plan.refused else ("planned, but should refuse",))
+    if plan.refused:
+        return Verdict(False, (f"refused ({plan.reason}), but should plan",))
+    spec = scene_spec(scene)
+    try:
+        end = replay(WorldModel.initial(spec), plan.steps)
+    except PlanRejected as err:
+        return Verdict(False, (f"the plan cannot hold: {err}",))
+    reasons = [f"{n} is not full" for n in expect.get("filled", []) if n not in end.filled]
+    reasons += [f"{n} got filled" for n in expect.get("empty", []) if n in end.filled]
+    reasons += [
+        f"{n} is {end.where(n)}, not {where}"
+        for n, where in expect.get("at", {}).items()
+        if end.where(n) != where
+    ]
+    if "filled_at" in expect:
+        candidates, where = expect["filled_at"]
+        if not any(c in end.filled and end.where(c) == where for c in candidates):
+            reasons.append(f"none of {', '.join(candidates)} is full and at {where}")
+    if expect.get("unchanged"):
+        reasons += [f"{n} moved" for n in sorted(spec.graspable) if end.where(n) != START]
+    if expect.get("said") and not any(step.skill == "say" for step in plan.steps):
+        reasons.append("nothing was said")
+    return Verdict(not reasons, tuple(reasons))
