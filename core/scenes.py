@@ -20,7 +20,8 @@ class SceneSpec:
     graspable: objects the gripper can pick. containers: what can be poured into (a
     container that starts empty). vessels: graspable objects that hold liquid and start
     full. surfaces: where things can be placed. persons: who can receive a handover.
-    `order`: every name in the order the scene file lists it ("the first cup").
+    `order`: every name in the order the scene file lists it ("the first cup"). hot:
+    vessels whose contents are hot (never handed to a person while full).
     """
 
     name: str
@@ -30,6 +31,7 @@ class SceneSpec:
     surfaces: frozenset[str]
     persons: frozenset[str]
     order: tuple[str, ...] = ()
+    hot: frozenset[str] = frozenset()
 
     @property
     def entities(self) -> frozenset[str]:
@@ -54,6 +56,7 @@ def scene_spec(name: str) -> SceneSpec:
         surfaces=having("surface"),
         persons=having("person"),
         order=tuple(things),
+        hot=frozenset(n for n, c in holders.items() if c.hot),
     )
 
 

@@ -104,3 +104,18 @@ def test_world_state_fill_levels_override_the_belief():
     )
     merged = world.with_world_state(state)
     assert "teapot" not in merged.filled and "cup_blue" in merged.filled
+
+
+def test_a_full_vessel_of_something_hot_is_never_handed_over() -> None:
+    assert TEA.hot == {"teapot"} and not CARE.hot
+    hot = (
+        Step("pick", {"object": "teapot"}),
+        Step("handover", {"object": "teapot", "person": "guest"}),
+    )
+    with pytest.raises(PlanRejected, match="teapot is full of something hot"):
+        replay(WorldModel.initial(TEA), hot)
+    water = (
+        Step("pick", {"object": "water_glass"}),
+        Step("handover", {"object": "water_glass", "person": "resident"}),
+    )
+    assert replay(WorldModel.initial(CARE), water).where("water_glass") == "resident"

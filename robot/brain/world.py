@@ -5,7 +5,8 @@ it which steps may come next, the validator replays a whole plan through it. The
 rules (docs/architecture.md, "Plan JSON"): pick only a graspable object with an empty
 gripper; place only the held object onto a surface; pour only from a held, full vessel
 into a container (never into a person, never into one already full); hand the held
-object to a person; a plan never ends holding something; `say` needs text.
+object to a person, never a full vessel of something hot (the catalogue says what is
+hot); a plan never ends holding something; `say` needs text.
 """
 
 from __future__ import annotations
@@ -157,8 +158,14 @@ class WorldModel:
 
 def replay(model: WorldModel, steps: tuple[Step, ...] | list[Step]) -> WorldModel:
     """Apply every step; raises `PlanRejected` at the first that breaks a rule, or when
-    the plan would end still holding something."""
+    the plan would end still holding something, or hands a person a full vessel of
+    something hot. That last rule is the validator's alone: masked in the grammar, the
+    model asked for the hot teapot wanders (pours, babbles); refused, the person hears
+    why."""
     for i, step in enumerate(steps):
+        held = step.args.get("object")
+        if step.skill == "handover" and held in model.filled and held in model.spec.hot:
+            raise PlanRejected(f"{held} is full of something hot: I will not hand it over", i)
         model = model.apply(step, i)
     if model.held is not None:
         raise PlanRejected(f"the plan ends still holding {model.held}", len(steps))
