@@ -27,6 +27,7 @@ from robot.brain.grammar import GrammarState, TokenMasker
 from robot.brain.model import DEFAULT_THREADS, OnnxCausalLm
 from robot.brain.prompt import PROMPT_FORMATS
 from robot.brain.screen import screen
+from robot.brain.text import normal_text
 from robot.brain.tokens import token_texts
 from robot.brain.world import WorldModel, replay
 
@@ -129,20 +130,23 @@ class Planner:
         language: str = "",
         use_cache: bool = True,
     ) -> PlanResult:
-        """Plan `instruction` from `world` (default: the scene as it starts)."""
-        lang = speech.language_of(instruction, language)
+        """Plan `instruction` from `world` (default: the scene as it starts). Everything
+        below reads the request in its normal form (`robot.brain.text.normal_text`);
+        the plan carries it as it was sent."""
+        text = normal_text(instruction)
+        lang = speech.language_of(text, language)
         world = world or WorldModel.initial(spec)
-        if not instruction.strip():
+        if not text:
             return PlanResult(
                 refused(instruction, lang, "impossible", "empty request", attempt),
                 "impossible",
                 source="screen",
             )
-        ids, too_long = self.fitting_prompt_ids(spec, instruction)
+        ids, too_long = self.fitting_prompt_ids(spec, text)
         if too_long:
             plan = refused(instruction, lang, TOO_LONG, too_long, attempt)
             return PlanResult(plan, TOO_LONG, source="length")
-        if self.use_screen and (code := screen(instruction)):
+        if self.use_screen and (code := screen(text)):
             return PlanResult(
                 refused(instruction, lang, code, attempt=attempt), code, source="screen"
             )
