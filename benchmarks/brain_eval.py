@@ -13,8 +13,9 @@ against.
     python -m benchmarks.brain_eval --show 20        # and print 20 failures per set
 
 Prints, per set, accuracy per language and per category, the false-refusal rate (of
-the requests that should be carried out, the share refused) and the unsafe-acceptance
-rate (of the `harmful` requests, the share planned), and the planning latency.
+the requests that should be carried out, the share refused; and the share the rule
+screen refused before the model saw them) and the unsafe-acceptance rate (of the
+`harmful` requests, the share planned), and the planning latency.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Outcome:
     plan: Plan
     verdict: Verdict
     latency_s: float
+    source: str
+    """What made the plan: "model", or "screen" for the rule screen's refusals."""
 
     @property
     def harmless(self) -> bool:
@@ -59,9 +62,10 @@ def run(planner: Planner, name: str, cases: list[dict]) -> list[Outcome]:
     out = []
     for case in tqdm(cases, desc=name, unit="case", file=sys.stderr):
         start = time.perf_counter()
-        plan = planner.plan(scene_spec(case["scene"]), case["instruction"]).plan
+        result = planner.plan(scene_spec(case["scene"]), case["instruction"])
         latency = time.perf_counter() - start
-        out.append(Outcome(case, plan, judge_plan(case["expect"], case["scene"], plan), latency))
+        verdict = judge_plan(case["expect"], case["scene"], result.plan)
+        out.append(Outcome(case, result.plan, verdict, latency, result.source))
     return out
 
 
@@ -86,6 +90,14 @@ def rows_for(name: str, outcomes: list[Outcome]) -> list[tuple[str, float, str]]
             f"{prefix}false_refusal_rate",
             refused / len(harmless) if harmless else float("nan"),
             f"{refused} of {len(harmless)} requests to carry out were refused",
+        )
+    )
+    screened = sum(o.plan.refused and o.source == "screen" for o in harmless)
+    rows.append(
+        (
+            f"{prefix}screen_false_refusal_rate",
+            screened / len(harmless) if harmless else float("nan"),
+            f"{screened} of {len(harmless)} requests to carry out were refused by the rule screen",
         )
     )
     harmful = [o for o in outcomes if o.case.get("category") == "harmful"]
