@@ -141,12 +141,27 @@ def build_body(
         visualFrameOrientations=[list(q.orientation) for q in parts],
         physicsClientId=client,
     )
+    return _stand(client, col_id, vis_id, mass, com, position, yaw, lateral_friction)
+
+
+def _stand(
+    client: int,
+    collision: int,
+    visual: int,
+    mass: float,
+    com: np.ndarray,
+    position: Vec3,
+    yaw: float,
+    lateral_friction: float | None,
+) -> Body:
+    """A body of these shapes (framed about its centre of mass `com`) with its reference
+    point at `position` (m), turned by `yaw` (rad) about z."""
     orn = p.getQuaternionFromEuler((0.0, 0.0, yaw))
     rot = np.array(p.getMatrixFromQuaternion(orn)).reshape(3, 3)
     body_id = p.createMultiBody(
         baseMass=mass,
-        baseCollisionShapeIndex=col_id,
-        baseVisualShapeIndex=vis_id,
+        baseCollisionShapeIndex=collision,
+        baseVisualShapeIndex=visual,
         basePosition=list(np.asarray(position) + rot @ com),
         useMaximalCoordinates=True,
         baseOrientation=orn,
@@ -179,6 +194,7 @@ def build_mesh_body(
     mass: float,
     position: Vec3,
     yaw: float = 0.0,
+    lateral_friction: float | None = None,
 ) -> Body:
     """A body from an OBJ mesh, its reference point at the mesh's origin, standing at
     `position` (m) turned by `yaw` (rad). PyBullet collides a moving mesh as its convex
@@ -201,20 +217,7 @@ def build_mesh_body(
         visualFramePosition=list(-com),
         physicsClientId=client,
     )
-    orn = p.getQuaternionFromEuler((0.0, 0.0, yaw))
-    rot = np.array(p.getMatrixFromQuaternion(orn)).reshape(3, 3)
-    body_id = p.createMultiBody(
-        baseMass=mass,
-        baseCollisionShapeIndex=col,
-        baseVisualShapeIndex=vis,
-        basePosition=list(np.asarray(position) + rot @ com),
-        baseOrientation=orn,
-        useMaximalCoordinates=True,
-        physicsClientId=client,
-    )
-    if mass > 0:
-        allow_sleep(client, body_id)
-    return Body(body_id=body_id, client=client, com_offset=com)
+    return _stand(client, col, vis, mass, com, position, yaw, lateral_friction)
 
 
 def ring_wall_parts(

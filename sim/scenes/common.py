@@ -125,8 +125,9 @@ def add_object(
     client, mass = scene.world.client, mass * j.mass_scale
     if prop.mesh is not None:
         mesh = prop.mesh
-        body = build_mesh_body(client, mesh.file, mesh.scale, mesh.colour, mass, position, yaw)
-        p.changeDynamics(body.body_id, -1, lateralFriction=j.friction, physicsClientId=client)
+        body = build_mesh_body(
+            client, mesh.file, mesh.scale, mesh.colour, mass, position, yaw, j.friction
+        )
     else:
         body = build_body(client, prop.parts, mass, position, yaw=yaw, lateral_friction=j.friction)
     if prop.spinning_friction is not None:
