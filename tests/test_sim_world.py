@@ -75,7 +75,7 @@ def test_ground_truth_at_start(name: str) -> None:
     assert on_person == 0
     base = np.array(scene.arm.base_position)
     files = load_scene(name)
-    table = state.surfaces[files.fixtures[0]]
+    table = state.surfaces[files.file.fixtures[0].name]
     for obj_name, obj in state.objects.items():
         # Standing upright on the table top (their reference is the bottom centre).
         assert obj.position[2] == pytest.approx(table.position[2], abs=2e-3), obj_name

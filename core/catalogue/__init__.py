@@ -33,7 +33,7 @@ PLAN_WORD = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
-class Scene:
+class SceneDescription:
     """A scene file with its things resolved: `things` maps each name the scene uses
     (objects, fixtures, persons) to its `Thing`, in the order they are built."""
 
@@ -42,22 +42,6 @@ class Scene:
     file: SceneFile
     things: dict[str, Thing]
     scenery: tuple[tuple[Placed, Thing], ...]
-
-    def placed(self) -> list[Placed]:
-        """Fixtures, objects, persons: every named placement, in build order."""
-        return [*self.file.fixtures, *self.file.objects, *self.file.persons]
-
-    @property
-    def objects(self) -> list[str]:
-        return [p.name for p in self.file.objects]
-
-    @property
-    def fixtures(self) -> list[str]:
-        return [p.name for p in self.file.fixtures]
-
-    @property
-    def persons(self) -> list[str]:
-        return [p.name for p in self.file.persons]
 
 
 def scene_names() -> list[str]:
@@ -79,7 +63,7 @@ def scene_path(ref: str | Path) -> Path:
 
 
 @cache
-def load_scene(ref: str) -> Scene:
+def load_scene(ref: str) -> SceneDescription:
     """Scene `ref` (a name or a file's path), its things resolved and checked.
 
     Raises `ConfigError` naming the file and the key: a file that cannot be read or does
@@ -103,9 +87,9 @@ def load_scene(ref: str) -> Scene:
             if thing.names is None:
                 raise ConfigError(f"{where}: {name!r} has no [names]; only scenery goes without")
             things[name] = thing
+    fixtures = {placed.name for placed in file.fixtures}
     for i, placed in enumerate(file.objects):
-        support = things.get(placed.on)
-        if placed.on not in file_names(file.fixtures) or support is None or not support.surface:
+        if placed.on not in fixtures or things[placed.on].surface is None:
             raise ConfigError(
                 f"{path}: $.objects[{i}].on: {placed.on!r} is not a fixture with a [surface]"
             )
@@ -113,11 +97,7 @@ def load_scene(ref: str) -> Scene:
         (placed, _thing(path, placed.thing, f"{path}: $.scenery[{i}]"))
         for i, placed in enumerate(file.scenery)
     )
-    return Scene(name=str(ref), path=path, file=file, things=things, scenery=scenery)
-
-
-def file_names(placements: list[Placed]) -> list[str]:
-    return [p.name for p in placements]
+    return SceneDescription(name=str(ref), path=path, file=file, things=things, scenery=scenery)
 
 
 def _check_role(key: str, thing: Thing, placed: Placed, where: str) -> None:

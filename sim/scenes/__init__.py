@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from core.catalogue import Scene as SceneFiles
+from core.catalogue import SceneDescription
 from core.catalogue import load_scene
 from core.catalogue.types import Placed, Thing
 from core.profile import Profile, load_profile
@@ -62,7 +62,7 @@ def build_scene(
     return scene
 
 
-def _fixture(scene: Scene, files: SceneFiles, placed: Placed) -> None:
+def _fixture(scene: Scene, files: SceneDescription, placed: Placed) -> None:
     thing = files.things[placed.name]
     prop = prop_of(thing)
     body = static_body(scene, prop.parts, placed.position_m, math.radians(placed.yaw_deg))
@@ -76,7 +76,7 @@ def _fixture(scene: Scene, files: SceneFiles, placed: Placed) -> None:
     )
 
 
-def _object(scene: Scene, files: SceneFiles, placed: Placed, rng: np.random.Generator) -> None:
+def _object(scene: Scene, files: SceneDescription, placed: Placed, rng: np.random.Generator) -> None:
     thing = files.things[placed.name]
     support = next(f for f in files.file.fixtures if f.name == placed.on)
     surface = files.things[placed.on].surface
