@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from core.catalogue import SceneDescription
-from core.catalogue import load_scene
+from core.catalogue import SceneDescription, load_scene
 from core.catalogue.types import Placed, Thing
 from core.profile import Profile, load_profile
 from sim.arm import Arm
@@ -76,7 +75,9 @@ def _fixture(scene: Scene, files: SceneDescription, placed: Placed) -> None:
     )
 
 
-def _object(scene: Scene, files: SceneDescription, placed: Placed, rng: np.random.Generator) -> None:
+def _object(
+    scene: Scene, files: SceneDescription, placed: Placed, rng: np.random.Generator
+) -> None:
     thing = files.things[placed.name]
     support = next(f for f in files.file.fixtures if f.name == placed.on)
     surface = files.things[placed.on].surface
