@@ -197,7 +197,9 @@ def table(name, rows):
 
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
-    paths = argv or [os.path.join(here, f) for f in ("heldout.jsonl", "breakfast.jsonl")]
+    paths = argv or [
+        os.path.join(here, f) for f in ("heldout.jsonl", "breakfast.jsonl", "tuning.jsonl")
+    ]
     all_problems = []
     for p in paths:
         if not os.path.exists(p):

@@ -1,7 +1,7 @@
 """Keep evaluation text out of the training corpus: exact and near duplicates.
 
-Every sentence of every evaluation file (the public dev set and the held-out sets in
-`eval/`, and the workspace's `../shared/eval/` when it is there, at build time only)
+Every sentence of every evaluation file (the public dev set, the held-out sets and the
+tuning set in `eval/`, and the workspace's `../shared/eval/` when it is there, at build time only)
 is indexed. A corpus sentence is dropped when, after normalising both (NFKC, lower
 case, punctuation gone), it equals an evaluation sentence, or when the two share most
 of the longer one's token bigrams (`NEAR_OVERLAP`): the same request with a word or two
@@ -22,7 +22,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EVAL_FILES = tuple(
-    REPO_ROOT / "eval" / name for name in ("plans_dev.jsonl", "heldout.jsonl", "breakfast.jsonl")
+    REPO_ROOT / "eval" / name
+    for name in ("plans_dev.jsonl", "heldout.jsonl", "breakfast.jsonl", "tuning.jsonl")
 )
 """The evaluation files the repository holds; each must be there to build."""
 WORKSPACE_EVAL = REPO_ROOT.parent / "shared" / "eval"

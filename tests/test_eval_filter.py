@@ -64,4 +64,4 @@ def test_the_corpus_holds_no_evaluation_sentence() -> None:
 
 def test_every_repository_evaluation_file_is_read() -> None:
     sentences = evaluation_sentences()
-    assert len(sentences) >= 34 + 336 + 84
+    assert len(sentences) >= 34 + 336 + 84 + 240

@@ -23,7 +23,9 @@ def test_the_validator_passes() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "breakfast.jsonl", "plans_dev.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["heldout.jsonl", "breakfast.jsonl", "tuning.jsonl", "plans_dev.jsonl"]
+)
 def test_every_name_is_one_of_the_scene(name: str) -> None:
     for line in (EVAL / name).read_text(encoding="utf-8").splitlines():
         case = json.loads(line)
