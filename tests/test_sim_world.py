@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import xml.etree.ElementTree as ET
 
@@ -178,3 +179,21 @@ def test_panda_profile_loads_from_pybullet_data() -> None:
 def test_vessel_capacity_fits_what_the_teapot_holds() -> None:
     """A full pour fills a cup (capacity <= teapot) and the cup can hold it."""
     assert capacity("cup_red") <= capacity("teapot")
+
+
+@pytest.mark.parametrize("name", sorted(SCENES))
+def test_every_seed_finds_room_for_every_object(name: str) -> None:
+    """Care's towel between the pill box and the basket found no room in about one seed
+    in twenty (98 and 179 not even in 1000 draws with the usual clearance): now every
+    seed builds, and no two objects touch at the start."""
+    names = [placed.name for placed in load_scene(name).file.objects]
+    for seed in [*range(20), 62, 76, 82, 98, 147, 158, 159, 179, 194, 197]:
+        with World() as world:
+            scene = build_scene(world, name, seed=seed, settle=False)
+            assert list(scene.objects) == names
+            p.performCollisionDetection(physicsClientId=world.client)
+            for a, b in itertools.combinations(scene.objects.values(), 2):
+                touching = p.getContactPoints(
+                    a.body.body_id, b.body.body_id, physicsClientId=world.client
+                )
+                assert not touching, (seed, a.name, b.name)
