@@ -237,6 +237,19 @@ def k_reference(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tup
         gen.prepare_topic(obj)
         text = gen.topic(obj, gen.realise(intents, hints={"topic": obj}))
         return text, render(steps), kind
+    if x < 0.5:
+        # "The guest asked for the red cup. Fill it and give it to her."
+        obj = rng.choice(sorted(spec.graspable - spec.hot))
+        intents = [("give", obj, person_of(spec))]
+        if obj in spec.containers and rng.random() < 0.5:
+            intents.insert(0, ("fill", (obj,)))
+        steps = compiled(spec, intents)
+        assert steps is not None
+        person = gen.person_slots() if isinstance(gen, German) else gen.pnp()
+        gen.pronoun = rng.random() < 0.6
+        gen.prepare_topic(obj)
+        text = gen.topic_person(obj, person, gen.realise(intents, hints={"topic": obj}))
+        return text, render(steps), kind
     intents, steps = sample_reference(rng, spec)
     return gen.realise(intents), render(steps), kind
 
@@ -338,9 +351,13 @@ def k_impossible(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tu
 
 
 def k_override(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tuple[str, str, str]:
+    plan = render([DslStep("refuse", ("override",))])
+    if rng.random() < 0.3:
+        alone = {"en": EN.OVERRIDE_ALONE, "de": DE.OVERRIDE_ALONE, "zh": ZH.OVERRIDE_ALONE}
+        return dress(gen, rng.choice(alone[gen.lang])), plan, kind
     intents, _ = sample_valid(rng, spec, rng.choice([1, 1, 2]))
     prefix = rng.choice({"en": EN.OVERRIDE, "de": DE.OVERRIDE, "zh": ZH.OVERRIDE}[gen.lang])
-    return gen.realise(intents, prefix), render([DslStep("refuse", ("override",))]), kind
+    return gen.realise(intents, prefix), plan, kind
 
 
 def bad_clause(gen: Gen, rng: random.Random, code: str, after: tuple | None) -> str:

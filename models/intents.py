@@ -74,6 +74,8 @@ def compile_intents(spec: SceneSpec, intents: list[tuple]) -> list[DslStep]:
                 cups = (empty[0],)
             add("pick", "teapot")
             for cup in cups:
+                if world.where(cup) in spec.persons:
+                    raise PlanRejected(f"{cup} is in a person's hand")  # the grammar's rule too
                 add("pour", "teapot", cup)
             add("place", "teapot", TEAPOT_HOME)
             if kind == "serve":
@@ -203,8 +205,11 @@ def compiled(spec: SceneSpec, surface: list[tuple]) -> list[DslStep] | None:
     return steps if len(steps) <= 16 else None
 
 
-def follow_up(rng: random.Random, spec: SceneSpec, obj: str) -> tuple:
-    """A clause doing something more with `obj`: put it somewhere or hand it over."""
+def follow_up(rng: random.Random, spec: SceneSpec, obj: str, fill: bool = False) -> tuple:
+    """A clause doing something more with `obj`: put it somewhere, hand it over, or (a cup
+    that was only moved) fill it."""
+    if fill and obj in spec.containers and rng.random() < 0.3:
+        return ("fill", (obj,))
     if rng.random() < 0.5:
         return ("place", obj, rng.choice(sorted(spec.surfaces)))
     return ("give", obj, person_of(spec))
@@ -231,7 +236,8 @@ def sample_valid(
             if i > 0 and rng.random() < 0.45 and (objs := main_objects(surface[-1])):
                 # A follow-up on the same object(s): "fill the red cup and give it to her".
                 if len(objs) == 1:
-                    surface.append(follow_up(rng, spec, objs[0]))
+                    moved = surface[-1][0] in ("place", "give")
+                    surface.append(follow_up(rng, spec, objs[0], fill=moved))
                 elif rng.random() < 0.5:
                     surface.append(("place_many", objs, rng.choice(sorted(spec.surfaces))))
                 else:
@@ -263,6 +269,7 @@ def sample_reference(rng: random.Random, spec: SceneSpec) -> tuple[list[tuple], 
                     "both_them",
                     "fill_give_other3",
                     "fill_any_move",
+                    "move_fill_same",
                 ]
             )
             if pattern == "fill_fill":
@@ -281,6 +288,10 @@ def sample_reference(rng: random.Random, spec: SceneSpec) -> tuple[list[tuple], 
                     [("place_many", (a, b), rng.choice(surfaces)), ("give_many", (a, b), person)]
                 )
                 surface = [first, then]
+            elif pattern == "move_fill_same":
+                surface = [("place", a, rng.choice(surfaces)), ("fill", (a,))]
+                if rng.random() < 0.5:
+                    surface.append(("give", a, person))
             elif pattern == "fill_give_other3":
                 surface = [("fill", (a,)), ("give", a, person), follow_up(rng, spec, b)]
             else:
@@ -293,16 +304,10 @@ def sample_reference(rng: random.Random, spec: SceneSpec) -> tuple[list[tuple], 
             a, b = rng.sample(objs, 2)
             pattern = rng.choice(["them", "same", "all"])
             if pattern == "them":
-                surface = [
-                    ("place_many", (a, b), rng.choice(surfaces)),
-                    ("give_many", (a, b), person),
-                ]
-                surface = [surface[rng.randrange(2)]]
-                surface.append(
-                    ("give_many", (a, b), person)
-                    if surface[0][0] == "place_many"
-                    else ("place_many", (a, b), rng.choice(surfaces))
+                then = rng.choice(
+                    [("give_many", (a, b), person), ("place_many", (a, b), rng.choice(surfaces))]
                 )
+                surface = [("place_many", (a, b), rng.choice(surfaces)), then]
             elif pattern == "same":
                 surface = [("place", a, rng.choice(surfaces)), ("give", a, person)]
             else:

@@ -87,25 +87,36 @@ def segments(inf: str) -> list[str]:
     return [p for p in parts if p]
 
 
+SUBCLAUSE = re.compile(r", (?:damit|dass|bis|solange|wenn|weil) ")
+
+
+def main_and_sub(inf: str) -> tuple[str, str]:
+    """An infinitive and the subordinate clause after it (", damit sie schläft")."""
+    m = SUBCLAUSE.search(inf)
+    return (inf[: m.start()], inf[m.start() :]) if m else (inf, "")
+
+
 def sie_form(inf: str) -> str:
     """ "{o} {s} abstellen" -> "stellen Sie {o} {s} ab"."""
+    inf, sub = main_and_sub(inf)
     out = []
     for seg in segments(inf):
         words = seg.split(" ")
         prefix, stem = split_verb(words[-1])
         out.append(" ".join([stem, "Sie", *words[:-1], prefix]).strip())
-    return sie_swaps(" und ".join(out))
+    return sie_swaps(" und ".join(out)) + sub
 
 
 def zu_form(inf: str) -> str:
     """ "{o} {s} abstellen" -> "{o} {s} abzustellen"."""
+    inf, sub = main_and_sub(inf)
     out = []
     for seg in segments(inf):
         words = seg.split(" ")
         prefix, stem = split_verb(words[-1])
         verb = f"{prefix}zu{stem}" if prefix else f"zu {stem}"
         out.append(" ".join([*words[:-1], verb]))
-    return " und ".join(out)
+    return " und ".join(out) + sub
 
 
 def sie_swaps(text: str) -> str:
@@ -301,6 +312,9 @@ class German(Realiser):
                 return self.statement(
                     r.choice(DE.PLACE_TERSE).format(o=o.acc, s=self.surface(intent[2]))
                 )
+            if r.random() < 0.04:
+                s = self.surface(intent[2])
+                return self.statement(r.choice(DE.PLACE_DECL).format(on=o.nom, s=s))
             return self.pick(DE.PLACE, o=o.acc, r=o.pron_acc, s=self.surface(intent[2]))
         if kind in ("place_many", "place_all"):
             if it:
@@ -488,11 +502,20 @@ class German(Realiser):
         return self.rng.choice(DE.ASIDE_DE).format(x=o.acc, n=o.nom, e=e)
 
     def prepare_topic(self, name: str) -> None:
-        self.topic_np = self.prev_np = self.obj(name, ref=False, simple=True)
+        if name in L.DE_DESC and self.rng.random() < 0.3:
+            self.topic_np = self.prev_np = self.rng.choice(L.DE_DESC[name])
+        else:
+            self.topic_np = self.prev_np = self.obj(name, ref=False, simple=True)
 
     def topic(self, name: str, text: str) -> str:
         o = getattr(self, "topic_np", None) or self.obj(name, ref=False)
         return self.rng.choice(DE.TOPIC_DE).format(o=o.acc, b=text)
+
+    def topic_person(self, name: str, person: dict[str, str], text: str) -> str:
+        o = getattr(self, "topic_np", None) or self.obj(name, ref=False)
+        frame = self.rng.choice(DE.TOPIC_PERSON_DE)
+        text = frame.format(o=o.acc, b=text, **person)
+        return text[:1].upper() + text[1:]
 
     def take_back(self, wrong: str, right: str) -> str:
         return self.rng.choice(DE.CLAUSE_CORRECT).format(a=wrong, b=right)

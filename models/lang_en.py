@@ -344,9 +344,19 @@ class English(Realiser):
     def aside(self, name: str) -> str:
         return self.rng.choice(EN.ASIDE_EN).format(x=self.obj(name, ref=False, simple=True))
 
+    def topic_np(self, name: str) -> str:
+        """A thing named before the request: its name, or what it looks like."""
+        if name in L.EN_DESC and self.rng.random() < 0.3:
+            return self.rng.choice(L.EN_DESC[name])
+        return self.obj(name, ref=False, simple=True)
+
     def topic(self, name: str, text: str) -> str:
-        frame = self.rng.choice(EN.TOPIC_EN)
-        return frame.format(o=self.obj(name, ref=False, simple=True), b=text)
+        return self.rng.choice(EN.TOPIC_EN).format(o=self.topic_np(name), b=text)
+
+    def topic_person(self, name: str, person: str, text: str) -> str:
+        frame = self.rng.choice(EN.TOPIC_PERSON_EN)
+        text = frame.format(P=person, o=self.topic_np(name), b=text)
+        return text[:1].upper() + text[1:]
 
     def take_back(self, wrong: str, right: str) -> str:
         return self.rng.choice(EN.CLAUSE_CORRECT).format(a=wrong, b=right)

@@ -78,6 +78,8 @@ class Chinese(Realiser):
                     f"{adj}的{n}，不是{oadj}的",
                 ]
             )
+        if self.dialect == "yue" and r.random() < 0.5:
+            return r.choice([f"{adj}嗰只杯", f"{adj}嘅{n}", f"个{adj}{n}", f"嗰只{adj}杯"])
         x = r.random()
         if x < 0.6:
             return r.choice(
@@ -321,9 +323,17 @@ class Chinese(Realiser):
     def aside(self, name: str) -> str:
         return self.rng.choice(ZH.ASIDE_ZH).format(x=self.obj(name, ref=False, simple=True))
 
+    def topic_np(self, name: str) -> str:
+        if name in L.ZH_DESC and self.rng.random() < 0.3:
+            return self.rng.choice(L.ZH_DESC[name])
+        return self.obj(name, ref=False, simple=True)
+
     def topic(self, name: str, text: str) -> str:
-        o = self.obj(name, ref=False, simple=True)
-        return self.rng.choice(ZH.TOPIC_ZH).format(o=o, b=text)
+        return self.rng.choice(ZH.TOPIC_ZH).format(o=self.topic_np(name), b=text)
+
+    def topic_person(self, name: str, person: str, text: str) -> str:
+        frame = self.rng.choice(ZH.TOPIC_PERSON_ZH)
+        return frame.format(p=person, o=self.topic_np(name), b=text)
 
     def take_back(self, wrong: str, right: str) -> str:
         return self.rng.choice(ZH.CLAUSE_CORRECT).format(a=wrong, b=right)
