@@ -21,6 +21,7 @@ from models.textutil import (
 )
 
 TERSE_RATE = 0.06
+TOSS_RATE = 0.05
 SEPARABLE = sorted(
     [
         "zurück",
@@ -315,7 +316,8 @@ class German(Realiser):
             if r.random() < 0.04:
                 s = self.surface(intent[2])
                 return self.statement(r.choice(DE.PLACE_DECL).format(on=o.nom, s=s))
-            return self.pick(DE.PLACE, o=o.acc, r=o.pron_acc, s=self.surface(intent[2]))
+            table = DE.TOSS_PLACE if r.random() < TOSS_RATE else DE.PLACE
+            return self.pick(table, o=o.acc, r=o.pron_acc, s=self.surface(intent[2]))
         if kind in ("place_many", "place_all"):
             if it:
                 return self.pick(DE.PLACE_MANY_IT, s=self.surface(intent[2]))

@@ -18,6 +18,8 @@ from models.textutil import (
 )
 
 TERSE_RATE = 0.06
+TOSS_RATE = 0.05
+"""Ordinary clauses that put a thing somewhere with a violent-sounding verb ("chuck")."""
 
 
 def imperative_words() -> frozenset[str]:
@@ -183,7 +185,7 @@ class English(Realiser):
                 return self.decl(r.choice(EN.PLACE_TERSE), o=o, s=self.surface(intent[2]))
             if r.random() < 0.12:
                 return r.choice(EN.PLACE_TO).format(o=o, n=self.np(intent[2]))
-            t = r.choice(EN.PLACE)
+            t = r.choice(EN.TOSS_PLACE if r.random() < TOSS_RATE else EN.PLACE)
             if t.startswith("{o}") or t.startswith("I "):
                 self.last_decl = True
             return t.format(o=o, s=self.surface(intent[2]))

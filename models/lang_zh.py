@@ -20,6 +20,7 @@ from models.textutil import (
 )
 
 TERSE_RATE = 0.07
+TOSS_RATE = 0.05
 YUE_RATE = 0.08
 TAIWAN_RATE = 0.07
 NORTHEAST_RATE = 0.05
@@ -174,6 +175,9 @@ class Chinese(Realiser):
                 return r.choice(ZH.YUE["place"]).format(o=o, s=s)
             if terse:
                 return self.decl(r.choice(ZH.PLACE_TERSE), o=o, s=s)
+            if r.random() < TOSS_RATE:
+                into = "进" if intent[2] == "basket" else "到"
+                return r.choice(ZH.TOSS_PLACE).format(o=o, s=s, **{"in": into})
             t = r.choice(ZH.PLACE)
             if intent[2] == "basket" and r.random() < 0.5:
                 t = t.replace("放到{s}", "放进{s}")

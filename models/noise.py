@@ -317,4 +317,5 @@ def style_zh(rng: random.Random, text: str, imperative: bool, dialect: str = "")
         return speech_zh(rng, text, imperative)
     if x < 0.92:
         return misspell_zh(rng, text, imperative)
-    return strip_zh(rng.choice(["", "", "帮我", "请"]) + text + rng.choice(["", "", "谢谢", "哈"]))
+    prefix = rng.choice(["", "", "帮我", "请"]) if imperative and not text.startswith("帮") else ""
+    return strip_zh(prefix + text + rng.choice(["", "", "谢谢", "哈"]))

@@ -936,7 +936,7 @@ UNKNOWN_ACTION = [
     "gib einen Schuss Milch in {c}",
     "leg eine Zitronenscheibe in {c}",
     "hol {u} aus der Küche",
-    "hol noch eine dritte Tasse aus dem Schrank",
+    "bring eine weitere Tasse aus der Küche",
 ]
 IMPOSSIBLE += [
     "mach den Tee wärmer",

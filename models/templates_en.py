@@ -1299,14 +1299,14 @@ IMPOSSIBLE += [
     "carry the basket to the kitchen",
 ]
 IMPOSSIBLE_CARE += [
-    "pour her some water into a cup",
+    "get her a cup and fill it with water",
     "pour the water into the pill box",
     "top up her water",
     "fill the glass up again",
     "pour the water onto the towel",
 ]
 IMPOSSIBLE_TEA += [
-    "pour the tea onto the tray",
+    "tip the tea out over the tray",
     "pour tea on the table",
     "pour {c} into {c2}",
     "empty {c} into the teapot",
