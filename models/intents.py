@@ -168,7 +168,9 @@ def sample_intent(rng: random.Random, spec: SceneSpec, allow_serve_default: bool
     kind = rng.choices(options, weights)[0]
     if kind == "place":
         r = rng.random()
-        if r < 0.04:
+        if r < 0.04 and not spec.containers:
+            # Everything at once: only where three things fit (the care scene's basket
+            # and bedside table; a tea tray holds two cups).
             return ("place_all", tuple(graspable), rng.choice(surfaces))
         if r < 0.17:
             return ("place_many", tuple(rng.sample(graspable, 2)), rng.choice(surfaces))
