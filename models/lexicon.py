@@ -396,7 +396,6 @@ ZH_UNKNOWN_SURFACE = [
     "灶台",
     "书桌",
     "抽屉",
-    "柜子",
 ]
 
 EN_LIQUID = [
@@ -420,3 +419,116 @@ DE_LIQUID = [
     "kochenden Tee",
 ]
 ZH_LIQUID = ["茶", "热茶", "开水", "水", "滚烫的茶"]
+
+# -- descriptions: things named by what they look like or hold ------------------------------
+# From the catalogue's bodies: the pill box is yellow with a green lid, the towel white with
+# blue stripes and folded, the glass clear and full, the teapot cream with a green trim.
+
+EN_DESC = {
+    "pill_box": [
+        "the yellow box",
+        "the box with the green lid",
+        "the thing with the tablets in it",
+        "the little box with the pills",
+        "the yellow box with the green lid",
+        "the box the pills are in",
+    ],
+    "towel": [
+        "the folded thing",
+        "the striped towel",
+        "the white towel",
+        "the white thing with the blue stripes",
+        "the folded cloth",
+    ],
+    "water_glass": [
+        "the clear glass",
+        "the full glass",
+        "the glass tumbler",
+        "the see-through glass",
+        "the thing with the water in it",
+    ],
+    "teapot": [
+        "the full pot",
+        "the thing with the tea in it",
+        "the octagonal pot",
+        "the cream-coloured pot",
+        "the pot with the green trim",
+    ],
+    "tray": ["the dark tray", "the flat tray", "the black tray", "the tray with the wooden rim"],
+    "basket": ["the wicker one", "the brown basket", "the woven basket"],
+    "side_table": ["the table next to the bed", "the little bedside table"],
+    "table": ["the big table", "the main table"],
+}
+DE_DESC = {
+    "pill_box": [
+        de_fem("die gelbe Dose", "der gelben Dose"),
+        de_fem("die Dose mit dem grünen Deckel", "der Dose mit dem grünen Deckel"),
+        de_neut("das Ding mit den Tabletten", "dem Ding mit den Tabletten"),
+        de_fem("die kleine Dose mit den Pillen", "der kleinen Dose mit den Pillen"),
+        de_neut("das gelbe Kästchen", "dem gelben Kästchen"),
+    ],
+    "towel": [
+        de_neut("das gefaltete Tuch", "dem gefalteten Tuch"),
+        de_neut("das gestreifte Handtuch", "dem gestreiften Handtuch"),
+        de_neut("das weiße Handtuch", "dem weißen Handtuch"),
+        de_neut("das zusammengefaltete Handtuch", "dem zusammengefalteten Handtuch"),
+    ],
+    "water_glass": [
+        de_neut("das volle Glas", "dem vollen Glas"),
+        de_neut("das durchsichtige Glas", "dem durchsichtigen Glas"),
+        de_neut("das Ding mit dem Wasser", "dem Ding mit dem Wasser"),
+    ],
+    "teapot": [
+        de_fem("die volle Kanne", "der vollen Kanne"),
+        de_fem("die helle Kanne", "der hellen Kanne"),
+        de_fem("die achteckige Kanne", "der achteckigen Kanne"),
+        de_neut("das Ding mit dem Tee", "dem Ding mit dem Tee"),
+    ],
+}
+DE_DESC_ON = {
+    "tray": ["auf das dunkle Tablett", "auf das flache Tablett"],
+    "basket": ["in den geflochtenen Korb", "in den braunen Korb"],
+    "side_table": ["auf den Tisch neben dem Bett", "auf das Tischchen am Bett"],
+    "table": ["auf den großen Tisch"],
+}
+ZH_DESC = {
+    "pill_box": ["黄色的盒子", "绿盖子的盒子", "装药的盒子", "装着药片的小盒子", "黄盒子"],
+    "towel": ["叠好的那块布", "白毛巾", "有蓝条纹的毛巾", "叠着的那条"],
+    "water_glass": ["装水的杯子", "透明的杯子", "满满的那杯水", "玻璃水杯"],
+    "teapot": ["装茶的壶", "满满的那壶茶", "白色的壶", "八角形的茶壶"],
+    "tray": ["黑色的托盘", "深色的托盘", "扁扁的托盘"],
+    "basket": ["藤编的篮子", "棕色的篮子", "编织篮"],
+    "side_table": ["床边的桌子", "旁边的小桌子"],
+    "table": ["大桌子", "那张桌子"],
+}
+
+# -- people: grammatical gender of the English names, for pronouns ---------------------------
+
+EN_FEMALE = {
+    "grandma",
+    "granny",
+    "nan",
+    "the elderly lady",
+    "the old lady",
+    "the woman in bed",
+    "the lady",
+    "the lady in the armchair",
+    "the woman at the table",
+}
+EN_MALE = {
+    "grandpa",
+    "the old man",
+    "the elderly gentleman",
+    "the elderly man",
+    "the gentleman",
+    "the old gentleman",
+    "the man in the armchair",
+    "the gent",
+    "the man at the table",
+}
+EN_PRONOUNS = {
+    "f": {"S": "she", "M": "her", "O": "her"},
+    "m": {"S": "he", "M": "him", "O": "his"},
+    "n": {"S": "they", "M": "them", "O": "their"},
+}
+ZH_FEMALE = {"奶奶", "老奶奶", "女士", "阿婆", "婆婆", "外婆", "姥姥", "老太太", "那位女士"}
