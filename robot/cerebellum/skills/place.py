@@ -19,6 +19,7 @@ from robot.cerebellum.skills.phases import (
 from robot.cerebellum.skills.poses import (
     UP,
     held_pose,
+    pitch_of,
     pose_holding_at,
     require_grasp,
     roll_across,
@@ -28,7 +29,15 @@ from robot.cerebellum.skills.poses import (
 ABOVE_M = 0.06
 """Come in this far above the placing point, then lower straight down."""
 DROP_CLEARANCE_M = 0.006
-"""Release with the object's bottom this far above the surface."""
+"""Release with the object's bottom this far above the surface..."""
+HIGH_DROP_CLEARANCE_M = 0.02
+"""...or, for an object held from the side that the line down cannot bring that low,
+from this high: a pot that turned and rose in the jaws during a pour needs its tool
+lower than its pick did, past the arm's reach beside its pick spot (tuning seeds 12,
+71 and 74 of breakfast_pour). It drops 2 cm, upright."""
+REACH_MARGIN_M = 0.005
+"""A line down counts as within reach only if it reaches this much lower than it needs:
+carried after a pour, a pot settled 3 mm lower in the jaws on the way."""
 LOWER_SPEED_M_S = 0.05
 RETREAT_SPEED_M_S = 0.08
 SETTLE_S = 0.3
@@ -40,7 +49,11 @@ outward by these, pivoting about the tool point between the open jaws."""
 LANDED_MARGIN_M = 0.015
 TRANSIT_SPEED = 0.5
 LARGE_SURFACE_M = 0.2
-"""A surface wider than this (a table) gets the object back where it came from."""
+"""A surface wider than this (a table) gets the object back where it came from..."""
+BACK_TOWARD_BASE_M = (0.02, 0.04, 0.06)
+"""...or, out of reach there (a pot held lower or turned in the jaws after a pour needs
+another tool pose than its pick did), this much nearer the arm's base, on the same
+bearing: between the objects, which stand on a ring around the base."""
 
 
 SLOT_MARGIN_M = 0.012
@@ -135,19 +148,22 @@ def _toward_arm(ctx: SkillContext, target: str, grasp: Grasp) -> list[np.ndarray
 
 def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     """Where the held object `what`'s bottom centre may go (m, world) on `target`, best
-    first: back where it came from on a table; on a small surface (a tray), for a round
-    object, the slot farthest from what already stands there (the one farther from the
-    arm when both are free), then spots on the way from it to the centre, then the
-    other slot (a slot may be out of reach); for an object held from above, the
-    surface's centre, then spots nearer the arm within the room it leaves; else the
-    surface's centre."""
+    first: back where it came from on a table, then nearer the arm; on a small surface
+    (a tray), for a round object, the slot farthest from what already stands there (the
+    one farther from the arm when both are free), then spots on the way from it to the
+    centre, then the other slot (a slot may be out of reach); for an object held from
+    above, the surface's centre, then spots nearer the arm within the room it leaves;
+    else the surface's centre."""
     world = ctx.require_world()
     if target not in world.surfaces:
         raise SkillFailed(f"cannot place on {target}: it is not a surface")
     surface = world.surfaces[target]
     top = np.asarray(surface.position, dtype=np.float64)
     if max(surface.half_extents[:2]) > LARGE_SURFACE_M and ctx.held_from is not None:
-        return [np.array([ctx.held_from[0], ctx.held_from[1], top[2]])]
+        back = np.array([ctx.held_from[0], ctx.held_from[1], top[2]])
+        to_base = np.array([ctx.model.base.x, ctx.model.base.y]) - back[:2]
+        unit = to_base / max(float(np.linalg.norm(to_base)), 1e-9)
+        return [back, *(back + np.array([*(unit * d), 0.0]) for d in BACK_TOWARD_BASE_M)]
     grasp = require_grasp(ctx, what)
     if grasp.style == "top":
         return [top, *_toward_arm(ctx, target, grasp)]
@@ -173,8 +189,14 @@ class Place(Skill):
         what, target = self.args["object"], self.args["target"]
         grasp = require_grasp(ctx, what)
         tilt: list[np.ndarray] = []
-        chosen: list[np.ndarray] = []  # the spot, from the surface's top centre (m)
+        # The spot, from the surface's top centre (m), and the height to release at (m).
+        chosen: list[tuple[np.ndarray, float]] = []
         watches = (target,) if ctx.world is not None and target in ctx.world.objects else ()
+        drops = (
+            (DROP_CLEARANCE_M, HIGH_DROP_CLEARANCE_M)
+            if grasp.style == "side"
+            else (DROP_CLEARANCE_M,)
+        )
 
         def holding(c: SkillContext) -> str | None:
             if c.held != what:
@@ -195,10 +217,16 @@ class Place(Skill):
         def surface_top(c: SkillContext) -> np.ndarray:
             return np.asarray(c.require_world().surfaces[target].position, dtype=np.float64)
 
-        def above_spot(c: SkillContext, spot: np.ndarray) -> tuple[float, ...]:
+        def above_spot(c: SkillContext, spot: np.ndarray, drop: float) -> tuple[float, ...]:
             high = spot + UP * (DROP_CLEARANCE_M + ABOVE_M)
             if grasp.style == "side":
-                return c.full_target(solve_held(c, what, high, f"{target}"))
+                # The spot counts only if the line down to it is within reach too.
+                q = solve_held(c, what, high, f"{target}")
+                pitch = pitch_of(c.model.tool_pose(c.full_target(q))[:3, 0])
+                low = spot + UP * (drop - REACH_MARGIN_M)
+                point, approach = held_pose(c, what, low, pitch)
+                require_line(c, q, point, approach, f"{target}")
+                return c.full_target(q)
             point, approach, roll = holding_at(c, high)
             # Held from above: lean out if straight down is out of reach.
             low = point - UP * ABOVE_M
@@ -213,18 +241,21 @@ class Place(Skill):
             return c.full_target(q)
 
         def above(c: SkillContext) -> tuple[float, ...]:
-            """Over the first spot within reach; remembers it relative to the surface."""
+            """Over the first spot within reach, released as low as reach allows;
+            remembers it relative to the surface."""
             for spot in place_points(c, target, what):
-                try:
-                    goal = above_spot(c, spot)
-                except SkillFailed:
-                    continue
-                chosen[:] = [spot - surface_top(c)]
-                return goal
+                for drop in drops:
+                    try:
+                        goal = above_spot(c, spot, drop)
+                    except SkillFailed:
+                        continue
+                    chosen[:] = [(spot - surface_top(c), drop)]
+                    return goal
             raise SkillFailed(f"{target} out of reach")
 
         def lower(c: SkillContext) -> tuple[np.ndarray, np.ndarray]:
-            bottom = surface_top(c) + chosen[0] + UP * DROP_CLEARANCE_M
+            spot, drop = chosen[0]
+            bottom = surface_top(c) + spot + UP * drop
             point, approach, _ = holding_at(c, bottom)
             return point, tilt[0] if tilt else approach
 
