@@ -49,11 +49,7 @@ outward by these, pivoting about the tool point between the open jaws."""
 LANDED_MARGIN_M = 0.015
 TRANSIT_SPEED = 0.5
 LARGE_SURFACE_M = 0.2
-"""A surface wider than this (a table) gets the object back where it came from..."""
-BACK_TOWARD_BASE_M = (0.02, 0.04, 0.06)
-"""...or, out of reach there (a pot held lower or turned in the jaws after a pour needs
-another tool pose than its pick did), this much nearer the arm's base, on the same
-bearing: between the objects, which stand on a ring around the base."""
+"""A surface wider than this (a table) gets the object back where it came from."""
 
 
 SLOT_MARGIN_M = 0.012
@@ -148,7 +144,7 @@ def _toward_arm(ctx: SkillContext, target: str, grasp: Grasp) -> list[np.ndarray
 
 def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     """Where the held object `what`'s bottom centre may go (m, world) on `target`, best
-    first: back where it came from on a table, then nearer the arm; on a small surface
+    first: back where it came from on a table; on a small surface
     (a tray), for a round object, the slot farthest from what already stands there (the
     one farther from the arm when both are free), then spots on the way from it to the
     centre, then the other slot (a slot may be out of reach); for an object held from
@@ -160,10 +156,7 @@ def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     surface = world.surfaces[target]
     top = np.asarray(surface.position, dtype=np.float64)
     if max(surface.half_extents[:2]) > LARGE_SURFACE_M and ctx.held_from is not None:
-        back = np.array([ctx.held_from[0], ctx.held_from[1], top[2]])
-        to_base = np.array([ctx.model.base.x, ctx.model.base.y]) - back[:2]
-        unit = to_base / max(float(np.linalg.norm(to_base)), 1e-9)
-        return [back, *(back + np.array([*(unit * d), 0.0]) for d in BACK_TOWARD_BASE_M)]
+        return [np.array([ctx.held_from[0], ctx.held_from[1], top[2]])]
     grasp = require_grasp(ctx, what)
     if grasp.style == "top":
         return [top, *_toward_arm(ctx, target, grasp)]
