@@ -34,7 +34,7 @@ from tqdm import tqdm
 from benchmarks.common import parser, percentile, report
 from core.msgs import Plan
 from core.scenes import scene_spec
-from robot.brain.planner import Planner
+from robot.brain.planner import DEFAULT_MODEL_DIR, Planner
 from robot.launch.outcome import Verdict, judge_plan
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -140,9 +140,10 @@ def main() -> int:
         default=",".join([*SETS, "dev"]),
         help="comma-separated sets to run (tuning and dev are the ones to read failures of)",
     )
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR, help="model folder")
     args = p.parse_args()
     chosen = [name.strip() for name in args.sets.split(",")]
-    planner = Planner()
+    planner = Planner(args.model)
     rows: list[tuple[str, float, str]] = []
     latencies: list[float] = []
     for name, path in [*SETS.items(), ("dev", DEV)]:

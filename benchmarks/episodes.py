@@ -1,7 +1,8 @@
 """Episodes benchmark: seeded, randomised episodes per request family, on held-out seeds.
 
 Each family is one or more instructions in one scene (or, for `breakfast`, whose names
-the planner was not trained on, fixed plans, run without replanning). The brain's
+the planner was not trained on, fixed plans: repaired as the stack repairs any plan,
+while the planner, asked for a fresh one, refuses there). The brain's
 `Planner` is loaded once and plans each instruction once (the plan does not depend on
 the seed: the seed moves objects +-3 cm +-15 deg and draws masses and frictions).
 Episode k of a family runs the family's request k mod their number with the k-th
@@ -55,8 +56,7 @@ from robot.launch.episode import EpisodeResult, run_episode
 @dataclass(frozen=True)
 class Family:
     """Requests in one scene: `instructions` the brain plans, or, for a scene whose
-    names the planner was not trained on, fixed `plans` in the plan language (run
-    without replanning: repairs only, as `run_episode` does without a planner)."""
+    names the planner was not trained on, fixed `plans` in the plan language."""
 
     scene: str
     instructions: tuple[str, ...] = ()
@@ -120,8 +120,7 @@ def run_family(
     run: Run = []
     for k, seed in enumerate(tqdm(seeds, desc=name, unit="episode", file=sys.stderr)):
         plan = plans[k % len(plans)]
-        replanner = planner if family.instructions else None
-        result = run_episode(family.scene, seed, plan, planner=replanner, max_replans=max_replans)
+        result = run_episode(family.scene, seed, plan, planner=planner, max_replans=max_replans)
         run.append((seed, result))
     return run
 
