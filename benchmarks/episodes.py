@@ -167,6 +167,9 @@ def print_family(name: str, seeds: str, run: Run) -> None:
     print(f"  median wall time   {percentile([r.wall_time_s for r in results], 50):8.1f}  s")
     print(f"  spilled total      {sum(r.spilled for r in results):8d}  particles")
     print(f"  on a person (max)  {max(r.on_person for r in results):8d}  particles")
+    touched = [seed for seed, r in run if r.on_person]
+    if touched:
+        print(f"  {len(touched):4d} x tea on a person (seeds {join(touched)})")
     for what, groups in (
         ("failed, first", reasons),
         ("failed after replanning, last", finals),
