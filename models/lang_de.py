@@ -229,11 +229,6 @@ class German(Realiser):
             return r.choice(L.DE_DESC[name])
         return r.choice(L.DE_NP[name])
 
-    def wrong_one(self, name: str) -> str | None:
-        pool = self.spec.surfaces if name in self.spec.surfaces else self.spec.graspable
-        others = sorted(pool - {name})
-        return self.rng.choice(others) if others else None
-
     def surface(self, name: str) -> str:
         r = self.rng
         if self.corrections and r.random() < CORRECTION_RATE and (wrong := self.wrong_one(name)):
@@ -244,11 +239,6 @@ class German(Realiser):
         if name in L.DE_DESC_ON and r.random() < DESCRIPTION_RATE:
             return r.choice(L.DE_DESC_ON[name])
         return r.choice(L.DE_SURFACE_PP[name])
-
-    def obj(self, name: str, ref: bool = True, simple: bool = False) -> L.DeNoun:
-        if name in L.CUP_COLOUR:
-            return self.cup(name, ref=ref, simple=simple)
-        return self.np(name, plain=simple)
 
     def objs(self, names: tuple[str, ...], all_: bool = False) -> L.DeNoun:
         r = self.rng

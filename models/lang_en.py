@@ -119,12 +119,6 @@ class English(Realiser):
             return r.choice(L.EN_DESC[name])
         return r.choice(L.EN_NP[name])
 
-    def wrong_one(self, name: str) -> str | None:
-        """Another entity of the same sort, for a self-correction."""
-        pool = self.spec.surfaces if name in self.spec.surfaces else self.spec.graspable
-        others = sorted(pool - {name})
-        return self.rng.choice(others) if others else None
-
     def surface(self, name: str) -> str:
         r = self.rng
         prep = r.choice(L.EN_SURFACE_PREP[name])
@@ -142,11 +136,6 @@ class English(Realiser):
                     ]
                 )
         return f"{prep} {self.np(name)}"
-
-    def obj(self, name: str, ref: bool = True, simple: bool = False) -> str:
-        if name in L.CUP_COLOUR:
-            return self.cup(name, ref=ref, simple=simple)
-        return self.np(name, plain=simple)
 
     def its(self, table: list[str]) -> list[str]:
         """Pronoun clauses; not "then ..." at the start of a request."""
@@ -166,10 +155,6 @@ class English(Realiser):
         return ", ".join(parts[:-1]) + " and " + parts[-1]
 
     # -- clauses -------------------------------------------------------------------------------
-    def decl(self, template: str, **kw: str) -> str:
-        self.last_decl = True
-        return template.format(**kw)
-
     def tea(self) -> str:
         return self.rng.choice(["tea", "some tea", "hot tea", "the tea", "green tea"])
 
@@ -278,11 +263,6 @@ class English(Realiser):
         for c in texts[1:]:
             text = r.choice(EN.CONNECT).format(a=text, b=c)
         return text
-
-    def compose(self, clauses: list[tuple[str, bool]], prefix: str) -> str:
-        if self.raw:
-            return prefix + self.join(clauses)
-        return self.style(prefix + self.join(clauses), imperative=not self.decl_first)
 
     def style(self, text: str, imperative: bool = True) -> str:
         """The request as someone would type or say it (noise.py)."""

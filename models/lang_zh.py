@@ -116,11 +116,6 @@ class Chinese(Realiser):
             return r.choice(L.ZH_DESC[name])
         return r.choice(L.ZH_NP[name])
 
-    def wrong_one(self, name: str) -> str | None:
-        pool = self.spec.surfaces if name in self.spec.surfaces else self.spec.graspable
-        others = sorted(pool - {name})
-        return self.rng.choice(others) if others else None
-
     def surface(self, name: str) -> str:
         r = self.rng
         post = L.ZH_SURFACE_POST[name]
@@ -131,11 +126,6 @@ class Chinese(Realiser):
             b = self.np(name, True) + post
             return r.choice([f"{a}，{self.mark()}，{b}", f"{b}，不是{a}"])
         return self.np(name) + post
-
-    def obj(self, name: str, ref: bool = True, simple: bool = False) -> str:
-        if name in L.CUP_COLOUR:
-            return self.cup(name, ref=ref, simple=simple)
-        return self.np(name, plain=simple)
 
     def its(self, table: list[str]) -> list[str]:
         """Pronoun clauses; not "then ..." at the start of a request."""
@@ -155,10 +145,6 @@ class Chinese(Realiser):
         return "、".join(parts[:-1]) + "和" + parts[-1]
 
     # -- clauses ---------------------------------------------------------------------------
-    def decl(self, template: str, **kw: str) -> str:
-        self.last_decl = True
-        return template.format(**kw)
-
     def yue(self, key: str) -> bool:
         return self.dialect == "yue" and self.rng.random() < 0.7 and key in ZH.YUE
 
@@ -271,11 +257,6 @@ class Chinese(Realiser):
         for c in texts[1:]:
             text = r.choice(ZH.CONNECT).format(a=text, b=c)
         return text
-
-    def compose(self, clauses: list[tuple[str, bool]], prefix: str) -> str:
-        if self.raw:
-            return prefix + self.join(clauses)
-        return self.style(prefix + self.join(clauses), imperative=not self.decl_first)
 
     def style(self, text: str, imperative: bool = True) -> str:
         return noise.style_zh(self.rng, text, imperative, self.dialect)

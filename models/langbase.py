@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from core.scenes import SceneSpec
+from models import lexicon as L
 from models.intents import Ctx, filled_after, main_objects, person_of
 from models.textutil import REFERENCE_RATE
 
@@ -26,7 +27,7 @@ def can_ellipse(prev: tuple, intent: tuple) -> bool:
 
 class Realiser:
     """A request's clauses in one language; subclasses say how each clause is worded
-    (`clause`, `ellipsis`) and how clauses are joined and dressed (`compose`)."""
+    (`clause`, `ellipsis`) and how clauses are joined (`join`) and dressed (`style`)."""
 
     lang = ""
     raw = False
@@ -48,14 +49,34 @@ class Realiser:
         self.corrections = True
         self.dialect = ""
 
+    # -- what every language words alike ---------------------------------------------
+
+    def obj(self, name: str, ref: bool = True, simple: bool = False) -> str:
+        if name in L.CUP_COLOUR:
+            return self.cup(name, ref=ref, simple=simple)  # type: ignore[attr-defined]
+        return self.np(name, plain=simple)  # type: ignore[attr-defined]
+
+    def wrong_one(self, name: str) -> str | None:
+        """Another entity of the same sort, for a self-correction."""
+        pool = self.spec.surfaces if name in self.spec.surfaces else self.spec.graspable
+        others = sorted(pool - {name})
+        return self.rng.choice(others) if others else None
+
+    def decl(self, template: str, **kw: str) -> str:
+        self.last_decl = True
+        return template.format(**kw)
+
+    def compose(self, clauses: list[tuple[str, bool]], prefix: str) -> str:
+        if self.raw:
+            return prefix + self.join(clauses)  # type: ignore[attr-defined]
+        imperative = not self.decl_first
+        return self.style(prefix + self.join(clauses), imperative=imperative)  # type: ignore[attr-defined]
+
     # -- subclass hooks ----------------------------------------------------------------
     def clause(self, intent: tuple, it: bool):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def ellipsis(self, previous, intent: tuple):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def compose(self, clauses: list, prefix: str) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def prepare_topic(self, name: str) -> None:
