@@ -33,8 +33,8 @@ DROP_CLEARANCE_M = 0.006
 HIGH_DROP_CLEARANCE_M = 0.02
 """...or, for an object held from the side that the line down cannot bring that low,
 from this high: a pot that turned and rose in the jaws during a pour needs its tool
-lower than its pick did, past the arm's reach beside its pick spot (tuning seeds 12,
-71 and 74 of breakfast_pour). It drops 2 cm, upright."""
+lower than its pick did, past the arm's reach beside its pick spot (tuning seed 12 of
+breakfast_pour; seeds 71 and 74 would need it set down pitched). It drops 2 cm."""
 REACH_MARGIN_M = 0.005
 """A line down counts as within reach only if it reaches this much lower than it needs:
 carried after a pour, a pot settled 3 mm lower in the jaws on the way."""
@@ -144,12 +144,12 @@ def _toward_arm(ctx: SkillContext, target: str, grasp: Grasp) -> list[np.ndarray
 
 def place_points(ctx: SkillContext, target: str, what: str) -> list[np.ndarray]:
     """Where the held object `what`'s bottom centre may go (m, world) on `target`, best
-    first: back where it came from on a table; on a small surface
-    (a tray), for a round object, the slot farthest from what already stands there (the
-    one farther from the arm when both are free), then spots on the way from it to the
-    centre, then the other slot (a slot may be out of reach); for an object held from
-    above, the surface's centre, then spots nearer the arm within the room it leaves;
-    else the surface's centre."""
+    first: back where it came from on a table; on a small surface (a tray), for a round
+    object, the slot farthest from what already stands there (the one farther from the
+    arm when both are free), then spots on the way from it to the centre, then the
+    other slot (a slot may be out of reach); for an object held from above, the
+    surface's centre, then spots nearer the arm within the room it leaves; else the
+    surface's centre."""
     world = ctx.require_world()
     if target not in world.surfaces:
         raise SkillFailed(f"cannot place on {target}: it is not a surface")
