@@ -39,6 +39,9 @@ IMPERATIVE = imperative_words()
 
 class English(Realiser):
     lang = "en"
+    asides = EN.ASIDE_EN
+    topics = EN.TOPIC_EN
+    descriptions = L.EN_DESC
 
     # -- people -------------------------------------------------------------------------------
     def person_np(self) -> str:
@@ -322,18 +325,6 @@ class English(Realiser):
         else:
             table = EN.REASON_OK[kind]
         return r.choice(table).format(a=text, **self.pron())
-
-    def aside(self, name: str) -> str:
-        return self.rng.choice(EN.ASIDE_EN).format(x=self.obj(name, ref=False, simple=True))
-
-    def topic_np(self, name: str) -> str:
-        """A thing named before the request: its name, or what it looks like."""
-        if name in L.EN_DESC and self.rng.random() < 0.3:
-            return self.rng.choice(L.EN_DESC[name])
-        return self.obj(name, ref=False, simple=True)
-
-    def topic(self, name: str, text: str) -> str:
-        return self.rng.choice(EN.TOPIC_EN).format(o=self.topic_np(name), b=text)
 
     def topic_person(self, name: str, person: str, text: str) -> str:
         frame = self.rng.choice(EN.TOPIC_PERSON_EN)

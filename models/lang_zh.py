@@ -28,6 +28,9 @@ NORTHEAST_RATE = 0.05
 
 class Chinese(Realiser):
     lang = "zh"
+    asides = ZH.ASIDE_ZH
+    topics = ZH.TOPIC_ZH
+    descriptions = L.ZH_DESC
 
     def __init__(self, rng: random.Random, spec: SceneSpec) -> None:
         super().__init__(rng, spec)
@@ -304,17 +307,6 @@ class Chinese(Realiser):
         else:
             table = ZH.REASON_OK[kind]
         return r.choice(table).format(a=text, p=self.np(self.person, plain=True), q=self.q())
-
-    def aside(self, name: str) -> str:
-        return self.rng.choice(ZH.ASIDE_ZH).format(x=self.obj(name, ref=False, simple=True))
-
-    def topic_np(self, name: str) -> str:
-        if name in L.ZH_DESC and self.rng.random() < 0.3:
-            return self.rng.choice(L.ZH_DESC[name])
-        return self.obj(name, ref=False, simple=True)
-
-    def topic(self, name: str, text: str) -> str:
-        return self.rng.choice(ZH.TOPIC_ZH).format(o=self.topic_np(name), b=text)
 
     def topic_person(self, name: str, person: str, text: str) -> str:
         frame = self.rng.choice(ZH.TOPIC_PERSON_ZH)

@@ -4,6 +4,7 @@ tracking what earlier clauses make referable ("it", "the other cup", "the empty 
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 from core.scenes import SceneSpec
 from models import lexicon as L
@@ -30,6 +31,12 @@ class Realiser:
     (`clause`, `ellipsis`) and how clauses are joined (`join`) and dressed (`style`)."""
 
     lang = ""
+    asides: ClassVar[list[str]] = []
+    """Frames that set a thing aside before the request ("not the {x}, ...")."""
+    topics: ClassVar[list[str]] = []
+    """Frames that name a thing before the request ("see the {o}? {b}")."""
+    descriptions: ClassVar[dict[str, list[str]]] = {}
+    """What a thing looks like, by name (models/lexicon.py)."""
     raw = False
     """Join the clauses but leave out politeness, register and punctuation."""
 
@@ -61,6 +68,18 @@ class Realiser:
         pool = self.spec.surfaces if name in self.spec.surfaces else self.spec.graspable
         others = sorted(pool - {name})
         return self.rng.choice(others) if others else None
+
+    def aside(self, name: str) -> str:
+        return self.rng.choice(self.asides).format(x=self.obj(name, ref=False, simple=True))
+
+    def topic_np(self, name: str) -> str:
+        """A thing named before the request: its name, or what it looks like."""
+        if name in self.descriptions and self.rng.random() < 0.3:
+            return self.rng.choice(self.descriptions[name])
+        return self.obj(name, ref=False, simple=True)
+
+    def topic(self, name: str, text: str) -> str:
+        return self.rng.choice(self.topics).format(o=self.topic_np(name), b=text)
 
     def decl(self, template: str, **kw: str) -> str:
         self.last_decl = True
