@@ -105,11 +105,12 @@ def test_the_serial_launch_file_runs_against_a_virtual_bus(tmp_path: Path) -> No
     from sim.servo_twin import start_twin_bus
 
     with start_twin_bus("tea", seed=0) as hil:
-        calibration = tmp_path / "so101.toml"
+        calibration = tmp_path / "so101_calibration.json"
         hil.write_calibration(calibration)
         text = (PROJECT_ROOT / "launch" / "so101_serial.toml").read_text()
         text = text.replace('"/dev/ttyUSB0"', json.dumps(hil.path))
-        text = text.replace('"calibration/so101.toml"', json.dumps(str(calibration)))
+        assert '"so101_calibration.json"' in text  # what `robot servo calibrate --out` wrote
+        text = text.replace('"so101_calibration.json"', json.dumps(str(calibration)))
         launch = tmp_path / "so101_serial.toml"
         launch.write_text(text)
         report = tmp_path / "report.json"
