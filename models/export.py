@@ -90,6 +90,23 @@ class Layout:
     eos: int
     pad: int
 
+    @classmethod
+    def of(cls, cfg: object, bos: int, eos: int, pad: int) -> Layout:
+        """The layout of a `models.gpt.GptConfig` or `models.llama.LlamaConfig` (the same
+        field names; a GPT has as many key/value heads as query heads)."""
+        return cls(
+            n_layer=cfg.n_layer,
+            n_head=cfg.n_head,
+            n_kv_head=getattr(cfg, "n_kv_head", cfg.n_head),
+            head_dim=cfg.head_dim,
+            hidden=cfg.d_model,
+            context=cfg.max_positions,
+            vocab_size=cfg.vocab_size,
+            bos=bos,
+            eos=eos,
+            pad=pad,
+        )
+
 
 def genai_config(layout: Layout) -> dict:
     """genai_config.json for an `export_onnx` model.onnx (greedy search, one thread)."""
@@ -185,19 +202,7 @@ def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
         )
         + "\n"
     )
-    layout = Layout(
-        n_layer=cfg.n_layer,
-        n_head=cfg.n_head,
-        n_kv_head=cfg.n_head,
-        head_dim=cfg.head_dim,
-        hidden=cfg.d_model,
-        context=cfg.max_positions,
-        vocab_size=cfg.vocab_size,
-        bos=bos,
-        eos=eos,
-        pad=pad,
-    )
-    write_json(out / "genai_config.json", genai_config(layout))
+    write_json(out / "genai_config.json", genai_config(Layout.of(cfg, bos, eos, pad)))
     (out / "tokenizer_config.json").write_text(
         json.dumps(
             {

@@ -16,8 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-MASKED = -1e9
-"""Attention bias of a position a query may not see (exp() of it is 0 in float32)."""
+from models.gpt import cached_bias
 
 
 @dataclass(frozen=True)
@@ -117,14 +116,7 @@ class Llama(nn.Module):
         angles = position_ids[..., None].to(torch.float32) * self.inv_freq
         angles = torch.cat([angles, angles], dim=-1)[:, None]
         cos, sin = angles.cos(), angles.sin()
-        t = input_ids.shape[1]
-        total = attention_mask.shape[1]
-        q_pos = torch.arange(t, device=x.device)[:, None] + (total - t)
-        k_pos = torch.arange(total, device=x.device)[None, :]
-        allowed = (k_pos <= q_pos)[None, None] & (attention_mask[:, None, None, :] > 0)
-        bias = torch.where(
-            allowed, torch.zeros((), dtype=x.dtype), torch.full((), MASKED, dtype=x.dtype)
-        )
+        bias = cached_bias(input_ids.shape[1], attention_mask, x.dtype)
         presents = []
         for i, blk in enumerate(self.blocks):
             x, k, v = blk(x, cos, sin, past[2 * i], past[2 * i + 1], bias)

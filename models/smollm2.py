@@ -143,19 +143,7 @@ def write_folder(out: Path, cfg: LlamaConfig, tokenizer_json: str, bos: int, eos
         out / "generation_config.json",
         {"bos_token_id": bos, "eos_token_id": eos, "pad_token_id": eos, "do_sample": False},
     )
-    layout = Layout(
-        n_layer=cfg.n_layer,
-        n_head=cfg.n_head,
-        n_kv_head=cfg.n_kv_head,
-        head_dim=cfg.head_dim,
-        hidden=cfg.d_model,
-        context=cfg.max_positions,
-        vocab_size=cfg.vocab_size,
-        bos=bos,
-        eos=eos,
-        pad=eos,
-    )
-    write_json(out / "genai_config.json", genai_config(layout))
+    write_json(out / "genai_config.json", genai_config(Layout.of(cfg, bos, eos, eos)))
     write_json(
         out / "tokenizer_config.json",
         {
