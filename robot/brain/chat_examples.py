@@ -4,7 +4,7 @@ A general instruction-tuned model (SmolLM2, Qwen2.5) has never seen the plan lan
 a handful of solved requests shows it the shape of a plan far better than the system
 line alone. The examples name the real scene's entities (a name's words, "cup_red" ->
 "cup red", stand for the thing in the request), so they never contradict the scene the
-model is given, and every example plan replays cleanly on it (tests/test_brain_chat.py).
+model is given, and every example plan replays cleanly on it (tests/test_brain_chat_prompt.py).
 They cover English, German and Chinese, a two-step plan, a pour, a handover, a spoken
 phrase and the refusals; a scene without the roles an example needs leaves it out.
 
