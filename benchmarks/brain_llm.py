@@ -89,7 +89,9 @@ def print_table(results: dict[str, dict[str, tuple[float, str]]]) -> None:
     print("\n" + f"{'figure':<{width}}  " + "  ".join(f"{n:>14}" for n in names) + "  note")
     for row in rows:
         cells = [results[n].get(row, (float("nan"), ""))[0] for n in names]
-        note = next((results[n][row][1] for n in names if row in results[n]), "")
+        # A note with counts differs per model: each model's, in the columns' order.
+        notes = list(dict.fromkeys(results[n][row][1] for n in names if row in results[n]))
+        note = " | ".join(notes)
         print(f"{row:<{width}}  " + "  ".join(f"{c:>14.3f}" for c in cells) + f"  {note}")
 
 
