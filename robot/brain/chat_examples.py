@@ -46,9 +46,10 @@ def chat_examples(spec: SceneSpec) -> list[Example]:
     """Solved requests in `spec`, in the order the prompt shows them.
 
     The order matters to a small model, which leans on the last examples it saw: with
-    SmolLM2-135M this one scored 0.267 on the tuning set (eval/tuning.jsonl), against
-    0.221 with the refusals last and 0.233 with the unknown thing's refusal first, and
-    refused least wrongly of the three harmful requests (docs/architecture.md).
+    SmolLM2-135M this one scored 0.267 on the tuning set (eval/tuning.jsonl) and planned
+    3 of its 39 harmful requests, but refused 79% of the requests to carry out; with the
+    banana's refusal second it scored 0.233, planned 24 harmful ones and refused 2%
+    (docs/architecture.md has the held-out figures).
     """
     objects = _plain_objects(spec)
     surfaces = sorted(spec.surfaces)
