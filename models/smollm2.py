@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from core.scenes import SCENES
@@ -174,12 +175,28 @@ def check_sanity(
     return answer
 
 
-def verify(out: Path, torch_answer: list[int]) -> None:
-    """Load `out` as the brain does; the same greedy answer on onnxruntime; a few plans."""
+def last_logits(model: Llama, ids: list[int]) -> np.ndarray:
+    """The torch model's logits after `ids` (no cache)."""
+    with torch.no_grad():
+        logits = model.forward_with_cache(
+            torch.tensor([ids]),
+            torch.ones(1, len(ids), dtype=torch.long),
+            torch.arange(len(ids))[None],
+            *model.empty_cache(),
+        )[0]
+    return logits[0, -1].numpy()
+
+
+def verify(out: Path, torch_model: Llama, torch_answer: list[int]) -> None:
+    """Load `out` as the brain does; the torch model's logits and greedy answer on
+    onnxruntime; a few plans."""
     planner = Planner(out)
     say(f"loaded {out} with robot.brain.planner.Planner in {planner.load_ms:.0f} ms")
     model = planner.model
     ids = model.encode(chat(SANITY_QUESTION))
+    onnx_logits, _ = model.forward(ids, model.empty_cache())
+    gap = float(np.abs(onnx_logits - last_logits(torch_model, ids)).max())
+    say(f"largest |logit| difference, onnxruntime vs torch: {gap:.2e}")
     start = GrammarState(world=WorldModel.initial(SCENES["tea"]))
     got = decode(model, None, ids, start, SANITY_TOKENS)
     same = got.text == model.tokenizer.decode(torch_answer)
@@ -219,12 +236,12 @@ def convert(wheel: Path | None, work: Path, out: Path) -> None:
     )
     bos = vocab.bos_id if vocab.bos_id is not None else vocab.eos_id
     write_folder(out, cfg, tokenizer.to_str(), bos, vocab.eos_id)
-    say(f"exporting {out / 'model.onnx'} (float32, a few minutes)")
+    say(f"exporting {out / 'model.onnx'} (float32)")
     with torch.no_grad():
         export_onnx(model, out / "model.onnx", cfg.n_layer, cfg.n_kv_head, cfg.head_dim)
     size = sum(f.stat().st_size for f in out.iterdir()) / 1e6
     say(f"wrote {out} ({size:.0f} MB)")
-    verify(out, answer)
+    verify(out, model, answer)
 
 
 def main() -> None:
