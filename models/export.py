@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -25,7 +26,10 @@ OPSET = 17
 
 
 class CacheWrapper(torch.nn.Module):
-    def __init__(self, model: Gpt) -> None:
+    """Any model with `forward_with_cache(input_ids, attention_mask, position_ids, *past)`
+    as a module whose forward is that graph."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
 
@@ -33,9 +37,11 @@ class CacheWrapper(torch.nn.Module):
         return self.model.forward_with_cache(input_ids, attention_mask, position_ids, *past)
 
 
-def export_onnx(model: Gpt, path: Path) -> None:
-    cfg = model.cfg
-    n = cfg.n_layer
+def export_onnx(
+    model: torch.nn.Module, path: Path, n_layer: int, kv_heads: int, head_dim: int
+) -> None:
+    """Export `model.forward_with_cache` to `path` in optimum's decoder layout, with
+    `n_layer` caches of [batch, kv_heads, length, head_dim]."""
     past_len, new = 3, 2
     past = []
     names_in = ["input_ids", "attention_mask", "position_ids"]
@@ -46,9 +52,9 @@ def export_onnx(model: Gpt, path: Path) -> None:
         "position_ids": {0: "batch_size", 1: "sequence_length"},
         "logits": {0: "batch_size", 1: "sequence_length"},
     }
-    for i in range(n):
+    for i in range(n_layer):
         for kv in ("key", "value"):
-            past.append(torch.zeros(1, cfg.n_head, past_len, cfg.head_dim))
+            past.append(torch.zeros(1, kv_heads, past_len, head_dim))
             names_in.append(f"past_key_values.{i}.{kv}")
             names_out.append(f"present.{i}.{kv}")
             axes[f"past_key_values.{i}.{kv}"] = {0: "batch_size", 2: "past_sequence_length"}
@@ -67,6 +73,98 @@ def export_onnx(model: Gpt, path: Path) -> None:
         dynamo=False,
         do_constant_folding=True,
     )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What onnxruntime-genai must know of an exported decoder (genai_config.json)."""
+
+    n_layer: int
+    n_head: int
+    n_kv_head: int
+    head_dim: int
+    hidden: int
+    context: int
+    vocab_size: int
+    bos: int
+    eos: int
+    pad: int
+
+    @classmethod
+    def of(cls, cfg: object, bos: int, eos: int, pad: int) -> Layout:
+        """The layout of a `models.gpt.GptConfig` or `models.llama.LlamaConfig` (the same
+        field names; a GPT has as many key/value heads as query heads)."""
+        return cls(
+            n_layer=cfg.n_layer,
+            n_head=cfg.n_head,
+            n_kv_head=getattr(cfg, "n_kv_head", cfg.n_head),
+            head_dim=cfg.head_dim,
+            hidden=cfg.d_model,
+            context=cfg.max_positions,
+            vocab_size=cfg.vocab_size,
+            bos=bos,
+            eos=eos,
+            pad=pad,
+        )
+
+
+def genai_config(layout: Layout) -> dict:
+    """genai_config.json for an `export_onnx` model.onnx (greedy search, one thread)."""
+    return {
+        "model": {
+            "bos_token_id": layout.bos,
+            "context_length": layout.context,
+            "decoder": {
+                "session_options": {
+                    "log_id": "onnxruntime-genai",
+                    "intra_op_num_threads": 1,
+                    "provider_options": [],
+                },
+                "filename": "model.onnx",
+                "head_size": layout.head_dim,
+                "hidden_size": layout.hidden,
+                "inputs": {
+                    "input_ids": "input_ids",
+                    "attention_mask": "attention_mask",
+                    "position_ids": "position_ids",
+                    "past_key_names": "past_key_values.%d.key",
+                    "past_value_names": "past_key_values.%d.value",
+                },
+                "outputs": {
+                    "logits": "logits",
+                    "present_key_names": "present.%d.key",
+                    "present_value_names": "present.%d.value",
+                },
+                "num_attention_heads": layout.n_head,
+                "num_hidden_layers": layout.n_layer,
+                "num_key_value_heads": layout.n_kv_head,
+            },
+            "eos_token_id": layout.eos,
+            "pad_token_id": layout.pad,
+            "type": "llama",
+            "vocab_size": layout.vocab_size,
+        },
+        "search": {
+            "diversity_penalty": 0.0,
+            "do_sample": False,
+            "early_stopping": True,
+            "length_penalty": 1.0,
+            "max_length": layout.context,
+            "min_length": 0,
+            "no_repeat_ngram_size": 0,
+            "num_beams": 1,
+            "num_return_sequences": 1,
+            "past_present_share_buffer": False,
+            "repetition_penalty": 1.0,
+            "temperature": 1.0,
+            "top_k": 1,
+            "top_p": 1.0,
+        },
+    }
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
@@ -104,58 +202,7 @@ def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
         )
         + "\n"
     )
-    genai = {
-        "model": {
-            "bos_token_id": bos,
-            "context_length": cfg.max_positions,
-            "decoder": {
-                "session_options": {
-                    "log_id": "onnxruntime-genai",
-                    "intra_op_num_threads": 1,
-                    "provider_options": [],
-                },
-                "filename": "model.onnx",
-                "head_size": cfg.head_dim,
-                "hidden_size": cfg.d_model,
-                "inputs": {
-                    "input_ids": "input_ids",
-                    "attention_mask": "attention_mask",
-                    "position_ids": "position_ids",
-                    "past_key_names": "past_key_values.%d.key",
-                    "past_value_names": "past_key_values.%d.value",
-                },
-                "outputs": {
-                    "logits": "logits",
-                    "present_key_names": "present.%d.key",
-                    "present_value_names": "present.%d.value",
-                },
-                "num_attention_heads": cfg.n_head,
-                "num_hidden_layers": cfg.n_layer,
-                "num_key_value_heads": cfg.n_head,
-            },
-            "eos_token_id": eos,
-            "pad_token_id": pad,
-            "type": "llama",
-            "vocab_size": cfg.vocab_size,
-        },
-        "search": {
-            "diversity_penalty": 0.0,
-            "do_sample": False,
-            "early_stopping": True,
-            "length_penalty": 1.0,
-            "max_length": cfg.max_positions,
-            "min_length": 0,
-            "no_repeat_ngram_size": 0,
-            "num_beams": 1,
-            "num_return_sequences": 1,
-            "past_present_share_buffer": False,
-            "repetition_penalty": 1.0,
-            "temperature": 1.0,
-            "top_k": 1,
-            "top_p": 1.0,
-        },
-    }
-    (out / "genai_config.json").write_text(json.dumps(genai, indent=2) + "\n")
+    write_json(out / "genai_config.json", genai_config(Layout.of(cfg, bos, eos, pad)))
     (out / "tokenizer_config.json").write_text(
         json.dumps(
             {
@@ -179,7 +226,7 @@ def export(run: Path, out: Path) -> None:
     model = Gpt(cfg)
     model.load_state_dict(ckpt["state"])
     out.mkdir(parents=True, exist_ok=True)
-    export_onnx(model, out / "model.onnx")
+    export_onnx(model, out / "model.onnx", cfg.n_layer, cfg.n_head, cfg.head_dim)
     shutil.copy(run / "tokenizer.json", out / "tokenizer.json")
     write_configs(cfg, out, out / "tokenizer.json")
 

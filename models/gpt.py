@@ -32,6 +32,20 @@ class GptConfig:
         return asdict(self)
 
 
+MASKED = -1e9
+"""Attention bias where a query may not see a key (its softmax weight is 0 in float32)."""
+
+
+def cached_bias(t: int, attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Attention bias [b, 1, t, total] of `t` new tokens after `total - t` cached ones:
+    0 where a query may see a key (not after it, not padding), MASKED elsewhere."""
+    total = attention_mask.shape[1]
+    q_pos = torch.arange(t, device=attention_mask.device)[:, None] + (total - t)
+    k_pos = torch.arange(total, device=attention_mask.device)[None, :]
+    allowed = (k_pos <= q_pos)[None, None] & (attention_mask[:, None, None, :] > 0)
+    return torch.where(allowed, torch.zeros((), dtype=dtype), torch.full((), MASKED, dtype=dtype))
+
+
 class Block(nn.Module):
     def __init__(self, cfg: GptConfig) -> None:
         super().__init__()
@@ -90,7 +104,7 @@ class Gpt(nn.Module):
         x = self.tok(ids) + self.pos(pos)[None]
         causal = torch.ones(t, t, dtype=torch.bool, device=ids.device).tril()
         allowed = causal[None, None] & pad_mask[:, None, None, :].bool()
-        bias = torch.zeros(allowed.shape, dtype=x.dtype).masked_fill(~allowed, -1e9)
+        bias = torch.zeros(allowed.shape, dtype=x.dtype).masked_fill(~allowed, MASKED)
         for blk in self.blocks:
             x, _, _ = blk(x, None, None, bias)
         return self.ln_f(x) @ self.tok.weight.T
@@ -102,14 +116,7 @@ class Gpt(nn.Module):
         [b, t, vocab] and the presents in the same order as the pasts.
         """
         x = self.tok(input_ids) + self.pos(position_ids)
-        t = input_ids.shape[1]
-        total = attention_mask.shape[1]
-        q_pos = torch.arange(t, device=x.device)[:, None] + (total - t)
-        k_pos = torch.arange(total, device=x.device)[None, :]
-        allowed = (k_pos <= q_pos)[None, None] & (attention_mask[:, None, None, :] > 0)
-        bias = torch.where(
-            allowed, torch.zeros((), dtype=x.dtype), torch.full((), -1e9, dtype=x.dtype)
-        )
+        bias = cached_bias(input_ids.shape[1], attention_mask, x.dtype)
         presents = []
         for i, blk in enumerate(self.blocks):
             x, k, v = blk(x, past[2 * i], past[2 * i + 1], bias)

@@ -35,19 +35,20 @@ def decode(
     start: GrammarState,
     max_new_tokens: int,
     use_cache: bool = True,
+    shared_prefix: int = 0,
 ) -> Decoded:
     """Greedy decode; with `masker`, only tokens the grammar allows are considered.
 
     use_cache=False recomputes the whole sequence at every step (the benchmark's
-    baseline); the result is the same, only slower.
+    baseline); the result is the same, only slower. shared_prefix: how many leading
+    prompt tokens are a prefix the model may keep the cache of (`OnnxCausalLm.prefill`).
     """
     t0 = time.perf_counter()
     eos = set(model.info.eos_ids)
     state = start
     ids = list(prompt_ids)
     pieces: list[str] = []
-    cache = model.empty_cache()
-    logits, cache = model.forward(ids, cache)
+    logits, cache = model.prefill(ids, shared_prefix if use_cache else 0)
     finished = False
     generated = 0
     for _ in range(max_new_tokens):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -33,6 +34,9 @@ PAST_KEY = re.compile(r"past_key_values\.(\d+)\.key$")
 ORT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
 MODEL_FILES = ("model.onnx", "decoder_model_merged.onnx", "decoder_with_past_model.onnx")
 GENERATION_CONFIG = "generation_config.json"
+KEPT_PREFIXES = 4
+"""Prompt prefixes (one per scene) whose KV cache `prefill` keeps; a brain plans in one
+scene, a benchmark in two or three."""
 REPAIR = (
     "restore the folder from git or rebuild it with `make model` (another model: export it again)"
 )
@@ -146,6 +150,7 @@ class OnnxCausalLm:
         self.session = self._load_session(threads)
         self.info = self._inspect(config_path, config, generation, genai)
         self._output_names = [o.name for o in self.session.get_outputs()]
+        self._prefixes: OrderedDict[tuple[int, ...], Cache] = OrderedDict()
         self._check_runs(config_path)
         self.load_ms = (time.perf_counter() - t0) * 1000.0
 
@@ -313,6 +318,26 @@ class OnnxCausalLm:
         outputs = self.session.run(self._output_names, feed)
         logits = outputs[0][0, -1]
         return logits.astype(np.float32, copy=False), list(outputs[1:])
+
+    def prefill(self, ids: list[int], shared: int = 0) -> tuple[np.ndarray, Cache]:
+        """`forward(ids, empty_cache())`, keeping the cache of the first `shared` tokens.
+
+        A prompt whose first `shared` tokens are those of an earlier call reuses their
+        cache and runs only the rest (a chat prompt's scene and examples are hundreds of
+        tokens; the request a few dozen). The prefix is always run on its own, so the
+        logits do not depend on which prompts came before.
+        """
+        if not 0 < shared < len(ids):
+            return self.forward(ids, self.empty_cache())
+        key = tuple(ids[:shared])
+        cache = self._prefixes.get(key)
+        if cache is None:
+            _, cache = self.forward(list(key), self.empty_cache())
+            self._prefixes[key] = cache
+            if len(self._prefixes) > KEPT_PREFIXES:
+                self._prefixes.popitem(last=False)
+        self._prefixes.move_to_end(key)
+        return self.forward(ids[shared:], cache)
 
     def forward_no_cache(self, ids: list[int]) -> np.ndarray:
         """Logits of the last position, recomputing the whole sequence (the baseline)."""

@@ -24,8 +24,8 @@ from core.scenes import SceneSpec
 from robot.brain import dsl, speech
 from robot.brain.decoder import Decoded, decode
 from robot.brain.grammar import GrammarState, TokenMasker
-from robot.brain.model import DEFAULT_THREADS, OnnxCausalLm
-from robot.brain.prompt import PROMPT_FORMATS
+from robot.brain.model import DEFAULT_THREADS, KEPT_PREFIXES, OnnxCausalLm
+from robot.brain.prompt import PROMPT_FORMATS, PROMPT_PREFIXES
 from robot.brain.screen import screen
 from robot.brain.text import normal_text
 from robot.brain.tokens import token_texts
@@ -98,6 +98,8 @@ class Planner:
         self.constrained = constrained
         info = self.model.info
         self.prompt = PROMPT_FORMATS[info.prompt_format]
+        self.prefix = PROMPT_PREFIXES.get(info.prompt_format)
+        self._prefix_ids: dict[SceneSpec, list[int]] = {}
         texts = token_texts(self.model.tokenizer, info.vocab_size)
         self.masker = TokenMasker(texts, eos_id=info.eos_ids[0])
 
@@ -107,6 +109,18 @@ class Planner:
 
     def prompt_ids(self, spec: SceneSpec, instruction: str) -> list[int]:
         return self.model.encode(self.prompt(spec, instruction))
+
+    def shared_prefix(self, spec: SceneSpec, ids: list[int]) -> int:
+        """How many of the prompt tokens `ids` are the scene's prompt prefix (0 if the
+        format has none or the request's text changed how its end is tokenised)."""
+        if self.prefix is None:
+            return 0
+        prefix = self._prefix_ids.get(spec)
+        if prefix is None:
+            if len(self._prefix_ids) >= KEPT_PREFIXES:
+                self._prefix_ids.clear()
+            prefix = self._prefix_ids[spec] = self.model.encode(self.prefix(spec))
+        return len(prefix) if ids[: len(prefix)] == prefix else 0
 
     def fitting_prompt_ids(self, spec: SceneSpec, instruction: str) -> tuple[list[int], str]:
         """The prompt's tokens and "", or no tokens and why the request does not fit the
@@ -157,6 +171,7 @@ class Planner:
             GrammarState(world=world),
             self.model.info.max_new_tokens,
             use_cache=use_cache,
+            shared_prefix=self.shared_prefix(spec, ids),
         )
         if not decoded.finished:
             plan = refused(instruction, lang, "invalid", "the planner did not finish", attempt)

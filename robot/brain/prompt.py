@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from core.scenes import SceneSpec
+from robot.brain.chat_examples import chat_examples
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
 
 SCENE_TAG = "<|scene|>"
@@ -63,12 +64,24 @@ CHAT_SYSTEM = (
     "separated by ' ; ', each step one of: pick OBJECT | place OBJECT SURFACE | pour SOURCE "
     "CONTAINER | handover OBJECT PERSON | go_home | say CODE ({say}) | refuse REASON "
     "({refuse}). Pick only with an empty gripper, never end holding something, and refuse "
-    "anything that could hurt a person or names something not in the scene."
+    "anything that could hurt a person or names something not in the scene. Use only the "
+    "names of the scene."
 )
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+PLAN_CUE = "Plan:"
+"""Begins every answer; the model continues it with the plan text."""
 
 
-def chat_prompt(spec: SceneSpec, instruction: str) -> str:
-    """ChatML prompt for instruction-tuned models (Qwen2.5 and others using <|im_start|>)."""
+def _turn(role: str, text: str) -> str:
+    return f"{IM_START}{role}\n{text}{IM_END}\n"
+
+
+def chat_prefix(spec: SceneSpec) -> str:
+    """The part of the chat prompt that depends on the scene alone: the system message
+    with the scene's names, then the few-shot examples as earlier turns
+    (robot.brain.chat_examples). It ends where the request's turn begins, after a
+    special token, so its tokens are the same whatever request follows and their KV
+    cache can be kept per scene."""
     objects, surfaces, persons = entity_groups(spec)
     system = CHAT_SYSTEM.format(say=", ".join(SAY_CODES), refuse=", ".join(REFUSAL_CODES))
     scene = (
@@ -76,11 +89,19 @@ def chat_prompt(spec: SceneSpec, instruction: str) -> str:
         f"Full vessels: {' '.join(sorted(spec.vessels))}. Surfaces: {' '.join(surfaces)}. "
         f"Persons: {' '.join(persons)}."
     )
-    user = f"{scene}\nRequest: {clean_instruction(instruction, False)}"
-    return (
-        f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-        "<|im_start|>assistant\nPlan:"
+    shots = "".join(
+        _turn("user", f"Request: {e.request}") + _turn("assistant", f"{PLAN_CUE} {e.plan}")
+        for e in chat_examples(spec)
     )
+    head = _turn("system", f"{system}\nScene: {scene}")
+    return f"{head}{shots}{IM_START}user"
+
+
+def chat_prompt(spec: SceneSpec, instruction: str) -> str:
+    """ChatML prompt for instruction-tuned models (SmolLM2, Qwen2.5 and others using
+    <|im_start|>): `chat_prefix`, then the request and the start of the answer."""
+    request = clean_instruction(instruction, False).replace(IM_START, " ").replace(IM_END, " ")
+    return f"{chat_prefix(spec)}\nRequest: {request}{IM_END}\n{IM_START}assistant\n{PLAN_CUE}"
 
 
 PromptFormat = Literal["compact", "chat"]
@@ -88,3 +109,6 @@ PROMPT_FORMATS: dict[PromptFormat, Callable[[SceneSpec, str], str]] = {
     "compact": compact_prompt,
     "chat": chat_prompt,
 }
+PROMPT_PREFIXES: dict[PromptFormat, Callable[[SceneSpec], str]] = {"chat": chat_prefix}
+"""Per format, the scene's part of the prompt that every request's prompt begins with
+(the planner keeps its KV cache per scene); a format without one is computed whole."""
