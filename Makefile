@@ -43,7 +43,7 @@ bench: $(STAMP)
 		$(BIN)/python -m benchmarks.$$b --json out/bench/$$b.json || exit 1; \
 	done
 
-# Regenerate the planner's corpus, train and export it to models/planner (about 25 min
+# Regenerate the planner's corpus, train and export it to models/planner (about 82 min
 # on one core; needs the `train` extra: torch). Work files go to build/planner.
 model: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[train]"

@@ -1,6 +1,6 @@
 """One command: generate the corpus, train the planner, export it to models/planner.
 
-    python -m models.build                  # about 25 minutes on one CPU core
+    python -m models.build                  # about 82 minutes on one CPU core
     python -m models.build --minutes 2      # a quick, weaker model (smoke test)
 
 Reproducible: the corpus is seeded (byte-identical on every run) and training is seeded
@@ -36,8 +36,8 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="model folder to write")
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK, help="corpus and checkpoint folder")
-    ap.add_argument("--size", type=int, default=60000, help="corpus examples")
-    ap.add_argument("--minutes", type=float, default=25.0, help="training time budget")
+    ap.add_argument("--size", type=int, default=80000, help="corpus examples")
+    ap.add_argument("--minutes", type=float, default=80.0, help="training time budget")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -52,14 +52,14 @@ def main() -> None:
     logging.info(
         "corpus: %d examples, %d near-duplicates of evaluation text dropped", len(examples), dropped
     )
-    cfg = {"n_layer": 4, "d_model": 128, "n_head": 4, "d_ff": 512}
+    cfg = {"n_layer": 6, "d_model": 128, "n_head": 4, "d_ff": 512, "max_positions": 384}
     stats = train.train(
         corpus_path,
         args.work,
         args.minutes,
         args.seed,
         cfg,
-        vocab_size=3000,
+        vocab_size=4000,
         batch_size=64,
         lr=2e-3,
     )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.scenes import SCENES, SceneSpec
+from models import rename
 from models import templates_de as DE
 from models import templates_en as EN
 from models import templates_zh as ZH
@@ -48,6 +49,8 @@ from models.lang_en import English
 from models.lang_zh import Chinese
 from models.textutil import add_typos, finish, gibberish, normalise
 from robot.brain.dsl import DslStep, render
+from robot.brain.prompt import scene_text
+from robot.brain.speech import detect_language
 
 __all__ = [
     "Chinese",
@@ -154,11 +157,15 @@ JOIN_BAD_FIRST = {"en": "first {a}, then {b}", "de": "zuerst {a}, dann {b}", "zh
 
 @dataclass(frozen=True)
 class Example:
+    """One request and its plan. `listing`: the prompt's scene listing for it (in the
+    language the request looks like, with the example's renamed things)."""
+
     scene: str
     instruction: str
     plan: str
     lang: str
     kind: str
+    listing: str
 
 
 Gen = English | German | Chinese
@@ -422,10 +429,19 @@ def generate_one(rng: random.Random) -> Example:
     scene = rng.choices(list(SCENE_WEIGHTS), list(SCENE_WEIGHTS.values()))[0]
     spec = SCENES[scene]
     lang = rng.choices(LANGS, LANG_WEIGHTS)[0]
-    gen = new_gen(lang, rng, spec)
     kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
-    text, plan, label = KINDS[kind](gen, rng, spec, kind)
-    return Example(scene, text, plan, lang, label)
+    while True:
+        gen = new_gen(lang, rng, spec)
+        aliases = rename.choose(spec, rng)
+        with rename.renamed(aliases):
+            text, plan, label = KINDS[kind](gen, rng, spec, kind)
+        if "unknown" not in plan or not rename.says_any(text, aliases.values()):
+            break  # else a thing "not here" is one the listing has under its new name
+    text = rename.with_liquids(text, lang, spec, aliases)
+    said = detect_language(text)
+    shown = {n: (a.word, a.said(said)) for n, a in aliases.items()}
+    plan = " ".join(shown[w][0] if w in shown else w for w in plan.split(" "))
+    return Example(scene, text, plan, lang, label, scene_text(spec, said, shown))
 
 
 def generate(size: int, seed: int, exclude: EvalFilter) -> tuple[list[Example], int]:

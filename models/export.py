@@ -24,6 +24,10 @@ from robot.brain.prompt import END_TAG, PAD_TAG, SCENE_TAG
 
 OPSET = 17
 
+MAX_PLAN_TOKENS = 112
+"""Most tokens a plan may take: the longest corpus plan is 98 (eight steps, each thing's
+plan word in BPE pieces)."""
+
 
 class CacheWrapper(torch.nn.Module):
     """Any model with `forward_with_cache(input_ids, attention_mask, position_ids, *past)`
@@ -186,7 +190,7 @@ def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
         "eos_token_id": eos,
         "pad_token_id": pad,
         "use_cache": True,
-        "robot_planner": {"prompt_format": "compact", "max_new_tokens": 64},
+        "robot_planner": {"prompt_format": "compact", "max_new_tokens": MAX_PLAN_TOKENS},
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out / "generation_config.json").write_text(
@@ -196,7 +200,7 @@ def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
                 "eos_token_id": eos,
                 "pad_token_id": pad,
                 "do_sample": False,
-                "max_new_tokens": 64,
+                "max_new_tokens": MAX_PLAN_TOKENS,
             },
             indent=2,
         )

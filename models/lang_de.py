@@ -16,6 +16,7 @@ from models.textutil import (
     CORRECTION_RATE,
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
+    common_choice,
     finish,
     gibberish,
 )
@@ -135,6 +136,8 @@ class German(Realiser):
         return self.rng.choice(DE.CORRECT_MARK)
 
     def cup(self, cup: str, ref: bool = False, simple: bool = False) -> L.DeNoun:
+        if cup not in L.CUP_COLOUR:  # renamed (models/rename.py): called by its name
+            return self.np(cup, plain=simple)
         r = self.rng
         colour = L.CUP_COLOUR[cup]
         other = "blue" if colour == "red" else "red"
@@ -227,7 +230,7 @@ class German(Realiser):
                 )
         if not plain and name in L.DE_DESC and r.random() < DESCRIPTION_RATE:
             return r.choice(L.DE_DESC[name])
-        return r.choice(L.DE_NP[name])
+        return common_choice(r, L.DE_NP[name])
 
     def surface(self, name: str) -> str:
         r = self.rng
@@ -277,7 +280,7 @@ class German(Realiser):
 
     # -- clauses ---------------------------------------------------------------------------
     def pick(self, pairs: list[tuple[str, str]], **kw: str) -> DeClause:
-        imp, inf = self.rng.choice(pairs)
+        imp, inf = common_choice(self.rng, pairs)
         kw.setdefault("l", self.rng.choice(L.DE_LIQUID))
         if not inf:
             return DeClause(imp.format(**kw))
@@ -570,7 +573,7 @@ class German(Realiser):
                 DE.PLACE + DE.TOSS_PLACE, o=o.acc, r=o.pron_acc, s=r.choice(L.DE_UNKNOWN_PP)
             )
         if y < 0.3 and self.spec.containers:
-            u = r.choice(["Milch", "Zucker", "einen Löffel Honig", "Zitrone", "Eiswürfel"])
+            u = r.choice(["Zucker", "einen Löffel Honig", "Zitrone", "Eiswürfel"])
             return DeClause(
                 r.choice(DE.UNKNOWN_ACTION).format(
                     u=u, c=self.cup(r.choice(cups_of(self.spec))).acc

@@ -14,6 +14,7 @@ from models.textutil import (
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
     POSSESSIVE_RATE,
+    common_choice,
     gibberish,
 )
 
@@ -64,6 +65,8 @@ class English(Realiser):
         return self.rng.choice(EN.CORRECT_MARK)
 
     def cup(self, cup: str, ref: bool = False, simple: bool = False) -> str:
+        if cup not in L.CUP_COLOUR:  # renamed (models/rename.py): called by its name
+            return self.np(cup, plain=simple)
         r = self.rng
         colour = L.CUP_COLOUR[cup]
         other = "blue" if colour == "red" else "red"
@@ -120,7 +123,7 @@ class English(Realiser):
                 )
         if not plain and name in L.EN_DESC and r.random() < DESCRIPTION_RATE:
             return r.choice(L.EN_DESC[name])
-        return r.choice(L.EN_NP[name])
+        return common_choice(r, L.EN_NP[name])
 
     def surface(self, name: str) -> str:
         r = self.rng
@@ -181,7 +184,7 @@ class English(Realiser):
             if it:
                 return r.choice(self.its(EN.PLACE_MANY_IT)).format(s=self.surface(intent[2]))
             both = self.objs(intent[1], all_=kind == "place_all")
-            t = r.choice(EN.PLACE)
+            t = common_choice(r, EN.PLACE)
             if t.startswith("{o}") or t.startswith("I "):
                 self.last_decl = True
             return t.replace(" it ", " them ").format(o=both, s=self.surface(intent[2]))
@@ -205,7 +208,7 @@ class English(Realiser):
                 return self.decl(r.choice(EN.GIVE_DECL), P=p, o=obj)
             if terse:
                 return self.decl(r.choice(EN.GIVE_TERSE), o=obj, p=p)
-            t = r.choice(EN.GIVE)
+            t = common_choice(r, EN.GIVE)
             if kind == "give_many":
                 t = t.replace(" it ", " them ")
             return t.format(o=obj, p=p)
@@ -217,7 +220,7 @@ class English(Realiser):
                 return self.decl(r.choice(EN.FILL_TERSE), c=c)
             if r.random() < 0.05:
                 return self.decl(r.choice(EN.FILL_DECL), c=c)
-            return r.choice(EN.FILL).format(c=c, t=self.tea())
+            return common_choice(r, EN.FILL).format(c=c, t=self.tea())
         if kind == "fill_both":
             if it:
                 return r.choice(EN.FILL_BOTH_IT)
@@ -238,7 +241,7 @@ class English(Realiser):
                     return self.decl(r.choice(EN.SERVE_DECL), P=p)
                 if terse:
                     return self.decl(r.choice(EN.SERVE_TERSE), p=p)
-                return r.choice(EN.SERVE).format(p=p)
+                return common_choice(r, EN.SERVE).format(p=p)
             return r.choice(EN.SERVE_CUP).format(p=p, c=self.cup(intent[1][0], ref=True))
         if kind == "say":
             return r.choice(EN.SAY[intent[1]]).format(p=self.pnp())
@@ -363,23 +366,23 @@ class English(Realiser):
             thing = self.foreign_np()
         y = r.random()
         if y < 0.12:
-            return r.choice(EN.GIVE).format(
+            return common_choice(r, EN.GIVE).format(
                 o=self.np(r.choice(sorted(self.spec.graspable))), p=r.choice(L.EN_UNKNOWN_PERSON)
             )
         if y < 0.24:
-            return r.choice(EN.PLACE).format(
+            return common_choice(r, EN.PLACE).format(
                 o=self.np(r.choice(sorted(self.spec.graspable))),
                 s=r.choice(["on", "onto", "in", "into"]) + " " + r.choice(L.EN_UNKNOWN_SURFACE),
             )
         if y < 0.32 and self.spec.containers:
-            u = r.choice(["milk", "sugar", "a spoonful of honey", "some lemon", "ice", "coffee"])
+            u = r.choice(["sugar", "a spoonful of honey", "some lemon", "ice", "coffee"])
             return r.choice(EN.UNKNOWN_ACTION).format(u=u, c=self.cup(r.choice(cups_of(self.spec))))
         if y < 0.62:
             if r.random() < 0.3:
                 return r.choice(EN.GIVE_ME + EN.GIVE_ME_DECL).format(o=thing)
-            return r.choice(EN.GIVE).format(o=thing, p=person)
+            return common_choice(r, EN.GIVE).format(o=thing, p=person)
         if self.spec.containers and y < 0.75:
-            return r.choice(EN.FILL).format(c=thing, t="tea")
+            return common_choice(r, EN.FILL).format(c=thing, t="tea")
         surface = r.choice(sorted(self.spec.surfaces))
         return r.choice(EN.PLACE + EN.TOSS_PLACE).format(o=thing, s=self.surface(surface))
 

@@ -16,6 +16,7 @@ from models.textutil import (
     CORRECTION_RATE,
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
+    common_choice,
     gibberish,
 )
 
@@ -61,6 +62,8 @@ class Chinese(Realiser):
         return self.rng.choice(ZH.CORRECT_MARK)
 
     def cup(self, cup: str, ref: bool = False, simple: bool = False) -> str:
+        if cup not in L.CUP_COLOUR:  # renamed (models/rename.py): called by its name
+            return self.np(cup, plain=simple)
         r = self.rng
         colour = L.CUP_COLOUR[cup]
         other = "blue" if colour == "red" else "red"
@@ -117,7 +120,7 @@ class Chinese(Realiser):
                 )
         if not plain and name in L.ZH_DESC and r.random() < DESCRIPTION_RATE:
             return r.choice(L.ZH_DESC[name])
-        return r.choice(L.ZH_NP[name])
+        return common_choice(r, L.ZH_NP[name])
 
     def surface(self, name: str) -> str:
         r = self.rng
@@ -167,7 +170,7 @@ class Chinese(Realiser):
             if r.random() < TOSS_RATE:
                 into = "进" if intent[2] == "basket" else "到"
                 return r.choice(ZH.TOSS_PLACE).format(o=o, s=s, **{"in": into})
-            t = r.choice(ZH.PLACE)
+            t = common_choice(r, ZH.PLACE)
             if intent[2] == "basket" and r.random() < 0.5:
                 t = t.replace("放到{s}", "放进{s}")
             if t.startswith("{o}"):
@@ -199,7 +202,7 @@ class Chinese(Realiser):
                 return self.decl(r.choice(ZH.GIVE_DECL), o=obj, p=p)
             if terse:
                 return self.decl(r.choice(ZH.GIVE_TERSE), o=obj, p=p)
-            t = r.choice(ZH.GIVE)
+            t = common_choice(r, ZH.GIVE)
             if t.startswith("{o}"):
                 self.last_decl = True
             return t.format(o=obj, p=p)
@@ -211,7 +214,7 @@ class Chinese(Realiser):
                 return r.choice(ZH.YUE["fill"]).format(c=c)
             if terse:
                 return self.decl(r.choice(ZH.FILL_TERSE), c=c)
-            t = r.choice(ZH.FILL)
+            t = common_choice(r, ZH.FILL)
             if t.startswith("{c}"):
                 self.last_decl = True
             return t.format(c=c, l=r.choice(L.ZH_LIQUID[:2]))
@@ -235,7 +238,7 @@ class Chinese(Realiser):
                     return self.decl(r.choice(ZH.SERVE_DECL), p=p)
                 if terse:
                     return self.decl(r.choice(ZH.SERVE_TERSE), p=p)
-                return r.choice(ZH.SERVE).format(p=p)
+                return common_choice(r, ZH.SERVE).format(p=p)
             return r.choice(ZH.SERVE_CUP).format(p=p, c=self.cup(intent[1][0], ref=True))
         if kind == "say":
             return r.choice(ZH.SAY[intent[1]]).format(p=self.pnp())
@@ -351,11 +354,11 @@ class Chinese(Realiser):
             thing = self.cup(name) if name in L.CUP_COLOUR else r.choice(L.ZH_NP[name])
         y = r.random()
         if y < 0.12:
-            return r.choice(ZH.GIVE).format(
+            return common_choice(r, ZH.GIVE).format(
                 o=self.np(r.choice(sorted(self.spec.graspable))), p=r.choice(L.ZH_UNKNOWN_PERSON)
             )
         if y < 0.24:
-            return r.choice(ZH.PLACE).format(
+            return common_choice(r, ZH.PLACE).format(
                 o=self.np(r.choice(sorted(self.spec.graspable))),
                 s=r.choice(L.ZH_UNKNOWN_SURFACE) + r.choice(["上", "里"]),
             )
@@ -365,7 +368,7 @@ class Chinese(Realiser):
         if y < 0.6:
             if r.random() < 0.3:
                 return r.choice(ZH.GIVE_ME + ZH.GIVE_ME_DECL).format(o=thing)
-            return r.choice(ZH.GIVE).format(o=thing, p=p)
+            return common_choice(r, ZH.GIVE).format(o=thing, p=p)
         if self.spec.containers and y < 0.7:
             return r.choice(ZH.FILL + ZH.TOSS_FILL).format(c=thing, l="茶")
         s = r.choice(sorted(self.spec.surfaces))

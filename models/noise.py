@@ -14,7 +14,7 @@ import re
 from models import templates_de as DE
 from models import templates_en as EN
 from models import templates_zh as ZH
-from models.textutil import TYPO_RATE, add_typos, finish, tidy
+from models.textutil import TYPO_RATE, add_typos, common_choice, finish, tidy
 
 NEUTRAL_PREFIX_EN = [
     "",
@@ -51,8 +51,8 @@ def strip_punctuation(text: str) -> str:
 
 
 def plain_en(rng: random.Random, text: str, imperative: bool) -> str:
-    prefix = rng.choice(EN.POLITE_PREFIX if imperative else NEUTRAL_PREFIX_EN)
-    suffix = rng.choice(EN.POLITE_SUFFIX)
+    prefix = common_choice(rng, EN.POLITE_PREFIX if imperative else NEUTRAL_PREFIX_EN)
+    suffix = common_choice(rng, EN.POLITE_SUFFIX)
     question = prefix.strip().lower().startswith(EN.QUESTION_STARTS)
     out = finish(prefix + text + suffix, rng, question)
     return add_typos(out, rng) if rng.random() < TYPO_RATE else out
@@ -232,8 +232,8 @@ def end_zh(rng: random.Random, text: str, question: bool) -> str:
 
 
 def plain_zh(rng: random.Random, text: str, imperative: bool) -> str:
-    prefix = rng.choice(ZH.POLITE_PREFIX if imperative else ZH.DECL_PREFIX)
-    suffix = rng.choice(ZH.POLITE_SUFFIX)
+    prefix = common_choice(rng, ZH.POLITE_PREFIX if imperative else ZH.DECL_PREFIX)
+    suffix = common_choice(rng, ZH.POLITE_SUFFIX)
     if prefix.startswith("帮我") and text.startswith("帮"):
         prefix = ""
     question = prefix in ("你能", "能不能", "可以", "能否请你") or suffix in (

@@ -933,7 +933,6 @@ OVERRIDE += [
 UNKNOWN_ACTION = [
     "tu {u} in {c}",
     "rühr {c} mit dem Löffel um",
-    "gib einen Schuss Milch in {c}",
     "leg eine Zitronenscheibe in {c}",
     "hol {u} aus der Küche",
     "bring eine weitere Tasse aus der Küche",

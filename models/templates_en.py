@@ -1274,7 +1274,6 @@ UNKNOWN_ACTION = [
     "stir {c} with the spoon",
     "stir a spoonful of sugar into {c}",
     "put a slice of lemon in {c}",
-    "add a splash of milk to {c}",
     "get {u} from the kitchen",
     "bring {u} from the cupboard",
     "fetch {u} from the other room",

@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 TYPO_RATE = 0.12
 CODE_SWITCH_RATE = 0.08
@@ -17,7 +21,19 @@ DESCRIPTION_RATE = 0.06
 REFERENCE_RATE = 0.5
 """When an earlier clause makes "the other cup" / "the empty one" / "the full one" unique."""
 
+COMMON_RATE = 0.3
+"""Wordings drawn from the first few of a table (its most common, listed first): plain
+requests ("put the towel in the basket") must not drown among a table's rarer frames."""
+COMMON_HEAD = 3
+
 KEYBOARD_NEIGHBOURS = "qwertyuiopasdfghjklzxcvbnm"
+
+
+def common_choice(rng: random.Random, table: Sequence[T]) -> T:
+    """One of `table`, its first COMMON_HEAD entries favoured at COMMON_RATE."""
+    if rng.random() < COMMON_RATE:
+        return rng.choice(table[:COMMON_HEAD])
+    return rng.choice(table)
 
 
 def add_typos(text: str, rng: random.Random) -> str:

@@ -19,23 +19,23 @@ from torch.nn import functional as F
 
 from core.scenes import SCENES
 from models.gpt import Gpt, GptConfig
-from models.lexicon import PLANNER_SCENES
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import END_TAG, PAD_TAG, SPECIAL_TOKENS, clean_instruction, compact_prompt
 
 log = logging.getLogger("models.train")
 
-MAX_SEQ = 192
+MAX_SEQ = 320
 """Examples longer than this many tokens are left out of training."""
 
 
 def plan_words() -> list[str]:
-    """Every word the plan language can contain, for the planner's scenes: one token each."""
-    names = sorted({n for scene in PLANNER_SCENES for n in SCENES[scene].entities})
-    return [*MOTION_SKILLS, SAY, REFUSE, STEP_SEPARATOR, *names, *SAY_CODES, *REFUSAL_CODES]
+    """The plan language's own words, one token each. Things' plan words are not among
+    them: they are read from the prompt's listing in BPE pieces, so a scene the planner
+    never saw (its words new pieces) is planned the same way."""
+    return [*MOTION_SKILLS, SAY, REFUSE, STEP_SEPARATOR, *SAY_CODES, *REFUSAL_CODES]
 
 
-def train_tokenizer(instructions: list[str], vocab_size: int) -> Tokenizer:
+def train_tokenizer(texts: list[str], vocab_size: int) -> Tokenizer:
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -46,17 +46,16 @@ def train_tokenizer(instructions: list[str], vocab_size: int) -> Tokenizer:
         min_frequency=3,
         show_progress=False,
     )
-    tok.train_from_iterator(instructions, trainer)
-    # Plan words as whole tokens with their leading space: the plan is one token per
-    # word, and the same token appears in the prompt's scene list and in requests.
+    tok.train_from_iterator(texts, trainer)
     tok.add_tokens([AddedToken(" " + w, normalized=False) for w in plan_words()])
     return tok
 
 
-def encode(tok: Tokenizer, scene: str, instruction: str, plan: str) -> tuple[list[int], int]:
+def encode(tok: Tokenizer, row: dict) -> tuple[list[int], int]:
     """Token ids of prompt + plan + end, and where the plan starts (loss from there)."""
-    prompt = tok.encode(compact_prompt(SCENES[scene], instruction), add_special_tokens=False).ids
-    target = tok.encode(plan + END_TAG, add_special_tokens=False).ids
+    text = compact_prompt(SCENES[row["scene"]], row["instruction"], row["listing"])
+    prompt = tok.encode(text, add_special_tokens=False).ids
+    target = tok.encode(row["plan"] + END_TAG, add_special_tokens=False).ids
     return prompt + target, len(prompt)
 
 
@@ -114,9 +113,11 @@ def train(
     rng = random.Random(seed)
     rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line]
     rng.shuffle(rows)
+    # Requests only: a plan word ("cup_blue", "milk_jug") stays in pieces, the same for
+    # a scene in training as for one the planner never saw.
     tok = train_tokenizer([clean_instruction(r["instruction"], True) for r in rows], vocab_size)
     pad_id = tok.token_to_id(PAD_TAG)
-    data = [encode(tok, r["scene"], r["instruction"], r["plan"]) for r in rows]
+    data = [encode(tok, r) for r in rows]
     data = [d for d in data if len(d[0]) <= MAX_SEQ]
     held_out = max(500, len(data) // 50)
     val, train_set = data[:held_out], data[held_out:]
@@ -151,9 +152,9 @@ def train(
             for g in opt.param_groups:
                 g["lr"] = lr * scale
             ids, pad, lm = collate(train_set, idx, pad_id)
-            logits = model(ids, pad)
+            logits = model(ids, pad, at=lm)
             target = torch.roll(ids, -1, dims=1)
-            loss = F.cross_entropy(logits[lm], target[lm])
+            loss = F.cross_entropy(logits, target[lm])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -45,7 +45,7 @@ def request_budget(planner: Planner) -> int:
         "请" * 250,
         "a" * 3000,
         VALID + " And please be very careful with it, thank you so much." * 30,
-        f"Please, {' very' * 200} gently: {VALID}",
+        f"Please, {' very' * 400} gently: {VALID}",
         "x" * (MAX_REQUEST_CHARS + 1),
     ],
     ids=["82 emoji", "250 Chinese", "3000 ASCII", "valid then chatter", "valid at the end", "huge"],

@@ -1,10 +1,13 @@
 """Prompt formats: how an instruction and the scene's names become model input text.
 
-The prompt carries the scene's entity names, so the model copies names from it rather
-than memorising them. Two formats:
+The prompt lists the scene's things, each by its plan word and by its name in the
+request's language (the catalogue's `names.say`), so the model reads names from it rather
+than memorising them: a scene it was never trained on is planned from its listing. Two
+formats:
 
 - `compact` (our planner): ``<|scene|> objects ; surfaces ; persons<|user|>request<|plan|>``,
-  the model continues with plan text (robot.brain.dsl) and ``<|end|>``.
+  each thing written ``plan_word (name)``; the model continues with plan text
+  (robot.brain.dsl) and ``<|end|>``.
 - `chat` (a general instruction-tuned model exported by optimum, e.g. Qwen2.5-Instruct):
   a ChatML conversation that explains the plan language, then ``Plan:``.
 """
@@ -12,12 +15,13 @@ than memorising them. Two formats:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from core.scenes import SceneSpec
 from robot.brain.chat_examples import chat_examples
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
+from robot.brain.speech import detect_language, name
 
 SCENE_TAG = "<|scene|>"
 USER_TAG = "<|user|>"
@@ -36,9 +40,38 @@ def entity_groups(spec: SceneSpec) -> tuple[tuple[str, ...], tuple[str, ...], tu
     )
 
 
-def scene_text(spec: SceneSpec) -> str:
-    """The scene's names as plan words: " cup_blue cup_red teapot ; table tray ; guest"."""
-    return " ;".join("".join(" " + n for n in group) for group in entity_groups(spec))
+ARTICLES = ("the ", "den ", "die ", "das ", "der ", "dem ")
+"""Dropped from the front of a listed name: the listing names things, sentences use them."""
+
+
+def listed_name(said: str) -> str:
+    """ "the red cup" -> "red cup", "den Milchkrug" -> "milchkrug" (lower case, as requests)."""
+    for article in ARTICLES:
+        if said.lower().startswith(article):
+            said = said[len(article) :]
+            break
+    return said.lower()
+
+
+def scene_text(
+    spec: SceneSpec, lang: str, renamed: Mapping[str, tuple[str, str]] | None = None
+) -> str:
+    """The scene's things as the prompt lists them, by group, each with its name in `lang`:
+    " cup_blue (blue cup) cup_red (red cup) teapot (teapot) ; table (table) tray (tray) ;
+    guest (guest)".
+
+    renamed: plan word -> (plan word, name) listed instead (the corpus renames things so
+    the model learns to read the listing, models/rename.py).
+    """
+    renamed = renamed or {}
+    groups = []
+    for group in entity_groups(spec):
+        entries = []
+        for entity in group:
+            word, said = renamed.get(entity) or (entity, name(entity, lang, spec.name))
+            entries.append(f" {word} ({listed_name(said)})")
+        groups.append("".join(sorted(entries)))
+    return " ;".join(groups)
 
 
 def clean_instruction(text: str, lowercase: bool) -> str:
@@ -53,10 +86,13 @@ def clean_instruction(text: str, lowercase: bool) -> str:
     return text.lower() if lowercase else text
 
 
-def compact_prompt(spec: SceneSpec, instruction: str) -> str:
-    return (
-        f"{SCENE_TAG}{scene_text(spec)}{USER_TAG}{clean_instruction(instruction, True)}{PLAN_TAG}"
-    )
+def compact_prompt(spec: SceneSpec, instruction: str, scene: str | None = None) -> str:
+    """Our planner's prompt; `scene`: the listing, by default `scene_text` in the
+    language the request looks like (the corpus gives it for renamed things)."""
+    text = clean_instruction(instruction, True)
+    if scene is None:
+        scene = scene_text(spec, detect_language(instruction))
+    return f"{SCENE_TAG}{scene}{USER_TAG}{text}{PLAN_TAG}"
 
 
 CHAT_SYSTEM = (
