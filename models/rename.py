@@ -3,7 +3,7 @@ learns to read names from the prompt's scene listing rather than memorise them.
 
 An example renames one to three of its scene's things, each to an alias of the same
 role (a cup stays something to pour into, the teapot something full to pour from); the
-request says the alias, the prompt lists it (`robot.brain.prompt.Listing`) and the plan
+request says the alias, the prompt lists it (`robot.brain.prompt.scene_text`) and the plan
 uses its plan word. The aliases never include the names of scenes the planner is
 evaluated on untrained (breakfast: milk jug, mug, bowl, plate, serving tray, kitchen
 table, diner), so that scene's figures measure grounding, not memory.
@@ -200,34 +200,11 @@ ALIASES: dict[str, list[Alias]] = {
             IN,
         ),
     ],
-    "person": [
-        Alias("nurse", "the nurse", _de("die Pflegerin", "der Pflegerin", "f"), "护士"),
-        Alias("grandson", "the grandson", _de("den Enkel", "dem Enkel", "m", "der Enkel"), "孙子"),
-        Alias("child", "the child", _de("das Kind", "dem Kind", "n"), "孩子"),
-        Alias(
-            "neighbour",
-            "the neighbour",
-            _de("den Nachbarn", "dem Nachbarn", "m", "der Nachbar"),
-            "邻居",
-        ),
-        Alias("doctor", "the doctor", _de("die Ärztin", "der Ärztin", "f"), "医生"),
-        Alias(
-            "waiter", "the waiter", _de("den Kellner", "dem Kellner", "m", "der Kellner"), "服务员"
-        ),
-        Alias("teacher", "the teacher", _de("die Lehrerin", "der Lehrerin", "f"), "老师"),
-        Alias(
-            "gardener",
-            "the gardener",
-            _de("den Gärtner", "dem Gärtner", "m", "der Gärtner"),
-            "园丁",
-        ),
-    ],
 }
 
 
 def role_of(spec: SceneSpec, name: str) -> str:
-    if name in spec.persons:
-        return "person"
+    """Which ALIASES a thing (not a person) may take."""
     if name in spec.surfaces:
         return "surface"
     if name in spec.containers:
