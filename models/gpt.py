@@ -103,16 +103,14 @@ class Gpt(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward(
-        self, ids: torch.Tensor, pad_mask: torch.Tensor, at: torch.Tensor | None = None
-    ) -> torch.Tensor:
-        """Training forward: ids [b, t], pad_mask [b, t] (1 real, 0 pad, right padded).
+    def forward(self, ids: torch.Tensor, at: torch.Tensor | None = None) -> torch.Tensor:
+        """Training forward: ids [b, t], right padded, so under the causal mask no real
+        position attends to padding and no padding mask is needed.
 
         Logits [b, t, vocab]; with `at` (bool [b, t]) only those positions' [n, vocab]:
         the output layer over the whole vocabulary is most of the cost, and the loss
         needs it only where the plan is.
         """
-        del pad_mask  # right padded and causal: no real position attends to padding
         pos = torch.arange(ids.shape[1], device=ids.device)
         x = self.tok(ids) + self.pos(pos)[None]
         for blk in self.blocks:

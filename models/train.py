@@ -70,14 +70,12 @@ def batches(data: list[tuple[list[int], int]], batch_size: int, rng: random.Rand
 def collate(data, idx, pad_id):
     t = max(len(data[i][0]) for i in idx)
     ids = torch.full((len(idx), t), pad_id, dtype=torch.long)
-    pad = torch.zeros((len(idx), t), dtype=torch.long)
     loss_mask = torch.zeros((len(idx), t), dtype=torch.bool)
     for row, i in enumerate(idx):
         seq, start = data[i]
         ids[row, : len(seq)] = torch.tensor(seq)
-        pad[row, : len(seq)] = 1
         loss_mask[row, start - 1 : len(seq) - 1] = True  # predict token j+1 from position j
-    return ids, pad, loss_mask
+    return ids, loss_mask
 
 
 def evaluate(model: Gpt, data, pad_id: int, batch_size: int = 128) -> tuple[float, float]:
@@ -87,8 +85,8 @@ def evaluate(model: Gpt, data, pad_id: int, batch_size: int = 128) -> tuple[floa
     with torch.no_grad():
         for s in range(0, len(data), batch_size):
             idx = list(range(s, min(s + batch_size, len(data))))
-            ids, pad, lm = collate(data, idx, pad_id)
-            pred = model(ids, pad).argmax(-1)
+            ids, lm = collate(data, idx, pad_id)
+            pred = model(ids).argmax(-1)
             target = torch.roll(ids, -1, dims=1)
             ok = (pred == target) | ~lm
             correct += int(((pred == target) & lm).sum())
@@ -151,8 +149,8 @@ def train(
             )
             for g in opt.param_groups:
                 g["lr"] = lr * scale
-            ids, pad, lm = collate(train_set, idx, pad_id)
-            logits = model(ids, pad, at=lm)
+            ids, lm = collate(train_set, idx, pad_id)
+            logits = model(ids, at=lm)
             target = torch.roll(ids, -1, dims=1)
             loss = F.cross_entropy(logits, target[lm])
             opt.zero_grad(set_to_none=True)
