@@ -15,7 +15,6 @@ from itertools import pairwise
 from core.errors import PlanRejected
 from core.msgs import Step
 from core.scenes import SceneSpec
-from models import lexicon as L
 from robot.brain.dsl import DslStep
 from robot.brain.world import WorldModel
 
@@ -36,8 +35,10 @@ def person_of(spec: SceneSpec) -> str:
 
 
 def cups_of(spec: SceneSpec) -> list[str]:
-    """The scene's cups in catalogue order (red first)."""
-    return sorted(spec.containers, key=lambda c: L.CUP_ORDINAL.get(c, 0))
+    """The scene's cups in the order its scene file lists them (red first). Not by the
+    lexicon's ordinals: a renamed cup has none (models/rename.py), and ties would fall
+    to the set's order, which changes with Python's hash seed."""
+    return sorted(spec.containers, key=spec.order.index)
 
 
 def compile_intents(spec: SceneSpec, intents: list[tuple]) -> list[DslStep]:

@@ -1,7 +1,11 @@
 """Renamed things in the corpus: the plan always names what the prompt lists, and the
 names of the scene kept for grounding (breakfast) never appear in training."""
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ from models import lexicon as L
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import listed_name
 
+ROOT = Path(__file__).resolve().parents[1]
 PLAN_LANGUAGE = {*MOTION_SKILLS, SAY, REFUSE, STEP_SEPARATOR, *SAY_CODES, *REFUSAL_CODES}
 
 
@@ -73,3 +78,22 @@ def test_aliases_keep_the_thing_role_and_never_use_breakfast_names() -> None:
             for name, alias in rename.choose(spec, rng).items():
                 assert alias in rename.ALIASES[rename.role_of(spec, name)]
                 assert name not in spec.persons
+
+
+def test_the_corpus_is_the_same_whatever_the_hash_seed() -> None:
+    """Two renamed cups once had no order but the set's, which follows the hash seed."""
+    script = (
+        "import random, json; from models import corpus; rng = random.Random(5); "
+        "print(json.dumps([corpus.generate_one(rng).__dict__ for _ in range(400)]))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1]
