@@ -130,6 +130,7 @@ def sie_swaps(text: str) -> str:
 
 class German(Realiser):
     lang = "de"
+    take_backs = DE.CLAUSE_CORRECT
 
     # -- noun phrases ----------------------------------------------------------------------
     def mark(self) -> str:
@@ -511,9 +512,6 @@ class German(Realiser):
         frame = self.rng.choice(DE.TOPIC_PERSON_DE)
         text = frame.format(o=o.acc, b=text, **person)
         return text[:1].upper() + text[1:]
-
-    def take_back(self, wrong: str, right: str) -> str:
-        return self.rng.choice(DE.CLAUSE_CORRECT).format(a=wrong, b=right)
 
     # -- refusals -----------------------------------------------------------------------------
     def harmful(self) -> str:

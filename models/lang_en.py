@@ -40,6 +40,7 @@ IMPERATIVE = imperative_words()
 
 class English(Realiser):
     lang = "en"
+    take_backs = EN.CLAUSE_CORRECT
     asides = EN.ASIDE_EN
     topics = EN.TOPIC_EN
     descriptions = L.EN_DESC
@@ -333,9 +334,6 @@ class English(Realiser):
         frame = self.rng.choice(EN.TOPIC_PERSON_EN)
         text = frame.format(P=person, o=self.topic_np(name), b=text)
         return text[:1].upper() + text[1:]
-
-    def take_back(self, wrong: str, right: str) -> str:
-        return self.rng.choice(EN.CLAUSE_CORRECT).format(a=wrong, b=right)
 
     # -- refusals -------------------------------------------------------------------------------
     def harmful(self) -> str:

@@ -29,6 +29,7 @@ NORTHEAST_RATE = 0.05
 
 class Chinese(Realiser):
     lang = "zh"
+    take_backs = ZH.CLAUSE_CORRECT
     asides = ZH.ASIDE_ZH
     topics = ZH.TOPIC_ZH
     descriptions = L.ZH_DESC
@@ -314,9 +315,6 @@ class Chinese(Realiser):
     def topic_person(self, name: str, person: str, text: str) -> str:
         frame = self.rng.choice(ZH.TOPIC_PERSON_ZH)
         return frame.format(p=person, o=self.topic_np(name), b=text)
-
-    def take_back(self, wrong: str, right: str) -> str:
-        return self.rng.choice(ZH.CLAUSE_CORRECT).format(a=wrong, b=right)
 
     # -- refusals -------------------------------------------------------------------------------
     def harmful(self) -> str:

@@ -35,6 +35,8 @@ class Realiser:
     """Frames that set a thing aside before the request ("not the {x}, ...")."""
     topics: ClassVar[list[str]] = []
     """Frames that name a thing before the request ("see the {o}? {b}")."""
+    take_backs: ClassVar[list[str]] = []
+    """Frames that say one request and take it back for another ("{a}, no wait, {b}")."""
     descriptions: ClassVar[dict[str, list[str]]] = {}
     """What a thing looks like, by name (models/lexicon.py)."""
     raw = False
@@ -77,6 +79,9 @@ class Realiser:
         if name in self.descriptions and self.rng.random() < 0.3:
             return self.rng.choice(self.descriptions[name])
         return self.obj(name, ref=False, simple=True)
+
+    def take_back(self, wrong: str, right: str) -> str:
+        return self.rng.choice(self.take_backs).format(a=wrong, b=right)
 
     def topic(self, name: str, text: str) -> str:
         return self.rng.choice(self.topics).format(o=self.topic_np(name), b=text)
