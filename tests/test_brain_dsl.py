@@ -1,11 +1,15 @@
 """The plan language, the prompt and token texts."""
 
+import typing
+
 import pytest
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
 
+from core.catalogue.types import Colour
 from core.scenes import SCENES, scene_spec
 from robot.brain import dsl
 from robot.brain.prompt import SCENE_TAG, USER_TAG, chat_prompt, compact_prompt, scene_text
+from robot.brain.speech import COLOUR_NAMES
 from robot.brain.tokens import token_texts
 
 
@@ -53,12 +57,12 @@ def test_prompt_lists_the_scene_names_and_cannot_be_injected():
     [
         (
             "en",
-            " pill_box (pill box) towel (towel) water_glass (water glass) ;"
+            " pill_box (pill box, yellow) towel (towel, white) water_glass (water glass) ;"
             " basket (basket) side_table (side table) ; resident (resident)",
         ),
         (
             "de",
-            " pill_box (pillendose) towel (handtuch) water_glass (wasserglas) ;"
+            " pill_box (pillendose, gelb) towel (handtuch, weiß) water_glass (wasserglas) ;"
             " basket (korb) side_table (beistelltisch) ; resident (bewohner)",
         ),
     ],
@@ -69,11 +73,18 @@ def test_the_listing_names_each_thing_in_the_requests_language(lang, listing):
 
 def test_the_prompt_lists_names_in_the_language_the_request_looks_like():
     breakfast = scene_spec("breakfast")
-    assert "milk_jug (milk jug)" in compact_prompt(breakfast, "Pour milk into the mug.")
-    assert "milk_jug (milchkrug)" in compact_prompt(breakfast, "Gieß Milch in den Becher.")
-    assert "milk_jug (牛奶壶)" in compact_prompt(breakfast, "把牛奶倒进马克杯里")
-    renamed = scene_text(SCENES["tea"], "en", {"teapot": ("kettle", "the kettle")})
-    assert " kettle (kettle)" in renamed and "teapot" not in renamed
+    assert "milk_jug (milk jug, white)" in compact_prompt(breakfast, "Pour milk into the mug.")
+    assert "milk_jug (milchkrug, weiß)" in compact_prompt(breakfast, "Gieß Milch in den Becher.")
+    assert "milk_jug (牛奶壶, 白色)" in compact_prompt(breakfast, "把牛奶倒进马克杯里")
+    renamed = scene_text(SCENES["tea"], "en", {"teapot": ("kettle", "the kettle", "black")})
+    assert " kettle (kettle, black)" in renamed and "teapot" not in renamed
+    # A name that says its colour already is not told it twice.
+    assert " cup_red (rote tasse)" in scene_text(SCENES["tea"], "de")
+
+
+def test_every_catalogue_colour_has_a_name_in_each_language():
+    assert set(typing.get_args(Colour)) - {""} == set(COLOUR_NAMES)
+    assert all(set(names) == {"en", "de", "zh"} for names in COLOUR_NAMES.values())
 
 
 def test_token_texts_decode_byte_level_pieces_and_skip_specials():

@@ -181,19 +181,26 @@ class GermanNoun(Struct):
         return self.nom or self.acc
 
 
+Colour = Literal[
+    "", "red", "blue", "green", "yellow", "white", "black", "brown", "grey", "orange", "purple"
+]
+"""The colours a thing's name may give ("": none)."""
+
+
 class Names(Struct):
     """What people call it. `say`: how the robot names it (en, de accusative, zh).
-    en / de / zh: the noun phrases people use, most common first. `colour` and
-    `noun`: a thing told apart by its colour ("red") among things of one kind
-    (`noun`: "cup"), whose phrases the corpus builds from colour words and the kind's
-    nouns (models/lexicon.py). For surfaces: `en_on` the English prepositions, `de_on`
+    en / de / zh: the noun phrases people use, most common first. `colour`: the colour
+    people see it as (a `robot.brain.speech.COLOUR_NAMES` key), which the planner's prompt
+    lists. `noun`: with a colour, a thing told apart by it among things of one kind
+    ("cup"), whose phrases the corpus builds from colour words and the kind's nouns
+    (models/lexicon.py). For surfaces: `en_on` the English prepositions, `de_on`
     the German prepositional phrases, `zh_on` the Chinese postposition."""
 
     say: dict[str, str]
     en: list[str] = []
     de: list[GermanNoun] = []
     zh: list[str] = []
-    colour: str = ""
+    colour: Colour = ""
     noun: str = ""
     en_on: list[str] = []
     de_on: list[str] = []

@@ -140,6 +140,30 @@ SAY_TEXT = {
 }
 
 
+COLOUR_NAMES: dict[str, dict[str, str]] = {
+    "red": {"en": "red", "de": "rot", "zh": "红色"},
+    "blue": {"en": "blue", "de": "blau", "zh": "蓝色"},
+    "green": {"en": "green", "de": "grün", "zh": "绿色"},
+    "yellow": {"en": "yellow", "de": "gelb", "zh": "黄色"},
+    "white": {"en": "white", "de": "weiß", "zh": "白色"},
+    "black": {"en": "black", "de": "schwarz", "zh": "黑色"},
+    "brown": {"en": "brown", "de": "braun", "zh": "棕色"},
+    "grey": {"en": "grey", "de": "grau", "zh": "灰色"},
+    "orange": {"en": "orange", "de": "orange", "zh": "橙色"},
+    "purple": {"en": "purple", "de": "violett", "zh": "紫色"},
+}
+"""A catalogue colour (`names.colour`) in each language; German gives the adjective's stem."""
+
+
+def colour_of(entity: str, scene: str) -> str:
+    """The colour people tell `entity` by (its catalogue `names.colour`), or ""."""
+    try:
+        names = load_scene(scene).things[entity].names
+    except (ConfigError, KeyError):
+        names = None
+    return names.colour if names is not None else ""
+
+
 def name(entity: str, lang: str, scene: str) -> str:
     """How to call an entity of `scene` in a sentence (its catalogue `names.say`);
     names the catalogue does not know are spelled out."""
