@@ -123,3 +123,19 @@ def test_cli_json_prints_one_plan_object_per_request(capsys):
     assert [p["instruction"] for p in plans] == requests
     assert set(plans[0]) == {"instruction", "refused", "reason", "steps"}
     assert plans[1]["refused"] and plans[1]["steps"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Pour tea into the red cup.", "Gieß Tee in die rote Tasse.", "往红色的杯子里倒茶"],
+)
+def test_the_listing_is_a_kept_prefix_and_the_plan_does_not_depend_on_it(planner, text):
+    spec = SCENES["tea"]
+    ids = planner.prompt_ids(spec, text)
+    shared = planner.shared_prefix(spec, text, ids)
+    # The listing (in the request's language) and its tags, not a token of the request.
+    assert shared == len(planner.model.encode(planner.prefix(spec, text)))
+    assert 10 < shared < len(ids)
+    kept, whole = planner.plan(spec, text), planner.plan(spec, text, use_cache=False)
+    assert kept.decoded is not None and whole.decoded is not None
+    assert kept.decoded.text == whole.decoded.text

@@ -34,9 +34,9 @@ PAST_KEY = re.compile(r"past_key_values\.(\d+)\.key$")
 ORT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
 MODEL_FILES = ("model.onnx", "decoder_model_merged.onnx", "decoder_with_past_model.onnx")
 GENERATION_CONFIG = "generation_config.json"
-KEPT_PREFIXES = 4
-"""Prompt prefixes (one per scene) whose KV cache `prefill` keeps; a brain plans in one
-scene, a benchmark in two or three."""
+KEPT_PREFIXES = 9
+"""Prompt prefixes whose KV cache `prefill` keeps: one per scene and request language (a
+brain plans in one scene, a benchmark in three)."""
 REPAIR = (
     "restore the folder from git or rebuild it with `make model` (another model: export it again)"
 )

@@ -98,8 +98,8 @@ class Planner:
         self.constrained = constrained
         info = self.model.info
         self.prompt = PROMPT_FORMATS[info.prompt_format]
-        self.prefix = PROMPT_PREFIXES.get(info.prompt_format)
-        self._prefix_ids: dict[SceneSpec, list[int]] = {}
+        self.prefix = PROMPT_PREFIXES[info.prompt_format]
+        self._prefix_ids: dict[str, list[int]] = {}
         texts = token_texts(self.model.tokenizer, info.vocab_size)
         self.masker = TokenMasker(texts, eos_id=info.eos_ids[0])
 
@@ -110,16 +110,16 @@ class Planner:
     def prompt_ids(self, spec: SceneSpec, instruction: str) -> list[int]:
         return self.model.encode(self.prompt(spec, instruction))
 
-    def shared_prefix(self, spec: SceneSpec, ids: list[int]) -> int:
-        """How many of the prompt tokens `ids` are the scene's prompt prefix (0 if the
-        format has none or the request's text changed how its end is tokenised)."""
-        if self.prefix is None:
-            return 0
-        prefix = self._prefix_ids.get(spec)
+    def shared_prefix(self, spec: SceneSpec, instruction: str, ids: list[int]) -> int:
+        """How many of the prompt tokens `ids` (of `instruction` in `spec`) are the prompt's
+        prefix, whose KV cache the model keeps (0 if the request's text changed how the
+        prefix's end is tokenised)."""
+        text = self.prefix(spec, instruction)
+        prefix = self._prefix_ids.get(text)
         if prefix is None:
             if len(self._prefix_ids) >= KEPT_PREFIXES:
                 self._prefix_ids.clear()
-            prefix = self._prefix_ids[spec] = self.model.encode(self.prefix(spec))
+            prefix = self._prefix_ids[text] = self.model.encode(text)
         return len(prefix) if ids[: len(prefix)] == prefix else 0
 
     def fitting_prompt_ids(self, spec: SceneSpec, instruction: str) -> tuple[list[int], str]:
@@ -171,7 +171,7 @@ class Planner:
             GrammarState(world=world),
             self.model.info.max_new_tokens,
             use_cache=use_cache,
-            shared_prefix=self.shared_prefix(spec, ids),
+            shared_prefix=self.shared_prefix(spec, text, ids),
         )
         if not decoded.finished:
             plan = refused(instruction, lang, "invalid", "the planner did not finish", attempt)

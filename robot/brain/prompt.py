@@ -103,12 +103,18 @@ def clean_instruction(text: str, lowercase: bool) -> str:
     return text.lower() if lowercase else text
 
 
+def compact_prefix(spec: SceneSpec, instruction: str) -> str:
+    """The compact prompt up to the request: the listing in the language `instruction`
+    looks like. It ends in a special token, so its tokens are the same whatever follows."""
+    return f"{SCENE_TAG}{scene_text(spec, detect_language(instruction))}{USER_TAG}"
+
+
 def compact_prompt(spec: SceneSpec, instruction: str, scene: str | None = None) -> str:
     """Our planner's prompt; `scene`: the listing, by default `scene_text` in the
     language the request looks like (the corpus gives it for renamed things)."""
     text = clean_instruction(instruction, True)
     if scene is None:
-        scene = scene_text(spec, detect_language(instruction))
+        return f"{compact_prefix(spec, instruction)}{text}{PLAN_TAG}"
     return f"{SCENE_TAG}{scene}{USER_TAG}{text}{PLAN_TAG}"
 
 
@@ -162,6 +168,10 @@ PROMPT_FORMATS: dict[PromptFormat, Callable[[SceneSpec, str], str]] = {
     "compact": compact_prompt,
     "chat": chat_prompt,
 }
-PROMPT_PREFIXES: dict[PromptFormat, Callable[[SceneSpec], str]] = {"chat": chat_prefix}
-"""Per format, the scene's part of the prompt that every request's prompt begins with
-(the planner keeps its KV cache per scene); a format without one is computed whole."""
+PROMPT_PREFIXES: dict[PromptFormat, Callable[[SceneSpec, str], str]] = {
+    "compact": compact_prefix,
+    "chat": lambda spec, _instruction: chat_prefix(spec),
+}
+"""Per format, the part of a request's prompt that comes before the request: the same
+for every request in a scene (and, compact, in a language), so the planner keeps its KV
+cache and runs only the rest."""
