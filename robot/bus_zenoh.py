@@ -127,7 +127,12 @@ class ZenohBackend(Backend):
                 return
             sub.deliver(msg)
 
-        handle = self.session.declare_subscriber(self.key(sub.topic), on_sample)
+        # Run on the thread that receives (for a local publisher: inside its put), not on
+        # a thread per subscriber (zenoh's default): messages of different topics then
+        # arrive in the order they were sent, as on the in-process bus. A status sent after
+        # a world update must not overtake it.
+        handler = zenoh.handlers.Callback(on_sample, indirect=False)
+        handle = self.session.declare_subscriber(self.key(sub.topic), handler)
         with self._lock:
             self._subscribers[sub] = handle
 

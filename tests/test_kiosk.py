@@ -409,7 +409,7 @@ def served_with_raising_planner() -> Iterator[tuple[Kiosk, PlannerThatRaises, th
     finally:
         done.set()
         runner.join(10)
-        served.stack.close()
+        served.close()
 
 
 def events_until(k: Kiosk, found, timeout_s: float = 20.0) -> list[dict]:
@@ -459,4 +459,4 @@ def test_the_kiosk_survives_frames_that_fail_to_encode(monkeypatch) -> None:
     finally:
         done.set()
         runner.join(10)
-        served.stack.close()
+        served.close()

@@ -46,7 +46,7 @@ def served() -> Iterator[KioskRun]:
         node.request_stop()
     for node in reversed(run.nodes):
         node.stop()
-    run.stack.close()
+    run.close()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from core.errors import ConfigError
+from robot.bus import Bus
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import make_bus
 from robot.launch.config import Launch, load_launch
@@ -67,6 +68,14 @@ class KioskRun:
     kiosk: Kiosk
     stack: Stack
     nodes: list[Node]
+    bus: Bus
+
+    def close(self) -> None:
+        """The stack, then the bus (a Zenoh session left open keeps the process alive)."""
+        try:
+            self.stack.close()
+        finally:
+            self.bus.close()
 
 
 def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -> KioskRun:
@@ -75,7 +84,11 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         raise ConfigError(f"{launch.path}: no [kiosk] section")
     section = launch.kiosk
     bus = make_bus(launch.bus)
-    stack = build_stack(launch, bus, gui=gui, realtime=True)
+    try:
+        stack = build_stack(launch, bus, gui=gui, realtime=True)
+    except BaseException:
+        bus.close()
+        raise
     try:
         kiosk = Kiosk(
             bus,
@@ -88,6 +101,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         )
     except BaseException:
         stack.close()
+        bus.close()
         raise
     if stack.scene is not None and stack.add_step_hook is not None:
         from sim.video import FrameTap
@@ -100,7 +114,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
             height=FRAME_SIZE[1],
         )
         stack.add_step_hook(tap.on_step)
-    return KioskRun(kiosk, stack, [kiosk, *stack.nodes])
+    return KioskRun(kiosk, stack, [kiosk, *stack.nodes], bus)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,5 +130,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         run_nodes(served.nodes, until=announce)
     finally:
-        served.stack.close()
+        served.close()
     return 0

@@ -119,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
     if not instructions:
         raise ConfigError(f"{args.launch}: no instructions: give --instruction or `instructions`")
     bus = make_bus(launch.bus)
-    stack = build_stack(launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime)
+    try:
+        stack = build_stack(launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime)
+    except BaseException:
+        bus.close()
+        raise
     video = None
     try:
         if args.video:
@@ -163,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
             report["success"] = False
     finally:
         stack.close()
+        bus.close()
     _write_outputs(args, report, video, launch)
     print(
         f"\n{'SUCCESS' if report['success'] else 'FAILED'}: "
