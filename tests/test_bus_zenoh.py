@@ -125,7 +125,10 @@ def test_messages_of_different_topics_arrive_in_the_order_sent(two_buses, monkey
     while len(arrived) < 600 and time.monotonic() < deadline:
         time.sleep(0.01)
     sent = [(key, i) for i in range(300) for key in (said.topic.key, statuses.topic.key)]
-    assert [a for a in arrived if a[1] >= 0] == sent
+    # Zenoh may drop a message when its queue is full (best effort, as configured): what
+    # arrives must be in the order sent, whatever is missing.
+    order = [sent.index(a) for a in arrived if a[1] >= 0]
+    assert len(order) > 300 and order == sorted(order)
 
 
 def zenoh_launch(tmp_path: Path) -> Path:
