@@ -150,6 +150,13 @@ class OnnxCausalLm:
         self.session = self._load_session(threads)
         self.info = self._inspect(config_path, config, generation, genai)
         self._output_names = [o.name for o in self.session.get_outputs()]
+        self._past_names = [
+            f"past_key_values.{i}.{kind}"
+            for i in range(self.info.n_layers)
+            for kind in ("key", "value")
+        ]
+        self._ones = np.ones((1, self.info.context_length), dtype=np.int64)
+        self._positions = np.arange(self.info.context_length, dtype=np.int64)[None]
         self._prefixes: OrderedDict[tuple[int, ...], Cache] = OrderedDict()
         self._check_runs(config_path)
         self.load_ms = (time.perf_counter() - t0) * 1000.0
@@ -304,17 +311,14 @@ class OnnxCausalLm:
                 f"{n} tokens after {past_len} exceed the model's context of "
                 f"{self.info.context_length} tokens"
             )
-        feed: dict[str, np.ndarray] = {
-            "input_ids": np.asarray([ids], dtype=np.int64),
-            "attention_mask": np.ones((1, past_len + n), dtype=np.int64),
-        }
+        feed: dict[str, np.ndarray] = dict(zip(self._past_names, cache, strict=True))
+        feed["input_ids"] = np.array([ids], dtype=np.int64)
+        # Views of arrays made once: a step allocates only its token's id.
+        feed["attention_mask"] = self._ones[:, : past_len + n]
         if "position_ids" in self._input_names:
-            feed["position_ids"] = np.arange(past_len, past_len + n, dtype=np.int64)[None]
+            feed["position_ids"] = self._positions[:, past_len : past_len + n]
         if "use_cache_branch" in self._input_names:
             feed["use_cache_branch"] = np.array([past_len > 0])
-        for i in range(self.info.n_layers):
-            feed[f"past_key_values.{i}.key"] = cache[2 * i]
-            feed[f"past_key_values.{i}.value"] = cache[2 * i + 1]
         outputs = self.session.run(self._output_names, feed)
         logits = outputs[0][0, -1]
         return logits.astype(np.float32, copy=False), list(outputs[1:])
