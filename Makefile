@@ -16,12 +16,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m robot.demo --out $(OUT)
 
-# The kiosk's browser test drives Debian's chromium; install it where we may (CI is root).
+# The kiosk's browser test drives Debian's chromium, and the page's Chinese needs a CJK
+# font (a stock Debian shows boxes); install them where we may (CI is root).
 chromium:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list :lang=zh | grep -q . || \
 	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
-	  echo "chromium not installed (not root): the kiosk browser test will be skipped"
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	      fonts-noto-cjk >/dev/null; } || \
+	  echo "chromium or fonts-noto-cjk not installed (not root): kiosk browser tests skip"
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .

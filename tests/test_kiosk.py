@@ -5,6 +5,7 @@ serving, STOP first."""
 from __future__ import annotations
 
 import json
+import logging
 import select
 import socket
 import threading
@@ -78,14 +79,23 @@ def test_stop_and_reset_publish_estop(kiosk) -> None:
 
 def test_events_follow_the_plan_and_speech(kiosk) -> None:
     k, bus = kiosk
-    bus.publish(Plan(instruction="tidy", steps=(Step("go_home"),)))
+    steps = (Step("pour", {"source": "teapot", "target": "cup_red"}), Step("go_home"))
+    bus.publish(Plan(instruction="Füll die rote Tasse", steps=steps, language="de"))
     bus.publish(Utterance(text="Ich gehe nach Hause.", language="de"))
     after, seen = 0, []
     while len(seen) < 2:
         body = json.loads(call(k.url + f"events?after={after}")[1])
         after, seen = body["next"], seen + body["events"]
     assert [e["type"] for e in seen] == ["plan", "say"]
-    assert seen[0]["steps"] == [{"skill": "go_home", "args": {}}]
+    # Each step as people say it, in the plan's language, with the catalogue's names.
+    assert seen[0]["steps"] == [
+        {
+            "skill": "pour",
+            "args": {"source": "teapot", "target": "cup_red"},
+            "text": "Ich nehme die Teekanne und gieße in die rote Tasse.",
+        },
+        {"skill": "go_home", "args": {}, "text": "Ich fahre in die Ausgangsposition."},
+    ]
 
 
 def test_frame_is_served_once_set(kiosk) -> None:
@@ -460,3 +470,20 @@ def test_the_kiosk_survives_frames_that_fail_to_encode(monkeypatch) -> None:
         done.set()
         runner.join(10)
         served.close()
+
+
+def test_a_kiosk_without_a_chinese_font_says_so_in_one_line(monkeypatch, caplog) -> None:
+    from robot.kiosk import cli
+
+    monkeypatch.setattr(cli.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(cli, "cjk_fonts", lambda: [])
+    with caplog.at_level(logging.WARNING, logger=cli.log.name):
+        cli.warn_without_cjk_font(["Bring the guest a cup of tea."])
+        assert not caplog.records  # nothing Chinese to show
+        cli.warn_without_cjk_font(["给客人端一杯茶。"])
+    assert len(caplog.records) == 1
+    assert "fonts-noto-cjk" in caplog.records[0].getMessage()
+    monkeypatch.setattr(cli, "cjk_fonts", lambda: ["Noto Sans CJK SC"])
+    caplog.clear()
+    cli.warn_without_cjk_font(["给客人端一杯茶。"])
+    assert not caplog.records

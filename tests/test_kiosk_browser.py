@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from core.msgs import EStop, Instruction, JointState, SafetyEvent
+from core.msgs import EStop, Instruction, JointState, SafetyEvent, Utterance
 from robot.bus import fifo, latest
-from robot.kiosk.cli import KioskRun, build_kiosk
+from robot.kiosk.cli import KioskRun, build_kiosk, cjk_fonts
 from robot.launch.config import PROJECT_ROOT, load_launch
 
 CHROMIUM = shutil.which("chromium")
@@ -110,7 +110,9 @@ def test_a_request_moves_the_arm_and_stop_stops_it(served: KioskRun, browser) ->
 
     wait_for(moved, 60, "the arm to move after the click")
     steps = browser.find_element(By.ID, "steps")
-    wait_for(lambda: "cup_blue" in steps.text, 10, "the plan's steps on the page")
+    # Named as people say them, not by plan word.
+    wait_for(lambda: "the blue cup" in steps.text, 10, "the plan's steps on the page")
+    assert "cup_blue" not in steps.text
     wait_for(lambda: browser.find_element(By.ID, "view").get_attribute("src"), 20, "a frame")
 
     browser.find_element(By.ID, "stop").click()
@@ -129,6 +131,68 @@ def test_a_request_moves_the_arm_and_stop_stops_it(served: KioskRun, browser) ->
     assert max(abs(a - b) for a, b in zip(held, later, strict=True)) < HELD_RAD
     banner = browser.find_element(By.ID, "estop-banner")
     wait_for(banner.is_displayed, 10, "the STOPPED banner")
+
+
+SPEECH_SPY = """
+window.spoken = [];
+speechSynthesis.speak = (u) => window.spoken.push({text: u.text, lang: u.lang});
+"""
+"""Records what the page asks the browser to say (headless Chromium has no voices)."""
+
+
+def test_the_page_reads_each_new_utterance_aloud_until_muted(served: KioskRun, browser) -> None:
+    from selenium.webdriver.common.by import By
+
+    bus = served.kiosk.bus
+    bus.publish(Utterance(text="Said before the page opened.", language="en"))
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": SPEECH_SPY})
+    browser.get(served.kiosk.url)
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#requests button"), 20, "buttons")
+    wait_for(
+        lambda: "before the page" in browser.find_element(By.ID, "speech").text, 10, "old speech"
+    )
+    bus.publish(Utterance(text="Hallo!", language="de"))
+    spoken = wait_for(lambda: browser.execute_script("return window.spoken"), 10, "speech")
+    assert spoken == [{"text": "Hallo!", "lang": "de-DE"}]
+
+    browser.find_element(By.ID, "mute").click()
+    bus.publish(Utterance(text="你好！", language="zh"))
+    wait_for(lambda: browser.find_element(By.ID, "speech").text == "你好！", 10, "the text")
+    time.sleep(SETTLE_S)
+    assert browser.execute_script("return window.spoken") == spoken
+    assert browser.find_element(By.ID, "mute").get_attribute("aria-pressed") == "true"
+
+
+MISSING_GLYPHS = """
+const text = arguments[0], font = getComputedStyle(arguments[1]).font;
+const canvas = document.createElement("canvas");
+canvas.width = canvas.height = 64;
+const ctx = canvas.getContext("2d");
+ctx.font = font;
+const pixels = (ch) => {
+  ctx.clearRect(0, 0, 64, 64);
+  ctx.fillText(ch, 4, 48);
+  return ctx.getImageData(0, 0, 64, 64).data.join();
+};
+// A character of the private use area has a glyph in no font: its box is what a
+// missing glyph looks like.
+const box = pixels("\\uE000");
+return [...text].filter((ch) => ch.trim() && pixels(ch) === box);
+"""
+
+
+@pytest.mark.skipif(not cjk_fonts(), reason="no CJK font (make test installs fonts-noto-cjk)")
+def test_the_chinese_request_button_renders_its_glyphs(served: KioskRun, browser) -> None:
+    """On a stock Debian kiosk without a CJK font the button showed empty boxes."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(served.kiosk.url)
+    buttons = wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#requests button"), 20, "the buttons"
+    )
+    chinese = next(b for b in buttons if "茶" in b.text)
+    missing = browser.execute_script(MISSING_GLYPHS, chinese.text, chinese)
+    assert missing == [], f"no glyph for {''.join(missing)} (install fonts-noto-cjk)"
 
 
 ATTACK_PAGE = """<!doctype html><title>attack</title>

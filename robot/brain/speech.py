@@ -188,7 +188,8 @@ STEP_TEXT = {
     },
     "pour": {
         "en": "Pouring from {source} into {target}.",
-        "de": "Ich gieße aus {source} in {target}.",
+        # Names are accusative (names.say): "aus" would want the dative.
+        "de": "Ich nehme {source} und gieße in {target}.",
         "zh": "从{source}倒进{target}。",
     },
     "handover": {

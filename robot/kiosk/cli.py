@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,6 +63,26 @@ def frame_sink(kiosk: Kiosk) -> Callable[[np.ndarray], None]:
     return show
 
 
+def cjk_fonts() -> list[str]:
+    """The Chinese fonts fontconfig knows here ([] also when there is no fontconfig)."""
+    if shutil.which("fc-list") is None:
+        return []
+    listed = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    )
+    return [line for line in listed.stdout.splitlines() if line.strip()]
+
+
+def warn_without_cjk_font(requests: list[str]) -> None:
+    """One line when the page's Chinese would show as boxes in a browser on this machine."""
+    chinese = any("\u4e00" <= ch <= "\u9fff" for text in requests for ch in text)
+    if chinese and shutil.which("fc-list") is not None and not cjk_fonts():
+        log.warning(
+            "no Chinese font on this machine: a browser here shows the Chinese requests as "
+            "boxes; install one (Debian: apt install fonts-noto-cjk)"
+        )
+
+
 @dataclass
 class KioskRun:
     """A kiosk and the stack behind it, created but not started: `nodes` in start order."""
@@ -83,6 +105,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
     if launch.kiosk is None:
         raise ConfigError(f"{launch.path}: no [kiosk] section")
     section = launch.kiosk
+    warn_without_cjk_font(section.requests)
     bus = make_bus(launch.bus)
     try:
         stack = build_stack(launch, bus, gui=gui, realtime=True)
@@ -98,6 +121,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
             token=section.token or None,
             title=section.title,
             hosts=section.hosts,
+            scene=launch.scene.name,
         )
     except BaseException:
         stack.close()

@@ -5,16 +5,28 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from core.msgs import EStop, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
+from core.msgs import EStop, Plan, PlanStatus, SafetyEvent, SkillStatus, Step, Utterance
+from robot.brain.speech import narrate
 
 MAX_EVENTS = 1000
 """Events kept for late-joining pages; older ones are forgotten (the page only shows recent)."""
 
 
-def to_event(msg: Any) -> dict[str, Any]:
-    """The page's view of a bus message."""
+def step_text(step: Step, lang: str, scene: str) -> str:
+    """A plan step as the page lists it, in the plan's language, things named as people
+    say them (the catalogue's names): "Pouring from the teapot into the red cup."."""
+    if step.skill == "say":
+        return f"“{step.args['text']}”"
+    return narrate(step, lang, scene)
+
+
+def to_event(msg: Any, scene: str) -> dict[str, Any]:
+    """The page's view of a bus message about `scene`."""
     if isinstance(msg, Plan):
-        return {"type": "plan", "seq": msg.seq, **msg.to_json_obj()}
+        event = {"type": "plan", "seq": msg.seq, **msg.to_json_obj()}
+        for step, shown in zip(msg.steps, event["steps"], strict=True):
+            shown["text"] = step_text(step, msg.language, scene)
+        return event
     if isinstance(msg, PlanStatus):
         return {
             "type": "plan_status",

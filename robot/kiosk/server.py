@@ -129,7 +129,8 @@ class Kiosk(Node):
 
     requests: the safe requests shown as big buttons. token: required when `host` is
     not a loopback address. hosts: names other than `localhost` and IP addresses that
-    browsers may reach the kiosk by (`[kiosk] hosts`, e.g. `kiosk.local`).
+    browsers may reach the kiosk by (`[kiosk] hosts`, e.g. `kiosk.local`). scene: the
+    scene whose catalogue names the things in the plans shown.
     """
 
     def __init__(
@@ -142,6 +143,7 @@ class Kiosk(Node):
         token: str | None = None,
         title: str = "Tea robot",
         hosts: Sequence[str] = (),
+        scene: str = "tea",
     ) -> None:
         super().__init__(bus, "kiosk")
         if not is_loopback(host) and not token:
@@ -170,7 +172,9 @@ class Kiosk(Node):
         """Set once the server listens (`port` is then the real one, also when 0 was asked)."""
         for type_ in (Plan, PlanStatus, SkillStatus, Utterance, EStop, SafetyEvent):
             self.handle(
-                type_, lambda msg: self.events.append(to_event(msg)), policy=fifo(EVENT_DEPTH)
+                type_,
+                lambda msg: self.events.append(to_event(msg, scene)),
+                policy=fifo(EVENT_DEPTH),
             )
 
     @property

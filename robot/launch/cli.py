@@ -31,6 +31,7 @@ from robot.bus import Bus
 from robot.launch.config import BusSection, Launch, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
+from robot.launch.speak import Speaker
 from robot.launch.stack import build_stack
 from robot.node import Node, run_nodes
 from robot.recording import Recorder
@@ -51,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="scene randomisation seed (default: the file's)")
     parser.add_argument(
         "--realtime", action="store_true", help="pace the simulation to the wall clock"
+    )
+    parser.add_argument(
+        "--speak",
+        action="store_true",
+        help="speak what the robot says through espeak-ng (with --realtime, in time)",
     )
 
 
@@ -136,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         nodes: list[Node] = []
         if args.record:
             nodes.append(Recorder(bus, args.record, MESSAGE_TYPES))
+        if args.speak and (speaker := Speaker.find(bus)) is not None:
+            nodes.append(speaker)
         operator = Operator(
             bus,
             launch.scene.name,
