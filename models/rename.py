@@ -320,13 +320,30 @@ def role_of(spec: SceneSpec, name: str) -> str:
     return "object"
 
 
+def _untrained_words() -> frozenset[str]:
+    """The words of the breakfast scene's plan words and names, and its liquid and jug."""
+    words = {"milk", "milch", "jug", "krug"}
+    for name, thing in load_scene("breakfast").things.items():
+        words.update(name.split("_"))
+        if thing.names is not None:
+            words.update(w for said in thing.names.say.values() for w in listed_name(said).split())
+    return frozenset(words)
+
+
+UNTRAINED_WORDS = _untrained_words()
+"""No made-up name may be one of these ("diner" can be made of syllables)."""
+
+
 def made_up_stem(rng: random.Random) -> str:
     """A word that sounds like one but is none: "brolin", "tesk", "fladomur"."""
-    syllables = rng.choice((1, 2, 2, 2, 3))
-    stem = "".join(
-        rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
-    )
-    return stem if len(stem) >= 3 else stem + rng.choice("nlrs")
+    while True:
+        syllables = rng.choice((1, 2, 2, 2, 3))
+        stem = "".join(
+            rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)
+        )
+        stem = stem if len(stem) >= 3 else stem + rng.choice("nlrs")
+        if stem not in UNTRAINED_WORDS:
+            return stem
 
 
 def made_up(role: str, rng: random.Random) -> Alias:

@@ -146,3 +146,23 @@ def test_the_corpus_is_the_same_whatever_the_hash_seed() -> None:
         for seed in ("1", "2")
     ]
     assert runs[0] == runs[1]
+
+
+class Scripted(random.Random):
+    """Chooses what it is told to, in order."""
+
+    def __init__(self, picks: list[object]) -> None:
+        super().__init__(0)
+        self.picks = picks
+
+    def choice(self, seq):  # type: ignore[override]
+        pick = self.picks.pop(0)
+        assert pick in seq
+        return pick
+
+
+def test_a_made_up_name_is_never_a_breakfast_word() -> None:
+    assert {"diner", "mug", "bowl", "milk"} <= rename.UNTRAINED_WORDS
+    # "di" + "ner" would make the breakfast scene's person; the next draw is taken.
+    rng = Scripted([2, "d", "i", "", "n", "e", "r", 1, "t", "e", "s"])
+    assert rename.made_up_stem(rng) == "tes"
