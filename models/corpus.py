@@ -439,7 +439,7 @@ def generate_one(rng: random.Random) -> Example:
             break  # else a thing "not here" is one the listing has under its new name
     text = rename.with_liquids(text, lang, spec, aliases)
     said = detect_language(text)
-    shown = {n: (a.word, a.said(said), a.colour) for n, a in aliases.items()}
+    shown = {n: rename.listed(a, n, spec, said) for n, a in aliases.items()}
     plan = " ".join(shown[w][0] if w in shown else w for w in plan.split(" "))
     return Example(scene, text, plan, lang, label, scene_text(spec, said, shown))
 

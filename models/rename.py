@@ -26,8 +26,8 @@ from core.catalogue import load_scene
 from core.catalogue.types import GermanNoun
 from core.scenes import SceneSpec
 from models import lexicon as L
-from robot.brain.prompt import listed_name
-from robot.brain.speech import COLOUR_NAMES
+from robot.brain.prompt import Listed, listed_name
+from robot.brain.speech import COLOUR_NAMES, full_of
 
 RENAME_RATE = 0.35
 """Share of examples that rename some of their scene's things."""
@@ -411,6 +411,15 @@ def with_liquids(text: str, lang: str, spec: SceneSpec, aliases: dict[str, Alias
         said = alias.liquid[LANGS.index(lang)]
         text = re.sub(pattern, said, text, flags=re.IGNORECASE)
     return text
+
+
+def listed(alias: Alias, name: str, spec: SceneSpec, lang: str) -> Listed:
+    """How the prompt lists `name` renamed to `alias`: a vessel that starts full says
+    what it holds (the alias's liquid, else the scene's), as `scene_text` does."""
+    liquid = ""
+    if name in spec.vessels:
+        liquid = alias.liquid[LANGS.index(lang)] or full_of(name, spec.name, lang)
+    return (alias.word, alias.said(lang), alias.colour, liquid)
 
 
 def says_any(text: str, aliases: Iterable[Alias]) -> bool:

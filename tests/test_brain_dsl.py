@@ -57,12 +57,14 @@ def test_prompt_lists_the_scene_names_and_cannot_be_injected():
     [
         (
             "en",
-            " pill_box (pill box, yellow) towel (towel, white) water_glass (water glass) ;"
+            " pill_box (pill box, yellow) towel (towel, white)"
+            " water_glass (water glass, full of water) ;"
             " basket (basket) side_table (side table) ; resident (resident)",
         ),
         (
             "de",
-            " pill_box (pillendose, gelb) towel (handtuch, weiß) water_glass (wasserglas) ;"
+            " pill_box (pillendose, gelb) towel (handtuch, weiß)"
+            " water_glass (wasserglas, voller wasser) ;"
             " basket (korb) side_table (beistelltisch) ; resident (bewohner)",
         ),
     ],
@@ -73,11 +75,15 @@ def test_the_listing_names_each_thing_in_the_requests_language(lang, listing):
 
 def test_the_prompt_lists_names_in_the_language_the_request_looks_like():
     breakfast = scene_spec("breakfast")
-    assert "milk_jug (milk jug, white)" in compact_prompt(breakfast, "Pour milk into the mug.")
-    assert "milk_jug (milchkrug, weiß)" in compact_prompt(breakfast, "Gieß Milch in den Becher.")
-    assert "milk_jug (牛奶壶, 白色)" in compact_prompt(breakfast, "把牛奶倒进马克杯里")
-    renamed = scene_text(SCENES["tea"], "en", {"teapot": ("kettle", "the kettle", "black")})
-    assert " kettle (kettle, black)" in renamed and "teapot" not in renamed
+    listed = compact_prompt(breakfast, "Pour milk into the mug.")
+    assert "milk_jug (milk jug, white, full of milk)" in listed
+    listed = compact_prompt(breakfast, "Gieß Milch in den Becher.")
+    assert "milk_jug (milchkrug, weiß, voller milch)" in listed
+    assert "milk_jug (牛奶壶, 白色, 装着牛奶)" in compact_prompt(breakfast, "把牛奶倒进马克杯里")
+    renamed = scene_text(
+        SCENES["tea"], "en", {"teapot": ("kettle", "the kettle", "black", "water")}
+    )
+    assert " kettle (kettle, black, full of water)" in renamed and "teapot" not in renamed
     # A name that says its colour already is not told it twice.
     assert " cup_red (rote tasse)" in scene_text(SCENES["tea"], "de")
 

@@ -21,7 +21,14 @@ from typing import Literal
 from core.scenes import SceneSpec
 from robot.brain.chat_examples import chat_examples
 from robot.brain.dsl import REFUSAL_CODES, SAY_CODES
-from robot.brain.speech import COLOUR_NAMES, colour_of, detect_language, name
+from robot.brain.speech import (
+    COLOUR_NAMES,
+    FULL_OF,
+    colour_of,
+    detect_language,
+    full_of,
+    name,
+)
 
 SCENE_TAG = "<|scene|>"
 USER_TAG = "<|user|>"
@@ -53,40 +60,47 @@ def listed_name(said: str) -> str:
     return said.lower()
 
 
-def listing_entry(word: str, said: str, colour: str, lang: str) -> str:
-    """One thing as the prompt lists it: " mug (mug, yellow)", " cup_red (red cup)".
+def listing_entry(word: str, said: str, colour: str, liquid: str, lang: str) -> str:
+    """One thing as the prompt lists it: " mug (mug, yellow)", " cup_red (red cup)",
+    " milk_jug (milk jug, white, full of milk)".
 
     The colour (a COLOUR_NAMES key) is added unless the name already says it, so a request
-    may call a thing by its colour alone ("the green one").
+    may call a thing by its colour alone ("the green one"); `liquid` (in `lang`) is what a
+    full vessel holds, so "pour the milk" finds its jug whatever the jug is called.
     """
     named = listed_name(said)
     shade = COLOUR_NAMES[colour][lang] if colour else ""
     if shade and shade.lower() not in named:
         named = f"{named}, {shade}"
+    if liquid:
+        named = f"{named}, {FULL_OF[lang].format(liquid.lower())}"
     return f" {word} ({named})"
 
 
-def scene_text(
-    spec: SceneSpec, lang: str, renamed: Mapping[str, tuple[str, str, str]] | None = None
-) -> str:
-    """The scene's things as the prompt lists them, by group, each with its name in `lang`:
-    " cup_blue (blue cup) cup_red (red cup) teapot (teapot) ; table (table) tray (tray) ;
-    guest (guest)".
+Listed = tuple[str, str, str, str]
+"""How a renamed thing is listed: (plan word, name, colour, liquid in the language)."""
 
-    renamed: plan word -> (plan word, name, colour) listed instead (the corpus renames
-    things so the model learns to read the listing, models/rename.py).
+
+def scene_text(spec: SceneSpec, lang: str, renamed: Mapping[str, Listed] | None = None) -> str:
+    """The scene's things as the prompt lists them, by group, each with its name in `lang`:
+    " cup_blue (blue cup) cup_red (red cup) teapot (teapot, full of tea) ; table (table)
+    tray (tray) ; guest (guest)".
+
+    renamed: plan word -> what is listed instead (the corpus renames things so the model
+    learns to read the listing, models/rename.py).
     """
     renamed = renamed or {}
     groups = []
     for group in entity_groups(spec):
         entries = []
         for entity in group:
-            word, said, colour = renamed.get(entity) or (
+            word, said, colour, liquid = renamed.get(entity) or (
                 entity,
                 name(entity, lang, spec.name),
                 colour_of(entity, spec.name),
+                full_of(entity, spec.name, lang),
             )
-            entries.append(listing_entry(word, said, colour, lang))
+            entries.append(listing_entry(word, said, colour, liquid, lang))
         groups.append("".join(sorted(entries)))
     return " ;".join(groups)
 

@@ -155,6 +155,28 @@ COLOUR_NAMES: dict[str, dict[str, str]] = {
 """A catalogue colour (`names.colour`) in each language; German gives the adjective's stem."""
 
 
+LIQUID_NAMES: dict[str, dict[str, str]] = {
+    "tea": {"en": "tea", "de": "Tee", "zh": "茶"},
+    "water": {"en": "water", "de": "Wasser", "zh": "水"},
+    "milk": {"en": "milk", "de": "Milch", "zh": "牛奶"},
+}
+"""A catalogue liquid (`container.liquid`) in each language; others are said as written."""
+FULL_OF = {"en": "full of {}", "de": "voller {}", "zh": "装着{}"}
+"""How the prompt's listing says what a full vessel holds."""
+
+
+def full_of(entity: str, scene: str, lang: str) -> str:
+    """What a vessel that starts full holds, said in `lang` ("milk"), or "" for any other
+    thing (the planner pours from the thing whose listing says so)."""
+    try:
+        container = load_scene(scene).things[entity].container
+    except (ConfigError, KeyError):
+        container = None
+    if container is None or container.fill_at_start <= 0:
+        return ""
+    return LIQUID_NAMES.get(container.liquid, {}).get(lang, container.liquid)
+
+
 def colour_of(entity: str, scene: str) -> str:
     """The colour people tell `entity` by (its catalogue `names.colour`), or ""."""
     try:
