@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from models.gpt import Gpt, GptConfig
-from robot.brain.prompt import END_TAG, PAD_TAG, SCENE_TAG
+from robot.brain.prompt import END_TAG, LISTING_FEATURES, PAD_TAG, SCENE_TAG
 
 OPSET = 17
 
@@ -190,7 +190,11 @@ def write_configs(cfg: GptConfig, out: Path, tokenizer_path: Path) -> None:
         "eos_token_id": eos,
         "pad_token_id": pad,
         "use_cache": True,
-        "robot_planner": {"prompt_format": "compact", "max_new_tokens": MAX_PLAN_TOKENS},
+        "robot_planner": {
+            "prompt_format": "compact",
+            "max_new_tokens": MAX_PLAN_TOKENS,
+            "listing": list(LISTING_FEATURES),
+        },
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out / "generation_config.json").write_text(

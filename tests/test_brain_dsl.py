@@ -104,3 +104,12 @@ def test_token_texts_decode_byte_level_pieces_and_skip_specials():
     assert texts[2] is None  # half a UTF-8 character
     assert texts[tok.token_to_id("<|end|>")] is None
     assert texts[tok.token_to_id(" pick")] == " pick"
+
+
+def test_the_listing_says_only_what_the_model_was_trained_to_read():
+    breakfast = scene_spec("breakfast")
+    assert " milk_jug (milk jug) " in scene_text(breakfast, "en", features=())
+    assert " milk_jug (milk jug, white) " in scene_text(breakfast, "en", features=("colour",))
+    assert " milk_jug (milk jug, full of milk) " in scene_text(
+        breakfast, "en", features=("liquid",)
+    )

@@ -139,3 +139,26 @@ def test_the_listing_is_a_kept_prefix_and_the_plan_does_not_depend_on_it(planner
     kept, whole = planner.plan(spec, text), planner.plan(spec, text, use_cache=False)
     assert kept.decoded is not None and whole.decoded is not None
     assert kept.decoded.text == whole.decoded.text
+
+
+def test_the_prompt_lists_what_the_models_config_names(planner, tmp_path):
+    """A model trained before a listing feature existed is given the listing it knows."""
+    import shutil
+
+    spec = SCENES["breakfast"]
+    names = planner.model.info.listing
+    prompt = planner.model.tokenizer.decode(
+        planner.prompt_ids(spec, "Pour milk into the mug."), skip_special_tokens=False
+    )
+    assert ("full of milk" in prompt) == ("liquid" in names)
+    assert ("white" in prompt) == ("colour" in names)
+    other = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, other)
+    config = json.loads((other / "config.json").read_text())
+    config["robot_planner"]["listing"] = ["colour", "liquid"]
+    (other / "config.json").write_text(json.dumps(config))
+    full = Planner(other)
+    prompt = full.model.tokenizer.decode(
+        full.prompt_ids(spec, "Pour milk into the mug."), skip_special_tokens=False
+    )
+    assert "full of milk" in prompt and "white" in prompt

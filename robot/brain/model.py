@@ -26,7 +26,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from core.errors import ModelError
-from robot.brain.prompt import PromptFormat
+from robot.brain.prompt import LISTING_FEATURES, ListingFeature, PromptFormat
 
 DEFAULT_THREADS = 1
 DEFAULT_MAX_NEW_TOKENS = 96
@@ -52,6 +52,9 @@ class PlannerSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     prompt_format: PromptFormat = "chat"
     max_new_tokens: Count = DEFAULT_MAX_NEW_TOKENS
     """Most tokens a plan may take; the prompt gets the rest of the context."""
+    listing: tuple[ListingFeature, ...] = LISTING_FEATURES
+    """What the compact prompt's listing says besides names: those the model was trained
+    with (a model built before a feature existed names fewer)."""
 
 
 class ModelConfig(msgspec.Struct, frozen=True):
@@ -90,6 +93,7 @@ class ModelInfo:
     folder: Path
     eos_ids: tuple[int, ...]
     prompt_format: PromptFormat
+    listing: tuple[ListingFeature, ...]
     max_new_tokens: int
     context_length: int
     """Most tokens the model can see at once: prompt and plan together."""
@@ -248,6 +252,7 @@ class OnnxCausalLm:
             folder=self.folder,
             eos_ids=eos_ids,
             prompt_format=planner.prompt_format,
+            listing=planner.listing,
             max_new_tokens=planner.max_new_tokens,
             context_length=context,
             n_layers=len(layers),

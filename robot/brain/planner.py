@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from core.errors import PlanRejected
@@ -25,7 +26,7 @@ from robot.brain import dsl, speech
 from robot.brain.decoder import Decoded, decode
 from robot.brain.grammar import GrammarState, TokenMasker
 from robot.brain.model import DEFAULT_THREADS, KEPT_PREFIXES, OnnxCausalLm
-from robot.brain.prompt import PROMPT_FORMATS, PROMPT_PREFIXES
+from robot.brain.prompt import PROMPT_FORMATS, PROMPT_PREFIXES, compact_prefix, compact_prompt
 from robot.brain.screen import screen
 from robot.brain.text import normal_text
 from robot.brain.tokens import token_texts
@@ -99,6 +100,9 @@ class Planner:
         info = self.model.info
         self.prompt = PROMPT_FORMATS[info.prompt_format]
         self.prefix = PROMPT_PREFIXES[info.prompt_format]
+        if info.prompt_format == "compact":  # the listing the model was trained to read
+            self.prompt = partial(compact_prompt, features=info.listing)
+            self.prefix = partial(compact_prefix, features=info.listing)
         self._prefix_ids: dict[str, list[int]] = {}
         texts = token_texts(self.model.tokenizer, info.vocab_size)
         self.masker = TokenMasker(texts, eos_id=info.eos_ids[0])

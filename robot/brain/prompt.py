@@ -15,7 +15,7 @@ formats:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from core.scenes import SceneSpec
@@ -77,17 +77,28 @@ def listing_entry(word: str, said: str, colour: str, liquid: str, lang: str) -> 
     return f" {word} ({named})"
 
 
+ListingFeature = Literal["colour", "liquid"]
+LISTING_FEATURES: tuple[ListingFeature, ...] = ("colour", "liquid")
+"""What a listing says of a thing besides its name: its colour, what a full vessel holds.
+A model folder's config.json names those its model was trained with
+(`robot_planner.listing`); these are what the corpus gives today."""
+
 Listed = tuple[str, str, str, str]
 """How a renamed thing is listed: (plan word, name, colour, liquid in the language)."""
 
 
-def scene_text(spec: SceneSpec, lang: str, renamed: Mapping[str, Listed] | None = None) -> str:
+def scene_text(
+    spec: SceneSpec,
+    lang: str,
+    renamed: Mapping[str, Listed] | None = None,
+    features: Sequence[ListingFeature] = LISTING_FEATURES,
+) -> str:
     """The scene's things as the prompt lists them, by group, each with its name in `lang`:
     " cup_blue (blue cup) cup_red (red cup) teapot (teapot, full of tea) ; table (table)
     tray (tray) ; guest (guest)".
 
     renamed: plan word -> what is listed instead (the corpus renames things so the model
-    learns to read the listing, models/rename.py).
+    learns to read the listing, models/rename.py). features: what is said besides names.
     """
     renamed = renamed or {}
     groups = []
@@ -100,6 +111,8 @@ def scene_text(spec: SceneSpec, lang: str, renamed: Mapping[str, Listed] | None 
                 colour_of(entity, spec.name),
                 full_of(entity, spec.name, lang),
             )
+            colour = colour if "colour" in features else ""
+            liquid = liquid if "liquid" in features else ""
             entries.append(listing_entry(word, said, colour, liquid, lang))
         groups.append("".join(sorted(entries)))
     return " ;".join(groups)
@@ -117,18 +130,26 @@ def clean_instruction(text: str, lowercase: bool) -> str:
     return text.lower() if lowercase else text
 
 
-def compact_prefix(spec: SceneSpec, instruction: str) -> str:
+def compact_prefix(
+    spec: SceneSpec, instruction: str, features: Sequence[ListingFeature] = LISTING_FEATURES
+) -> str:
     """The compact prompt up to the request: the listing in the language `instruction`
     looks like. It ends in a special token, so its tokens are the same whatever follows."""
-    return f"{SCENE_TAG}{scene_text(spec, detect_language(instruction))}{USER_TAG}"
+    listing = scene_text(spec, detect_language(instruction), features=features)
+    return f"{SCENE_TAG}{listing}{USER_TAG}"
 
 
-def compact_prompt(spec: SceneSpec, instruction: str, scene: str | None = None) -> str:
+def compact_prompt(
+    spec: SceneSpec,
+    instruction: str,
+    scene: str | None = None,
+    features: Sequence[ListingFeature] = LISTING_FEATURES,
+) -> str:
     """Our planner's prompt; `scene`: the listing, by default `scene_text` in the
     language the request looks like (the corpus gives it for renamed things)."""
     text = clean_instruction(instruction, True)
     if scene is None:
-        return f"{compact_prefix(spec, instruction)}{text}{PLAN_TAG}"
+        return f"{compact_prefix(spec, instruction, features)}{text}{PLAN_TAG}"
     return f"{SCENE_TAG}{scene}{USER_TAG}{text}{PLAN_TAG}"
 
 
