@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from core.catalogue import load_scene
+from core.catalogue.types import Thing
 from core.errors import ConfigError
 from core.msgs import Step
 
@@ -165,13 +166,19 @@ FULL_OF = {"en": "full of {}", "de": "voller {}", "zh": "装着{}"}
 """How the prompt's listing says what a full vessel holds."""
 
 
+def _thing(entity: str, scene: str) -> Thing | None:
+    """`entity` of `scene` as the catalogue describes it, or None if it does not."""
+    try:
+        return load_scene(scene).things[entity]
+    except (ConfigError, KeyError):
+        return None
+
+
 def full_of(entity: str, scene: str, lang: str) -> str:
     """What a vessel that starts full holds, said in `lang` ("milk"), or "" for any other
     thing (the planner pours from the thing whose listing says so)."""
-    try:
-        container = load_scene(scene).things[entity].container
-    except (ConfigError, KeyError):
-        container = None
+    thing = _thing(entity, scene)
+    container = thing.container if thing is not None else None
     if container is None or container.fill_at_start <= 0:
         return ""
     return LIQUID_NAMES.get(container.liquid, {}).get(lang, container.liquid)
@@ -179,21 +186,15 @@ def full_of(entity: str, scene: str, lang: str) -> str:
 
 def colour_of(entity: str, scene: str) -> str:
     """The colour people tell `entity` by (its catalogue `names.colour`), or ""."""
-    try:
-        names = load_scene(scene).things[entity].names
-    except (ConfigError, KeyError):
-        names = None
-    return names.colour if names is not None else ""
+    thing = _thing(entity, scene)
+    return thing.names.colour if thing is not None and thing.names is not None else ""
 
 
 def name(entity: str, lang: str, scene: str) -> str:
     """How to call an entity of `scene` in a sentence (its catalogue `names.say`);
     names the catalogue does not know are spelled out."""
-    try:
-        names = load_scene(scene).things[entity].names
-    except (ConfigError, KeyError):
-        names = None
-    said = names.say if names is not None else {}
+    thing = _thing(entity, scene)
+    said = thing.names.say if thing is not None and thing.names is not None else {}
     return said.get(lang) or said.get("en") or entity.replace("_", " ")
 
 
