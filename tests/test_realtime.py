@@ -245,3 +245,30 @@ def test_a_priority_out_of_range_in_the_launch_file_names_the_key(tmp_path: Path
 def test_a_wake_latency_below_minus_one_in_the_launch_file_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cerebellum\.wake_latency_us"):
         load_launch(write_launch(tmp_path, "wake_latency_us = -2"))
+
+
+@pytest.mark.parametrize(
+    ("runtime", "period", "gap_s"),
+    [("950000", "1000000", 0.05), ("-1", "1000000", 0.0), ("", "1000000", 0.0)],
+)
+def test_the_throttle_gap_is_what_real_time_work_may_lose_each_period(
+    tmp_path: Path, runtime: str, period: str, gap_s: float
+) -> None:
+    (tmp_path / "runtime").write_text(runtime)
+    (tmp_path / "period").write_text(period)
+    assert realtime.throttle_gap_s(tmp_path / "runtime", tmp_path / "period") == pytest.approx(
+        gap_s
+    )
+    assert realtime.throttle_gap_s(tmp_path / "none", tmp_path / "period") == 0.0
+
+
+def test_a_throttled_real_time_loop_is_not_taken_for_a_hung_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from robot.cerebellum import motion_process
+
+    monkeypatch.setattr(motion_process, "throttle_gap_s", lambda: 0.05)
+    assert motion_process.stall_limit_s(True) == pytest.approx(motion_process.LOOP_STALL_S + 0.05)
+    monkeypatch.setattr(motion_process, "throttle_gap_s", lambda: 0.0)
+    assert motion_process.stall_limit_s(True) == motion_process.LOOP_STALL_S
+    assert motion_process.stall_limit_s(False) == motion_process.LOOP_STALL_NORMAL_S

@@ -50,6 +50,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ MCL_FUTURE = 2
 """mlockall flags on x86 and ARM Linux (<sys/mman.h>)."""
 CAP_IPC_LOCK = 14
 """The capability bit that lifts RLIMIT_MEMLOCK (<linux/capability.h>)."""
+RT_RUNTIME = Path("/proc/sys/kernel/sched_rt_runtime_us")
+RT_PERIOD = Path("/proc/sys/kernel/sched_rt_period_us")
+"""Linux's real-time throttling: real-time work gets runtime of every period (us);
+-1 turns throttling off (Documentation/scheduler/sched-rt-group)."""
 CPU_DMA_LATENCY = "/dev/cpu_dma_latency"
 """Linux's PM QoS file for the CPUs' wake-up latency: a request (a native int32, us)
 written to it holds while the file stays open (Documentation/power/pm_qos_interface)."""
@@ -148,6 +153,18 @@ class Scheduling:
 def supported() -> bool:
     """Whether this platform has per-thread scheduling policies (Linux does)."""
     return hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_FIFO")
+
+
+def throttle_gap_s(runtime: Path = RT_RUNTIME, period: Path = RT_PERIOD) -> float:
+    """How long (s) the kernel may hold a real-time thread back in each throttling period:
+    the period less the runtime (50 ms of every second by default), 0 with throttling
+    off or where the OS does not say. A real-time loop that waits this long has been
+    throttled, not hung (docs/realtime.md)."""
+    try:
+        runtime_us, period_us = int(runtime.read_text()), int(period.read_text())
+    except (OSError, ValueError):
+        return 0.0
+    return 0.0 if runtime_us < 0 else max(0, period_us - runtime_us) / 1e6
 
 
 def current_scheduling() -> Scheduling:
