@@ -257,7 +257,7 @@ def _x_series(
         ("position_p_gain", 84, 2, R, "rw", "", 800, ""),
         ("feedforward_2nd_gain", 88, 2, R, "rw", "", 0, ""),
         ("feedforward_1st_gain", 90, 2, R, "rw", "", 0, ""),
-        ("bus_watchdog", 98, 1, R, "rw", "20 ms", 0, ""),
+        ("bus_watchdog", 98, 1, R, "rw", "20 ms", 0, "twos"),
         ("goal_pwm", 100, 2, R, "rw", "0.113 %", 885, "twos"),
         ("goal_velocity", 104, 4, R, "rw", "0.229 rev/min", 0, "twos"),
         ("profile_acceleration", 108, 4, R, "rw", "214.577 rev/min^2", 0, ""),

@@ -47,6 +47,9 @@ BITS_PER_BYTE = 10
 """Start bit, 8 data bits, stop bit."""
 _POLL_S = 0.1
 """How often the serving thread checks whether it was asked to stop."""
+WATCH_POLL_S = 0.002
+"""How often it checks the servos' bus watchdogs while one runs (s): a servo stops
+within this long of its watchdog running out."""
 _SPIN_S = 0.0003
 """The last part of a timed wait is spent spinning: `time.sleep` overshoots by ~100 us."""
 
@@ -128,6 +131,8 @@ class VirtualBus:
     def _replies(self, request: Packet, baud: int | None) -> list[Reply]:
         """What the servos do with one request, and their replies."""
         now = self.clock()
+        for servo in self.servos:
+            servo.heard(now)
         inst, params = request.instruction, request.params
         dxl = self.protocol == "dynamixel"
         wide = 2 if dxl else 1  # address and length fields are 2 bytes on Dynamixel
@@ -189,6 +194,13 @@ class VirtualBus:
                 replies.append(reply)
         self._persist()
         return replies
+
+    def watch(self, servos: Iterable[VirtualServo] | None = None) -> None:
+        """Stop every servo whose bus watchdog ran out (the serving thread calls this)."""
+        now = self.clock()
+        for servo in self.servos if servos is None else servos:
+            if servo.watch(now):
+                log.info("virtual servo %d: bus watchdog ran out, stopped", servo.servo_id)
 
     def _execute(self, servo: VirtualServo, inst: int, params: bytes, now: float) -> Reply | None:
         dxl = self.protocol == "dynamixel"
@@ -300,7 +312,9 @@ class VirtualBus:
         buf = bytearray()
         find, decode = self.codec.find_frame, self.codec.decode
         while not self._stop.is_set():
-            ready, _, _ = select.select([master], [], [], _POLL_S)
+            watching = [s for s in self.servos if s.watching]
+            ready, _, _ = select.select([master], [], [], WATCH_POLL_S if watching else _POLL_S)
+            self.watch(watching)
             if not ready:
                 continue
             try:

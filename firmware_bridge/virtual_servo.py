@@ -9,6 +9,10 @@ servos apply to reads and writes.
   on Feetech.
 - Homing offset: Feetech `present = actual - offset` (wrapped to one turn),
   Dynamixel `present = actual + offset`.
+- Dynamixel's Bus Watchdog (98, units of 20 ms, 0 = off): with torque on, a servo that
+  hears no instruction packet for longer than it says stops where it is, the register
+  reads -1, and goal writes are refused (data range error) until 0 is written
+  (ROBOTIS e-Manual, X series). The bus calls `heard` and `watch`.
 The physics (how the position moves) is the `ServoModel`'s.
 """
 
@@ -30,6 +34,9 @@ class WriteResult(IntEnum):
     DATA_LIMIT = 6
     ACCESS = 7
 
+
+WATCHDOG_UNIT_S = 0.020
+"""One unit of the Bus Watchdog register (s)."""
 
 _MOTION_REGISTERS = frozenset(
     {
@@ -75,6 +82,8 @@ class VirtualServo:
         self._velocity = table["present_velocity"]
         self._load = table.registers.get("present_load")
         self._moving = table["moving"]
+        self._watchdog = table.registers.get("bus_watchdog")
+        self._heard_s = 0.0
         self._sync_goal_to_present(0.0)
 
     # -- register access ------------------------------------------------------------
@@ -105,6 +114,30 @@ class VirtualServo:
     @property
     def status_return_level(self) -> int:
         return self.value("status_return_level")
+
+    # -- the bus watchdog -------------------------------------------------------------
+    @property
+    def watching(self) -> bool:
+        """Whether the bus watchdog runs: armed, torque on."""
+        return self._watchdog is not None and self._watchdog_units() > 0 and self.torque_enabled
+
+    def _watchdog_units(self) -> int:
+        reg = self._watchdog
+        assert reg is not None
+        return reg.decode(self.memory[reg.address : reg.address + reg.size])
+
+    def heard(self, now_s: float) -> None:
+        """An instruction packet went by on the bus at `now_s`."""
+        self._heard_s = now_s
+
+    def watch(self, now_s: float) -> bool:
+        """Stop the servo if its bus watchdog ran out by `now_s`; True when it did now."""
+        if not self.watching or now_s - self._heard_s <= self._watchdog_units() * WATCHDOG_UNIT_S:
+            return False
+        assert self._watchdog is not None
+        self._store(self._watchdog, -1)
+        self._sync_goal_to_present(now_s)
+        return True
 
     def eeprom_values(self) -> dict[str, int]:
         """Values of every writable EEPROM register (what a power cycle keeps)."""
@@ -142,6 +175,9 @@ class VirtualServo:
         new = bytearray(self.memory)
         new[address:end] = data
         goal = self._goal
+        tripped = self._watchdog is not None and self._watchdog_units() < 0
+        if tripped and any(r.name.startswith("goal_") for r in touched):
+            return WriteResult.DATA_RANGE
         if any(r is goal for r in touched):
             wanted = goal.decode(new[goal.address : goal.address + goal.size])
             low, high = self.value("min_position_limit"), self.value("max_position_limit")
@@ -153,6 +189,8 @@ class VirtualServo:
                 )
         was_enabled = self.torque_enabled
         self.memory[:] = new
+        if any(r is self._watchdog for r in touched):
+            self._heard_s = now_s  # armed now: the interval counts from here
         if any(r.area == "eeprom" for r in touched) and (
             not self.feetech or self.value("lock") == 0
         ):

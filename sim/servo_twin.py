@@ -56,7 +56,7 @@ from core.calibration import Calibration, JointCalibration, save_calibration
 from core.catalogue import load_scene
 from core.errors import ConfigError
 from core.msgs import WorldState
-from core.profile import Profile, load_profile
+from core.profile import JointSpec, Profile, load_profile
 from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
 from firmware_bridge.servo_model import ServoModel, ServoSample
 from firmware_bridge.virtual_bus import VirtualBus, build_servos, load_eeprom
@@ -72,16 +72,24 @@ DEFAULT_BAUD = 1_000_000
 CALIBRATION_SOURCE = "sim.servo_twin (twin calibration)"
 
 
-def twin_calibration(profile: Profile, table: ControlTable) -> Calibration:
+def joint_table(profile: Profile, joint: JointSpec) -> ControlTable:
+    """The control table of the servo behind `joint` (the bus's default model if unnamed)."""
+    if profile.bus is None:
+        raise ConfigError(f"profile {profile.robot.name}: no [bus] section: not a servo arm")
+    return get_model(joint.model or DEFAULT_MODEL[profile.bus.protocol])
+
+
+def twin_calibration(profile: Profile) -> Calibration:
     """The calibration under which the twin's servos read the twin's joint angles.
 
     Zero at the encoder's middle tick, the profile's direction (calibration direction
     1), homing offset 0, range = the joint limits in ticks (see the module docstring).
     """
-    ticks_per_rad = table.resolution / (2 * math.pi)
-    middle = table.resolution // 2
     joints = {}
     for joint in profile.joints:
+        table = joint_table(profile, joint)
+        ticks_per_rad = table.resolution / (2 * math.pi)
+        middle = table.resolution // 2
         if joint.servo_id is None:
             raise ConfigError(
                 f"profile {profile.robot.name}: joint {joint.name!r} has no servo_id; "
@@ -105,7 +113,8 @@ def twin_calibration(profile: Profile, table: ControlTable) -> Calibration:
             homing_offset=0,
             resolution=table.resolution,
         )
-    protocol = profile.bus.protocol if profile.bus is not None else table.protocol
+    assert profile.bus is not None  # joint_table checked
+    protocol = profile.bus.protocol
     return Calibration(
         joints=joints, robot=profile.robot.name, protocol=protocol, source=CALIBRATION_SOURCE
     )
@@ -349,8 +358,8 @@ def make_twin_bus(
     `WorldState` (JSON), for a serial launch's `[world] file`. lock_priority: the
     SCHED_FIFO priority the bus will serve at, if real-time (`WorldSpec`).
 
-    Raises ConfigError if the scene is unknown, the profile has no servo bus or mixes
-    servo models, or the protocol differs from the profile's; TwinWorldError if the
+    Raises ConfigError if the scene is unknown, the profile has no servo bus, or the
+    protocol differs from the profile's; TwinWorldError if the
     world cannot start.
     """
     load_scene(scene)  # raises ConfigError naming what is wrong, before a child starts
@@ -363,18 +372,13 @@ def make_twin_bus(
             f"profile {prof.robot.name}'s servos speak {bus_protocol}, not {protocol}: "
             f"use --protocol {bus_protocol}"
         )
-    models = {j.model or DEFAULT_MODEL[bus_protocol] for j in prof.joints}
-    if len(models) != 1:
-        raise ConfigError(
-            f"profile {prof.robot.name}: the twin bus emulates one servo model, "
-            f"the joints use {sorted(models)}"
-        )
-    table = get_model(models.pop())
-    calibration = twin_calibration(prof, table)
+    calibration = twin_calibration(prof)
     flashed = {
         str(cal.servo_id): {
             "min_position_limit": cal.range_min,
             "max_position_limit": cal.range_max,
+            # Flashed as `robot servo flash` leaves a real arm: replies without delay.
+            "return_delay_time": 0,
         }
         for cal in calibration.joints.values()
     }
@@ -386,17 +390,20 @@ def make_twin_bus(
     )
     try:
         servos = TwinServos(world, prof, calibration)
-        ids = [cal.servo_id for cal in calibration.joints.values()]
-        virtual = build_servos(
-            ids,
-            table,
-            baud=baud or prof.bus.baud or DEFAULT_BAUD,
-            model_factory=servos.factory,
-            eeprom=flashed,
-        )
+        virtual = [
+            servo
+            for joint in prof.joints
+            for servo in build_servos(
+                [calibration.joint(joint.name).servo_id],
+                joint_table(prof, joint),
+                baud=baud or prof.bus.baud or DEFAULT_BAUD,
+                model_factory=servos.factory,
+                eeprom=flashed,
+            )
+        ]
         if torque_on:
-            torque = table["torque_enable"]
             for servo in virtual:
+                torque = servo.table["torque_enable"]
                 servo.write(torque.address, torque.encode(1), time.monotonic())
         bus = VirtualBus(bus_protocol, virtual, wire_timing=wire_timing, eeprom_path=eeprom_path)
     except BaseException:

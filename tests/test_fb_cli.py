@@ -171,6 +171,24 @@ def test_calibrate_from_positions_and_from_lerobot(
     assert load_calibration(converted).joints["gripper"].homing_offset == 1427
 
 
+def test_calibrate_a_koch_arm_of_two_servo_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.calibration import load_calibration
+
+    servos = build_servos([1, 2, 3], get_model("xl430-w250"), baud=1_000_000)
+    servos += build_servos([4, 5, 6], get_model("xl330-m288"), baud=1_000_000)
+    out = tmp_path / "koch.json"
+    ids = range(1, 7)
+    with VirtualBus("dynamixel", servos) as bus:
+        zero, ranges = ",".join(f"{i}=2048" for i in ids), ",".join(f"{i}=1000:3000" for i in ids)
+        args = ["--port", bus.path, "--robot", "koch", "--out", str(out)]
+        code = main(["servo", "calibrate", *args, "--zero", zero, "--range", ranges])
+    assert code == 0, capsys.readouterr().err
+    cal = load_calibration(out)
+    assert cal.protocol == "dynamixel" and cal.joints["gripper"].range_max == 3000
+
+
 def test_calibrate_home_keeps_offsets_in_sign_magnitude_range() -> None:
     from firmware_bridge.setup_tools import homing_offset_for
 

@@ -116,7 +116,7 @@ def test_serial_limb_over_the_twin_bus_moves_like_the_twin(hil: TwinBus) -> None
 
 def test_twin_calibration_maps_ticks_as_the_serial_limb_does() -> None:
     profile = load_profile("so101")
-    cal = twin_calibration(profile, get_model("sts3215"))
+    cal = twin_calibration(profile)
     hil = make_twin_bus("tea", seed=SEED)
     try:
         angles = hil.world.position()  # the world stands still until it runs
@@ -202,7 +202,7 @@ def test_cli_serves_the_twin_to_the_sdk(tmp_path: Path) -> None:
         path = first.split()[-1]
         assert path.startswith("/dev/"), first
         cal = load_calibration(cal_file)
-        assert cal == twin_calibration(load_profile("so101"), get_model("sts3215"))
+        assert cal == twin_calibration(load_profile("so101"))
         port = sdk.PortHandler(path)
         assert port.openPort() and port.setBaudRate(1_000_000)
         ph = sdk.PacketHandler(0)

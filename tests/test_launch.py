@@ -21,6 +21,7 @@ def test_the_launch_files_are_there() -> None:
         "tea_sim.toml",
         "care_sim.toml",
         "tea_hil.toml",
+        "koch_hil.toml",
         "so101_serial.toml",
         "expo.toml",
     }
@@ -98,6 +99,18 @@ def test_the_hil_launch_file_runs_the_serial_path(tmp_path: Path) -> None:
     )
     data = json.loads(report.read_text())
     assert code == 0, data
+    assert data["instructions"][0]["judged_by"] == "world"
+
+
+def test_the_koch_launch_file_carries_a_cup_on_a_dynamixel_arm(tmp_path: Path) -> None:
+    """The whole stack on Dynamixel servos (XL430 and XL330 on one bus), their bus
+    watchdog armed: a tripped watchdog would fail the run with a LimbFault."""
+    report = tmp_path / "report.json"
+    code = robot_main(
+        ["run", str(PROJECT_ROOT / "launch" / "koch_hil.toml"), "--report", str(report)]
+    )
+    data = json.loads(report.read_text())
+    assert code == 0 and data["success"], data
     assert data["instructions"][0]["judged_by"] == "world"
 
 

@@ -217,8 +217,10 @@ def test_readings_stay_plausible_under_faults(arm: Arm, kind: str, seed: int) ->
             moved = max(abs(q) for r in reads for q in r.state.position)
             assert moved > 0.3  # true motion was accepted, not frozen out
             limb.write(JointCommand(position=reads[-1].state.position))
-            time.sleep(0.3)
-            limb.read()
+            settled = time.monotonic() + 0.3
+            while time.monotonic() < settled:  # reading, as a loop does (a Dynamixel
+                limb.read()  # servo's bus watchdog stops one that hears nothing)
+                time.sleep(0.01)
             state = limb.read()
             tick = 2 * math.pi / arm.table.resolution
             assert state.position == pytest.approx(truth(arm, limb), abs=2 * tick)

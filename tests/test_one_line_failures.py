@@ -48,11 +48,10 @@ def broken_model(tmp: Path) -> str:
 def twin_calibration_file(tmp: Path) -> str:
     from core.calibration import save_calibration
     from core.profile import load_profile
-    from firmware_bridge.control_tables import get_model
     from sim.servo_twin import twin_calibration
 
     path = tmp / "twin.json"
-    save_calibration(twin_calibration(load_profile("so101"), get_model("sts3215")), path)
+    save_calibration(twin_calibration(load_profile("so101")), path)
     return str(path)
 
 

@@ -43,6 +43,8 @@ MAX_SEED = 2**32 - 1
 """Seeds are 32-bit, the widest every random generator we may hand them to accepts."""
 MAX_WATCHDOG_MS = 1000.0
 """A limb that follows a command older than a second is not watched."""
+MAX_BUS_WATCHDOG_MS = 2540.0
+"""Register 98's largest setting: 127 units of 20 ms."""
 MAX_RATE_HZ = 10_000.0
 """Ten times the 1 kHz loop: no servo bus or physics step of this stack runs faster."""
 MAX_CPU_INDEX = 1023
@@ -129,8 +131,15 @@ class LimbsSection(_Section):
     watchdog_ms: float = 100.0
     """Commands older than this make the limb act as `on_timeout` says."""
     on_timeout: Literal["hold", "disable"] = "hold"
+    bus_watchdog_ms: float = 80.0
+    """The servos' own watchdog, where they have one (Dynamixel X): with torque on, a
+    servo that hears nothing from the host for this long stops where it is; 0: off
+    (Feetech STS servos have none, docs/safety.md)."""
 
-    RANGES: ClassVar[dict[str, Range]] = {"watchdog_ms": positive(MAX_WATCHDOG_MS)}
+    RANGES: ClassVar[dict[str, Range]] = {
+        "watchdog_ms": positive(MAX_WATCHDOG_MS),
+        "bus_watchdog_ms": Range(0, MAX_BUS_WATCHDOG_MS),
+    }
 
 
 class WorldSection(_Section):

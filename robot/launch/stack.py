@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -187,6 +187,16 @@ def _sim_stack(
     )
 
 
+def _limb_options(launch: Launch) -> dict[str, Any]:
+    """What a launch file says about watching a serial limb's commands."""
+    limbs = launch.limbs
+    return {
+        "watchdog_s": limbs.watchdog_ms / 1e3,
+        "on_timeout": limbs.on_timeout,
+        "bus_watchdog_s": limbs.bus_watchdog_ms / 1e3,
+    }
+
+
 def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool) -> Stack:
     from robot.cerebellum.node import Cerebellum
     from robot.limbs.serial import SerialLimb
@@ -200,8 +210,7 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         hil.calibration,
         hil.path,
         host_margin_s=HOST_MARGIN_S,
-        watchdog_s=launch.limbs.watchdog_ms / 1e3,
-        on_timeout=launch.limbs.on_timeout,
+        **_limb_options(launch),
     )
     model = ArmModel.from_profile(hil.profile, _base(*hil.base))
     cerebellum = Cerebellum(
@@ -237,8 +246,7 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         profile,
         calibration,
         launch.limbs.port,
-        watchdog_s=launch.limbs.watchdog_ms / 1e3,
-        on_timeout=launch.limbs.on_timeout,
+        **_limb_options(launch),
     )
     where = launch.robot
     base = BasePose(where.base_x_m, where.base_y_m, where.base_z_m, where.base_yaw_rad)

@@ -48,6 +48,15 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WATCHDOG_S = 0.2
 """Commands arrive at 100 Hz or more; 200 ms of silence means the layer above stopped."""
+BUS_WATCHDOG_S = 0.08
+"""The servos' own bus watchdog, where they have one (Dynamixel X: register 98, in 20 ms
+units), armed while torque is on: a servo that hears nothing from the host for this long
+stops where it is. Above the 50 ms for which the kernel's real-time throttling may hold
+the loop back (docs/realtime.md), below the 100 ms in which a dead host must leave the
+arm stopped."""
+BUS_WATCHDOG_UNIT_S = 0.020
+WATCHDOG_TRIPPED = -1
+"""What register 98 reads after the watchdog stopped the servo."""
 AGREEMENT_READS = 4
 """Reads of a register the limb builds on until two in a row agree (robot/limbs:
 `SerialLimb._agreed`)."""
@@ -76,6 +85,7 @@ class SerialLimb(Limb):
         baud: int | None = None,
         watchdog_s: float = DEFAULT_WATCHDOG_S,
         on_timeout: OnTimeout = "hold",
+        bus_watchdog_s: float = BUS_WATCHDOG_S,
         host_margin_s: float | None = None,
         bus: ServoBus | None = None,
     ) -> None:
@@ -108,9 +118,19 @@ class SerialLimb(Limb):
         self._velocity = first["present_velocity"]
         self._goal = first["goal_position"]
         self._torque = first["torque_enable"]
+        self._bus_watchdog = first.registers.get("bus_watchdog")
+        self._bus_watchdog_units = math.ceil(round(bus_watchdog_s / BUS_WATCHDOG_UNIT_S, 6))
+        """Register 98's value while torque is on (0: off, or the servos have none)."""
+        if self._bus_watchdog is None:
+            self._bus_watchdog_units = 0
+        elif not 0 <= self._bus_watchdog_units <= 127:
+            raise ConfigError(
+                f"bus_watchdog_s = {bus_watchdog_s}: the servos' bus watchdog takes 0 (off) "
+                f"to {127 * BUS_WATCHDOG_UNIT_S:.2f} s"
+            )
         for table in self._tables[1:]:
-            for name in ("present_position", "present_velocity", "goal_position"):
-                if table[name] != first[name]:
+            for name in ("present_position", "present_velocity", "goal_position", "bus_watchdog"):
+                if table.registers.get(name) != first.registers.get(name):
                     raise ConfigError(
                         f"models {first.model} and {table.model} differ at {name}: "
                         "one sync read cannot serve both"
@@ -157,6 +177,9 @@ class SerialLimb(Limb):
         self._watchdog = CommandWatchdog(watchdog_s)
         self._enabled = False
         self._tripped = False
+        self._sent_s = time.monotonic()
+        """When the limb last sent the servos anything (s, monotonic)."""
+        self._bus_watchdog_armed = False
 
     @property
     def rejected(self) -> dict[str, int]:
@@ -277,6 +300,7 @@ class SerialLimb(Limb):
         alarm under which holding is unsafe (`hold_unsafe`), and when the port is gone.
         """
         self._check_watchdog()
+        self._check_bus_watchdog()
         plausible = self._plausible
         stamp = time.monotonic_ns()
         try:
@@ -297,13 +321,18 @@ class SerialLimb(Limb):
     def write(self, command: JointCommand) -> None:
         self._write_goals(self.clamp(command.position))
         self._watchdog.feed()
+        if self._enabled and self._bus_watchdog_units and not self._bus_watchdog_armed:
+            self._set_bus_watchdog(self._bus_watchdog_units)
         if self._tripped:
             log.info("commands resumed on %s", self.bus.port)
             self._tripped = False
 
     def enable(self) -> None:
-        """Torque on, holding the present position (goal set to it first). The command
-        watchdog starts again at the next `write()`: the loop may take a while to start."""
+        """Torque on, holding the present position (goal set to it first), then the
+        servos' bus watchdog cleared where they have one (a host that died leaves it
+        tripped, and a tripped servo refuses goals). Both watchdogs start again at the
+        next `write()`: the loop may take a while to start."""
+        self._set_bus_watchdog(0)
         self._write_goals(self.read().position)
         self._set_torque(True)
         self._watchdog.reset()
@@ -312,8 +341,8 @@ class SerialLimb(Limb):
         self._set_torque(False)
 
     def close(self) -> None:
-        """Close the port. Servos left enabled keep holding their last goal: Feetech STS
-        and Dynamixel X servos have no host watchdog in position mode (docs/safety.md)."""
+        """Close the port. Servos left enabled keep holding their last goal; Dynamixel X
+        servos stop where they are once their bus watchdog runs out (docs/safety.md)."""
         self.bus.close()
 
     # -- internals -----------------------------------------------------------------
@@ -325,6 +354,7 @@ class SerialLimb(Limb):
             )
         except PortError as err:
             raise self._port_lost(err) from err
+        self._sent_s = time.monotonic()
 
     def _servo_error(self, k: int, error: ServoError, stamp_ns: int) -> None:
         """A status packet's error: a rejected reading; LimbFault when it is an alarm
@@ -352,7 +382,51 @@ class SerialLimb(Limb):
         self.bus.sync_write_bytes(
             self._torque.address, self._torque.size, [(i, value) for i in self._ids]
         )
+        self._sent_s = time.monotonic()
         self._enabled = on
+        if not on:
+            self._bus_watchdog_armed = False  # torque off: the servos' watchdog is idle
+
+    def _set_bus_watchdog(self, units: int) -> None:
+        """Register 98 of every servo that has one; armed (units > 0) while torque is on
+        and the loop writes goals, from its first `write()` after `enable()`."""
+        self._bus_watchdog_armed = units > 0
+        reg = self._bus_watchdog
+        if reg is None:
+            return
+        value = reg.encode(units)
+        self.bus.sync_write_bytes(reg.address, reg.size, [(i, value) for i in self._ids])
+        self._sent_s = time.monotonic()
+
+    def _check_bus_watchdog(self) -> None:
+        """After a silence the servos' bus watchdog may have ended (the host paused, not
+        died): ask them, and raise LimbFault naming the servos it stopped, which refuse
+        goals from then on. Holding is safe: they stopped where they were."""
+        now = time.monotonic()
+        silent_s, self._sent_s = now - self._sent_s, now
+        reg = self._bus_watchdog
+        armed_s = self._bus_watchdog_units * BUS_WATCHDOG_UNIT_S
+        if reg is None or not self._bus_watchdog_armed or silent_s < 0.9 * armed_s:
+            return  # 0.9: the servos' clocks may run a little fast
+        reader = self.bus.sync_reader(self._ids, reg.address, reg.size)
+        try:
+            values = reader.read_once()
+        except PortError as err:
+            raise self._port_lost(err) from err
+        stopped = [
+            i
+            for i, v in zip(self._ids, values, strict=True)
+            if isinstance(v, bytes) and reg.decode(v) == WATCHDOG_TRIPPED
+        ]
+        if stopped:
+            raise LimbFault(
+                f"the host sent nothing for {silent_s * 1e3:.0f} ms and the servos' bus "
+                f"watchdog ({armed_s * 1e3:.0f} ms) stopped servos {stopped}; they hold "
+                "where they stopped and refuse goals until enabled again",
+                port=self.bus.port,
+                servo_id=stopped[0],
+                joint=self._names_by_id[stopped[0]],
+            )
 
     def _check_watchdog(self) -> None:
         if self._tripped or not self._watchdog.expired():

@@ -10,10 +10,13 @@ import sys
 
 from core.calibration import Calibration, JointCalibration, load_calibration, save_calibration
 from core.profile import load_profile
-from firmware_bridge.control_tables import DEFAULT_MODEL
+from firmware_bridge.control_tables import DEFAULT_MODEL, get_model
 from firmware_bridge.errors import SetupError
 from firmware_bridge.servo_bus import open_bus
 from firmware_bridge.setup_tools import record_calibration
+
+CALIBRATION_REGISTERS = ("present_position", "torque_enable", "homing_offset", "lock")
+"""The registers `record_calibration` uses (lock only where a model has it)."""
 
 
 def _pairs(text: str | None, what: str) -> dict[int, str] | None:
@@ -60,9 +63,19 @@ def run(args: argparse.Namespace) -> int:
     ids = [j.servo_id for j in profile.joints]
     if any(i is None for i in ids):
         raise SetupError(f"robot profile {profile.path}: every joint needs a servo_id")
-    models = {j.model or DEFAULT_MODEL[protocol] for j in profile.joints}
-    if len(models) > 1:
-        raise SetupError(f"calibrate expects one servo model per arm, got {sorted(models)}")
+    models = sorted({j.model or DEFAULT_MODEL[protocol] for j in profile.joints})
+    # A Koch arm mixes XL430s and XL330s: one procedure serves both, as their registers
+    # for it lie alike.
+    tables = [get_model(m) for m in models]
+    if any(
+        t.resolution != tables[0].resolution
+        or any(t.registers.get(n) != tables[0].registers.get(n) for n in CALIBRATION_REGISTERS)
+        for t in tables[1:]
+    ):
+        raise SetupError(
+            f"calibrate reads {', '.join(CALIBRATION_REGISTERS)} alike on every servo; "
+            f"models {models} differ there"
+        )
     zero_text = _pairs(args.zero, "zero")
     zero = {k: _ticks(v, "zero") for k, v in zero_text.items()} if zero_text else None
     range_text = _pairs(args.ranges, "range")
@@ -81,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         readings = record_calibration(
             bus,
             [i for i in ids if i is not None],
-            models.pop(),
+            models[0],
             zero=zero,
             ranges=ranges,
             home=args.home,

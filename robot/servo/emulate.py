@@ -108,9 +108,9 @@ def _emulate_twin(args: argparse.Namespace) -> int:
         mismatch = []
         if args.ids and parse_ids(args.ids) != ids:
             mismatch.append(f"--ids {args.ids} (the twin's servos are {ids})")
-        table = hil.bus.servos[0].table
-        if args.model and args.model != table.model:
-            mismatch.append(f"--model {args.model} (the twin's servos are {table.model})")
+        models = "/".join(sorted({s.table.model for s in hil.bus.servos}))
+        if args.model and args.model != models:
+            mismatch.append(f"--model {args.model} (the twin's servos are {models})")
         if mismatch:
             raise SetupError(f"robot {args.twin}: " + "; ".join(mismatch) + ": leave them out")
         if args.write_calibration:
@@ -123,7 +123,7 @@ def _emulate_twin(args: argparse.Namespace) -> int:
         # Contract: the device path is the last word of the first line on stdout.
         print(
             f"emulating {args.twin} in scene {scene} (seed {seed}) as {len(ids)} "
-            f"{table.model} servos (IDs {','.join(map(str, ids))}, {hil.bus.protocol}, "
+            f"{models} servos (IDs {','.join(map(str, ids))}, {hil.bus.protocol}, "
             f"{hil.bus.servos[0].baud} baud{timing}) on {path}",
             flush=True,
         )
