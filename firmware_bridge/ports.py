@@ -33,13 +33,16 @@ LATENCY_TIMER_OK_MS = 1
 
 @dataclass(frozen=True)
 class PortInfo:
-    """One serial port. latency_timer_ms: FTDI latency timer, None when not an FTDI port."""
+    """One serial port. latency_timer_ms: FTDI latency timer, None when not an FTDI port;
+    vid, pid: its USB vendor and product IDs (None when not USB)."""
 
     device: str
     adapter: str
     description: str
     serial_number: str
     latency_timer_ms: int | None
+    vid: int | None = None
+    pid: int | None = None
 
     @property
     def latency_advice(self) -> str:
@@ -68,9 +71,51 @@ def latency_advice(device: str, value_ms: int) -> str:
     return (
         f"{device}: FTDI latency timer is {value_ms} ms, which caps a servo read near "
         f"{1000 // (2 * value_ms)} Hz; set it to 1 ms: "
-        f"`echo 1 | sudo tee {path}` (until unplugged), or permanently with a udev rule: "
-        'ACTION=="add", SUBSYSTEM=="usb-serial", DRIVER=="ftdi_sio", ATTR{latency_timer}="1"'
+        f"`echo 1 | sudo tee {path}` (until unplugged), or for good with the udev rule "
+        f"`robot servo udev --port {device} --name ARM` writes"
     )
+
+
+FTDI_VENDOR = 0x0403
+UDEV_NAME_PREFIX = "robot-"
+
+
+def udev_rule(port: PortInfo, name: str) -> str:
+    """A udev rule file for `port`'s adapter: the stable name /dev/robot-NAME, the
+    dialout group (read and write for its members), and on an FTDI chip a 1 ms latency
+    timer. Matched on the USB vendor, product and serial number; an adapter without a
+    serial number (most CH340s) is matched on vendor and product alone, so two of them
+    on one host cannot be told apart (the file says so)."""
+    if port.vid is None or port.pid is None:
+        raise ValueError(f"{port.device} is not a USB adapter: a udev rule cannot name it")
+    if not name.replace("-", "").replace("_", "").isalnum() or not name.isascii():
+        raise ValueError(f"name {name!r}: use letters, digits, - and _ (e.g. so101)")
+    match = f'ATTRS{{idVendor}}=="{port.vid:04x}", ATTRS{{idProduct}}=="{port.pid:04x}"'
+    lines = [
+        f"# Written by `robot servo udev` for {port.adapter} ({port.device} when written).",
+        f"# Install: sudo cp THIS_FILE /etc/udev/rules.d/99-{UDEV_NAME_PREFIX}{name}.rules",
+        "#          sudo udevadm control --reload && sudo udevadm trigger; then replug.",
+    ]
+    if port.serial_number:
+        match += f', ATTRS{{serial}}=="{port.serial_number}"'
+    else:
+        lines.append(
+            "# This adapter reports no serial number: the rule matches every adapter of its"
+            " kind."
+        )
+    lines.append(
+        f'SUBSYSTEM=="tty", {match}, SYMLINK+="{UDEV_NAME_PREFIX}{name}", '
+        'GROUP="dialout", MODE="0660"'
+    )
+    if port.vid == FTDI_VENDOR:
+        lines.append(
+            "# FTDI holds replies up to 16 ms by default; 1 ms lets the loop read at 1 kHz."
+        )
+        lines.append(
+            f'ACTION=="add", SUBSYSTEM=="usb-serial", DRIVER=="ftdi_sio", {match}, '
+            f'ATTR{{latency_timer}}="{LATENCY_TIMER_OK_MS}"'
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _adapter_name(vid: int | None, pid: int | None) -> str:
@@ -95,6 +140,8 @@ def list_servo_ports() -> list[PortInfo]:
                 description=p.description or "",
                 serial_number=p.serial_number or "",
                 latency_timer_ms=latency_timer_ms(p.device),
+                vid=p.vid,
+                pid=p.pid,
             )
         )
     return sorted(ports, key=lambda p: (p.adapter.startswith(("USB serial", "unknown")), p.device))

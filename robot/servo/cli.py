@@ -2,8 +2,9 @@
 calibrate, and emulate a servo bus on a pseudo-terminal (kinematic servos, or the
 joints of the PyBullet twin's arm with `--twin`).
 
-Typical order on new hardware: `ports`, `scan`, `set-id` (one servo connected at a
-time), `set-baud`, `flash`, `calibrate`; then run with `limbs = serial`.
+Typical order on new hardware: `ports`, `udev` (a stable name), `scan`, `set-id` (one
+servo connected at a time), `set-baud`, `flash`, `calibrate`; then run with
+`limbs = serial`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from firmware_bridge.control_tables import MODELS
 from firmware_bridge.errors import BridgeError, SetupError
-from firmware_bridge.ports import list_servo_ports
+from firmware_bridge.ports import UDEV_NAME_PREFIX, list_servo_ports, udev_rule
 from firmware_bridge.servo_bus import open_bus
 from firmware_bridge.setup_tools import (
     SCAN_MARGIN_S,
@@ -34,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("ports", help="list USB serial ports and the adapters behind them")
     p.set_defaults(servo_handler=_ports)
+
+    p = sub.add_parser(
+        "udev", help="write a udev rule: a stable /dev/robot-NAME, dialout, FTDI at 1 ms"
+    )
+    p.add_argument("--port", required=True, help="the adapter as it is now, e.g. /dev/ttyUSB0")
+    p.add_argument("--name", required=True, help="the arm's name: the rule makes /dev/robot-NAME")
+    p.add_argument("--out", type=Path, help="rule file to write (default: print it)")
+    p.set_defaults(servo_handler=_udev)
 
     p = sub.add_parser("scan", help="find every servo: ID, model, firmware, baud")
     p.add_argument("--port", required=True)
@@ -145,6 +154,31 @@ def _ports(args: argparse.Namespace) -> int:
         print(f"{p.device}  {p.adapter}  {p.description}{timer}")
         if p.latency_advice:
             print(f"  warning: {p.latency_advice}")
+    return 0
+
+
+def _udev(args: argparse.Namespace) -> int:
+    ports = list_servo_ports()
+    wanted = Path(args.port).resolve()
+    port = next((p for p in ports if Path(p.device).resolve() == wanted), None)
+    if port is None:
+        found = ", ".join(p.device for p in ports) or "none"
+        raise SetupError(
+            f"{args.port}: no USB serial adapter there (adapters found: {found}); "
+            "`robot servo ports` lists them"
+        )
+    try:
+        rule = udev_rule(port, args.name)
+    except ValueError as err:
+        raise SetupError(str(err)) from err
+    if args.out is None:
+        print(rule, end="")
+        return 0
+    try:
+        args.out.write_text(rule)
+    except OSError as err:
+        raise SetupError(f"cannot write {args.out}: {err}") from err
+    print(f"wrote {args.out}: after installing it, the arm is /dev/{UDEV_NAME_PREFIX}{args.name}")
     return 0
 
 
