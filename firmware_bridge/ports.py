@@ -100,8 +100,7 @@ def udev_rule(port: PortInfo, name: str) -> str:
         match += f', ATTRS{{serial}}=="{port.serial_number}"'
     else:
         lines.append(
-            "# This adapter reports no serial number: the rule matches every adapter of its"
-            " kind."
+            "# This adapter reports no serial number: the rule matches every adapter of its kind."
         )
     lines.append(
         f'SUBSYSTEM=="tty", {match}, SYMLINK+="{UDEV_NAME_PREFIX}{name}", '
