@@ -6,7 +6,10 @@ process (`robot servo emulate`), as integrators use it.
 
 Without wire timing: cycles/s of our bus and of dynamixel-sdk doing the same work in
 the same run, in alternating blocks; `host_overhead_ratio_vs_sdk` = our seconds per
-cycle / the SDK's (median over pairs of adjacent blocks; lower is better, target <= 0.5).
+cycle / the SDK's (median over pairs of adjacent blocks; lower is better), and
+`host_cpu_ratio_vs_sdk` = our CPU time per cycle / the SDK's, the same way (target
+<= 0.5): the CPU this process spent (`time.process_time`), the emulator's own time
+counted apart (from /proc, `*_emulator_cpu_us_per_cycle`).
 With --wire-timing (1 Mbps): our cycles/s as a fraction of the wire limit
 (bytes per cycle x 10 bits / baud), `wire_limit_fraction` (target >= 0.8).
 
@@ -17,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from firmware_bridge import dynamixel
 from firmware_bridge.control_tables import get_model
@@ -108,6 +113,30 @@ def seconds_per_cycle(cycle: Callable[[int], None], cycles: int) -> float:
     return (time.perf_counter() - start) / cycles
 
 
+class Block(NamedTuple):
+    """One block of cycles, per cycle: wall time, our CPU time, the emulator's (s)."""
+
+    wall_s: float
+    cpu_s: float
+    emulator_cpu_s: float
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU time (user + system, s) another process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def block(cycle: Callable[[int], None], cycles: int, emulator_pid: int) -> Block:
+    cpu, emulator = time.process_time(), process_cpu_s(emulator_pid)
+    wall = seconds_per_cycle(cycle, cycles)
+    return Block(
+        wall,
+        (time.process_time() - cpu) / cycles,
+        (process_cpu_s(emulator_pid) - emulator) / cycles,
+    )
+
+
 def bytes_per_cycle() -> int:
     request = len(dynamixel.sync_read(IDS, READ_ADDRESS, READ_LENGTH))
     replies = len(IDS) * (dynamixel.STATUS_OVERHEAD + READ_LENGTH)
@@ -146,22 +175,31 @@ def main() -> int:
             sdk, close_sdk = sdk_cycle(path)
             for k in range(50):
                 sdk(k)
-            ours_s, sdk_s = [], []
+            ours_b, sdk_b = [], []
             for _ in range(args.blocks):
-                ours_s.append(seconds_per_cycle(ours, args.cycles))
-                sdk_s.append(seconds_per_cycle(sdk, args.cycles))
+                ours_b.append(block(ours, args.cycles, proc.pid))
+                sdk_b.append(block(sdk, args.cycles, proc.pid))
             close_ours()
             close_sdk()
-            ours_med, sdk_med = statistics.median(ours_s), statistics.median(sdk_s)
             # Each of our blocks is compared with the SDK block right after it, so load
             # from other processes hits both sides of a pair alike; the median pair wins.
-            paired = statistics.median(o / d for o, d in zip(ours_s, sdk_s, strict=True))
+            pairs = list(zip(ours_b, sdk_b, strict=True))
             figures = {
-                "ours_cycles_per_s": 1 / ours_med,
-                "sdk_cycles_per_s": 1 / sdk_med,
-                "ours_us_per_cycle": ours_med * 1e6,
-                "sdk_us_per_cycle": sdk_med * 1e6,
-                "host_overhead_ratio_vs_sdk": paired,
+                "ours_cycles_per_s": 1 / statistics.median(b.wall_s for b in ours_b),
+                "sdk_cycles_per_s": 1 / statistics.median(b.wall_s for b in sdk_b),
+                "ours_us_per_cycle": statistics.median(b.wall_s for b in ours_b) * 1e6,
+                "sdk_us_per_cycle": statistics.median(b.wall_s for b in sdk_b) * 1e6,
+                "host_overhead_ratio_vs_sdk": statistics.median(
+                    o.wall_s / d.wall_s for o, d in pairs
+                ),
+                "ours_cpu_us_per_cycle": statistics.median(b.cpu_s for b in ours_b) * 1e6,
+                "sdk_cpu_us_per_cycle": statistics.median(b.cpu_s for b in sdk_b) * 1e6,
+                "host_cpu_ratio_vs_sdk": statistics.median(o.cpu_s / d.cpu_s for o, d in pairs),
+                # /proc counts in clock ticks (10 ms): the mean over every block.
+                "ours_emulator_cpu_us_per_cycle": statistics.mean(b.emulator_cpu_s for b in ours_b)
+                * 1e6,
+                "sdk_emulator_cpu_us_per_cycle": statistics.mean(b.emulator_cpu_s for b in sdk_b)
+                * 1e6,
             }
     finally:
         proc.terminate()
