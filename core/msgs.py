@@ -241,6 +241,9 @@ SafetyKind = Literal[
     "estop",
     "watchdog",
     "fault",
+    "stall",
+    "overheating",
+    "voltage",
 ]
 
 

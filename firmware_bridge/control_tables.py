@@ -15,7 +15,7 @@ Sources: Feetech STS3215 memory table, ROBOTIS e-Manual for XL330-M288 and XL430
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -134,6 +134,14 @@ class ControlTable:
                 return index
         rates = ", ".join(str(r) for r in self.baud_rates.values())
         raise ValueError(f"{self.model} does not support {baud} baud; it supports {rates}")
+
+    def load_full_scale(self, value_of: Callable[[str], int]) -> int:
+        """What `present_load` reads at full load: 1000 where its unit is 0.1 %, the
+        servo's `current_limit` where it is a current in mA (the XL330's register 126
+        is present current). value_of: reads a register of this servo by name."""
+        if self["present_load"].unit == "mA":
+            return max(1, value_of("current_limit"))
+        return 1000
 
     def register_at(self, address: int) -> Register | None:
         """The register that covers `address`, if any."""

@@ -13,6 +13,9 @@ servos apply to reads and writes.
   hears no instruction packet for longer than it says stops where it is, the register
   reads -1, and goal writes are refused (data range error) until 0 is written
   (ROBOTIS e-Manual, X series). The bus calls `heard` and `watch`.
+- Temperature and supply voltage follow the load: the motor warms toward
+  `FULL_LOAD_RISE_C` above its start-up reading at full load (as load squared, with
+  `THERMAL_TIME_CONSTANT_S`), and the supply sags by `FULL_LOAD_SAG_V` at full load.
 The physics (how the position moves) is the `ServoModel`'s.
 """
 
@@ -35,6 +38,14 @@ class WriteResult(IntEnum):
     ACCESS = 7
 
 
+THERMAL_TIME_CONSTANT_S = 120.0
+"""How fast an emulated motor warms or cools toward its load's temperature (s): a small
+servo left stalled reaches its limit in minutes."""
+FULL_LOAD_RISE_C = 60.0
+"""How far above its start-up temperature a motor held at full load settles (deg C):
+past every limit, as a stalled hobby servo does."""
+FULL_LOAD_SAG_V = 0.3
+"""The supply's drop at full load (V): the cable and the supply's own resistance."""
 WATCHDOG_UNIT_S = 0.020
 """One unit of the Bus Watchdog register (s)."""
 
@@ -84,6 +95,13 @@ class VirtualServo:
         self._moving = table["moving"]
         self._watchdog = table.registers.get("bus_watchdog")
         self._heard_s = 0.0
+        self._temperature = table.registers.get("present_temperature")
+        self._voltage = table.registers.get("present_voltage") or table.registers.get(
+            "present_input_voltage"
+        )
+        self._ambient_c = float(self._temperature.default) if self._temperature else 0.0
+        self._temperature_c = self._ambient_c
+        self._thermal_at_s: float | None = None
         self._sync_goal_to_present(0.0)
 
     # -- register access ------------------------------------------------------------
@@ -269,6 +287,22 @@ class VirtualServo:
         reg = self._velocity
         limit = (1 << (reg.sign_bit or 31)) - 1
         self._store(reg, max(-limit, min(limit, velocity)))
+        load = max(-1.0, min(1.0, sample.load))
         if self._load is not None:
-            self._store(self._load, round(max(-1.0, min(1.0, sample.load)) * 1000))
+            self._store(self._load, round(load * self.table.load_full_scale(self.value)))
         self.memory[self._moving.address] = 1 if velocity else 0
+        self._warm(now_s, load)
+
+    def _warm(self, now_s: float, load: float) -> None:
+        """Temperature and supply voltage at `now_s`, the load held since the last read."""
+        if self._temperature is not None:
+            since = 0.0 if self._thermal_at_s is None else max(0.0, now_s - self._thermal_at_s)
+            self._thermal_at_s = now_s
+            settles = self._ambient_c + FULL_LOAD_RISE_C * load * load
+            self._temperature_c += (settles - self._temperature_c) * (
+                1.0 - math.exp(-since / THERMAL_TIME_CONSTANT_S)
+            )
+            self._store(self._temperature, round(self._temperature_c))
+        if self._voltage is not None:
+            supply_v = self._voltage.default / 10
+            self._store(self._voltage, round((supply_v - FULL_LOAD_SAG_V * abs(load)) * 10))

@@ -56,8 +56,13 @@ class Arm:
     table: ControlTable
 
     def limb(self, host_margin_s: float | None = None) -> SerialLimb:
+        # No health reads: the faults are scheduled by request number.
         return SerialLimb(
-            self.profile, self.calibration, self.virtual.path, host_margin_s=host_margin_s
+            self.profile,
+            self.calibration,
+            self.virtual.path,
+            host_margin_s=host_margin_s,
+            health_period_s=math.inf,
         )
 
     def top_speed(self, k: int) -> float:

@@ -212,6 +212,10 @@ class MotionCore:
 
         if supervisor.events:
             self._flush_events()
+        said = self.limb.take_events()  # a servo stalled or overheating, relaxed by the limb
+        if said and self.on_event is not None:
+            for event in said:
+                self.on_event(event)
         self.ticks += 1
         if self.on_state is not None and self.ticks % self.state_every == 0:
             self.on_state(state)

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from types import TracebackType
 
 from core.errors import RobotError
-from core.msgs import JointCommand, JointState
+from core.msgs import JointCommand, JointState, SafetyEvent
 from core.profile import Profile
 
 
@@ -82,6 +82,12 @@ class Limb(ABC):
     def close(self) -> None:
         """Release the port or simulator. Torque stays as it is: servos left enabled
         hold their last goal (what a stop wants; call `disable()` first for limp)."""
+
+    def take_events(self) -> list[SafetyEvent]:
+        """What the limb said about its actuators since the last call (a servo stalled,
+        overheating): the loop publishes them. None here; the serial limb's servos are
+        watched (`robot.limbs.health`)."""
+        return []
 
     def clamp(self, position: tuple[float, ...]) -> tuple[float, ...]:
         """Clamp a position vector to the profile's joint limits (rad)."""

@@ -28,9 +28,9 @@ from typing import Literal, TypeVar
 
 from core.calibration import Calibration, TickMap, check_joint
 from core.errors import ConfigError
-from core.msgs import JointCommand, JointState
+from core.msgs import JointCommand, JointState, SafetyEvent
 from core.profile import Profile
-from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, get_model
+from firmware_bridge.control_tables import DEFAULT_MODEL, ControlTable, Register, get_model
 from firmware_bridge.errors import (
     BusTimeout,
     ElectricalShockError,
@@ -40,8 +40,9 @@ from firmware_bridge.errors import (
     PortError,
     ServoError,
 )
-from firmware_bridge.servo_bus import ServoBus, open_bus
+from firmware_bridge.servo_bus import ServoBus, SyncReader, open_bus
 from robot.limbs.base import CommandWatchdog, Limb, LimbFault
+from robot.limbs.health import HEALTH_PERIOD_S, HealthSample, ServoLimits, ServoWatch
 from robot.limbs.plausible import LIMIT_MARGIN_RAD, PlausibleReadings
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,18 @@ HOLD_UNSAFE_ALARMS = (OverloadError, OverheatingError, ElectricalShockError, Enc
 """Servo alarms under which holding position harms the servo or what it holds (and with
 a failed position sensor, the servo's own position loop cannot hold)."""
 
+HEALTH_REGISTERS: dict[str, tuple[str, str, str, str]] = {
+    "feetech": ("present_load", "present_voltage", "present_temperature", "max_temperature_limit"),
+    "dynamixel": (
+        "present_load",
+        "present_input_voltage",
+        "present_temperature",
+        "temperature_limit",
+    ),
+}
+"""Per protocol: the registers of load, supply voltage, temperature, temperature limit
+(load's full scale: `ControlTable.load_full_scale`)."""
+
 OnTimeout = Literal["hold", "disable"]
 T = TypeVar("T")
 _STS_PHASE_OVERFLOW_BIT = 0x10
@@ -86,6 +99,7 @@ class SerialLimb(Limb):
         watchdog_s: float = DEFAULT_WATCHDOG_S,
         on_timeout: OnTimeout = "hold",
         bus_watchdog_s: float = BUS_WATCHDOG_S,
+        health_period_s: float = HEALTH_PERIOD_S,
         host_margin_s: float | None = None,
         bus: ServoBus | None = None,
     ) -> None:
@@ -169,6 +183,7 @@ class SerialLimb(Limb):
                 self.bus.port,
                 self._reader.reply_timeout(),
             )
+            self._watch, self._health_reader = self._watch_servos()
             self._read_first()
         except BaseException:
             self.bus.close()
@@ -180,6 +195,11 @@ class SerialLimb(Limb):
         self._sent_s = time.monotonic()
         """When the limb last sent the servos anything (s, monotonic)."""
         self._bus_watchdog_armed = False
+        self._health_period_s = health_period_s
+        """How often load, voltage and temperature are read (s; inf: never)."""
+        self._health_at = time.monotonic()
+        self._goals = self._plausible.state(time.monotonic_ns()).position
+        """The goals last sent (rad), as relaxed (`robot.limbs.health`)."""
 
     @property
     def rejected(self) -> dict[str, int]:
@@ -316,16 +336,28 @@ class SerialLimb(Limb):
                 plausible.reject(k, stamp, NO_REPLY)
             else:
                 self._servo_error(k, chunk, stamp)
-        return plausible.state(stamp)
+        state = plausible.state(stamp)
+        if received / 1e9 - self._health_at >= self._health_period_s:
+            self._health_at = received / 1e9
+            self._read_health(state.position)
+        return state
 
     def write(self, command: JointCommand) -> None:
-        self._write_goals(self.clamp(command.position))
+        goals = self.clamp(command.position)
+        watch = self._watch
+        if watch.any_relaxed:
+            goals = tuple(watch.goal(k, q) for k, q in enumerate(goals))
+        self._write_goals(goals)
         self._watchdog.feed()
         if self._enabled and self._bus_watchdog_units and not self._bus_watchdog_armed:
             self._set_bus_watchdog(self._bus_watchdog_units)
         if self._tripped:
             log.info("commands resumed on %s", self.bus.port)
             self._tripped = False
+
+    def take_events(self) -> list[SafetyEvent]:
+        """What the watched servos' rules said since the last call (`robot.limbs.health`)."""
+        return self._watch.take_events()
 
     def enable(self) -> None:
         """Torque on, holding the present position (goal set to it first), then the
@@ -354,7 +386,63 @@ class SerialLimb(Limb):
             )
         except PortError as err:
             raise self._port_lost(err) from err
+        self._goals = position
         self._sent_s = time.monotonic()
+
+    def _watch_servos(self) -> tuple[ServoWatch, SyncReader]:
+        """The rules for every servo, from its limits (read once, until two readings
+        agree), and one sync read of the health registers for all."""
+        protocol = self._tables[0].protocol
+        load, voltage, temperature, temperature_limit = HEALTH_REGISTERS[protocol]
+        limits, self._load_scales = [], []
+        for sid, table in zip(self._ids, self._tables, strict=True):
+            try:
+                limits.append(
+                    ServoLimits(
+                        sid,
+                        self._register(sid, table, temperature_limit),
+                        self._register(sid, table, "min_voltage_limit") / 10,
+                        self._register(sid, table, "max_voltage_limit") / 10,
+                    )
+                )
+                scale = table.load_full_scale(partial(self._register, sid, table))
+            except (BusTimeout, ServoError) as err:
+                raise self._named(err) from err
+            self._load_scales.append(scale)
+        first = self._tables[0]
+        self._health_registers = tuple(first[n] for n in (load, voltage, temperature))
+        start = min(r.address for r in self._health_registers)
+        end = max(r.address + r.size for r in self._health_registers)
+        self._health_start = start
+        watch = ServoWatch(self.joint_names, tuple(limits), self.profile.robot.gripper)
+        return watch, self.bus.sync_reader(self._ids, start, end - start)
+
+    def _read_health(self, positions: tuple[float, ...]) -> None:
+        """Load, voltage and temperature of every servo, to the rules; a servo that
+        does not answer is left out this time (the position reads watch the bus)."""
+        try:
+            chunks = self._health_reader.read_once()
+        except PortError as err:
+            raise self._port_lost(err) from err
+        samples: list[HealthSample | None] = []
+        load, voltage, temperature = self._health_registers
+        start = self._health_start
+        for k, chunk in enumerate(chunks):
+            if not isinstance(chunk, bytes):
+                samples.append(None)
+                continue
+
+            def value(reg: Register, chunk: bytes = chunk) -> int:
+                return reg.decode(chunk[reg.address - start : reg.address - start + reg.size])
+
+            samples.append(
+                HealthSample(
+                    load=value(load) / self._load_scales[k],
+                    temperature_c=float(value(temperature)),
+                    voltage_v=value(voltage) / 10,
+                )
+            )
+        self._watch.observe(time.monotonic(), positions, self._goals, samples)
 
     def _servo_error(self, k: int, error: ServoError, stamp_ns: int) -> None:
         """A status packet's error: a rejected reading; LimbFault when it is an alarm
