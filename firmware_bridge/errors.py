@@ -60,6 +60,9 @@ class ServoError(BridgeError):
     """
 
     advice = "read the servo's manual for this error"
+    params: bytes | None = None
+    """The data its status packet carried, when whole (a servo with an alarm latched
+    still reports its position)."""
 
     def __init__(
         self,

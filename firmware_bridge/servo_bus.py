@@ -370,6 +370,8 @@ class SyncReader:
         try:
             self.bus._raise_for_status(reply)
         except ServoError as err:
+            if len(reply.params) == self.length:
+                err.params = bytes(reply.params)
             return err
         if len(reply.params) != self.length:
             self.bus.corrupted += 1

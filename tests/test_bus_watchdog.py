@@ -46,6 +46,17 @@ def watchdog_of(servo: VirtualServo) -> int:
     return servo.value("bus_watchdog")
 
 
+def watchdogs(virtual: VirtualBus, expected: list[int]) -> list[int]:
+    """Register 98 of every servo, once it reads `expected` or after a second: sync
+    writes get no reply, and the virtual bus applies them a moment later."""
+    deadline = time.monotonic() + 1.0
+    while (now := [watchdog_of(s) for s in virtual.servos]) != expected:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.002)
+    return now
+
+
 def test_a_watched_servo_that_hears_nothing_stops_and_refuses_goals() -> None:
     model = KinematicServo(2048.0)
     servo = VirtualServo(1, XL430, model)
@@ -90,7 +101,7 @@ def test_the_limb_arms_the_watchdog_once_the_loop_writes_and_a_pause_is_named(
         limb.read()
         limb.write(JointCommand(position=limb.read().position))
         units = round(BUS_WATCHDOG_S / 0.02)
-        assert [watchdog_of(s) for s in virtual.servos] == [units] * 6
+        assert watchdogs(virtual, [units] * 6) == [units] * 6
         for _ in range(20):  # a loop that ticks keeps them watched, not tripped
             limb.write(JointCommand(position=limb.read().position))
             time.sleep(0.01)
@@ -108,7 +119,7 @@ def test_enabling_again_clears_what_a_dead_host_left(virtual: VirtualBus) -> Non
         limb.enable()
         limb.write(JointCommand(position=limb.read().position))
     time.sleep(3 * BUS_WATCHDOG_S)
-    assert [watchdog_of(s) for s in virtual.servos] == [-1] * 6
+    assert watchdogs(virtual, [-1] * 6) == [-1] * 6
     with SerialLimb(profile, cal, virtual.path, host_margin_s=MARGIN_S) as limb:
         limb.enable()
         goal = (0.2, 0.0, 0.0, 0.0, 0.0, 0.0)

@@ -70,6 +70,23 @@ def test_estop_on_the_bus_holds_on_the_next_tick_until_reset() -> None:
     assert np.allclose(limb.position, goal, atol=1e-6)
 
 
+def test_a_limb_that_says_stop_holds_the_arm_and_is_published() -> None:
+    core, limb, events = make_core()
+    core.request(MotionRequest(target=(0.8, -0.6, 0.9, 0.0, 0.2, 0.5)))
+    ticks(core, 150)
+    limp = SafetyEvent(kind="fault", severity="stop", joint="elbow_flex", detail="servo 3 ...")
+    limb.take_events = lambda: [limp]  # type: ignore[method-assign]
+    core.tick()
+    limb.take_events = lambda: []  # type: ignore[method-assign]
+    held_at = limb.position
+    ticks(core, 300)
+    assert limp in events and core.estop_engaged
+    assert np.allclose(limb.position, held_at, atol=0.02)  # a controlled stop, then held
+    still = limb.position
+    ticks(core, 300)
+    assert limb.position == still
+
+
 def test_a_stop_during_a_pour_settles_the_wrist_upright_then_holds() -> None:
     bus = Bus()
     core, limb, events = make_core(bus)

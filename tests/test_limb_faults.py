@@ -333,44 +333,55 @@ class AlarmBus(VirtualBus):
         return replies
 
 
-def test_overload_raises_hold_unsafe_when_reported_twice() -> None:
+def test_overload_reported_twice_turns_that_joint_limp_and_the_reads_go_on() -> None:
     arm = make_arm("feetech")
     virtual = AlarmBus("feetech", arm.virtual.servos)
     with virtual:
         limb = SerialLimb(arm.profile, arm.calibration, virtual.path, host_margin_s=MARGIN_S)
         try:
+            limb.enable()
             limb.read()
             virtual.errors[3] = 0x20  # overload, once: it may be a corrupted error byte
             limb.read()
             del virtual.errors[3]
             limb.read()
+            assert limb.take_events() == []
             virtual.errors[3] = 0x20  # latched: in every status packet
             limb.read()
-            with pytest.raises(LimbFault) as caught:
-                limb.read()
+            limb.read()  # twice in a row: that joint goes limp
+            (event,) = limb.take_events()
+            for _ in range(2 * MAX_REJECTIONS_IN_A_ROW):  # its readings count: no fault
+                state = limb.read()
+            torque = [s.torque_enabled for s in virtual.servos]
         finally:
             limb.close()
     assert limb.rejected["elbow_flex"] == 2
-    fault = caught.value
-    assert fault.hold_unsafe and (fault.servo_id, fault.joint) == (3, "elbow_flex")
-    assert "reports overload" in str(fault) and "holding is unsafe" in str(fault)
+    assert event.kind == "fault" and event.severity == "stop" and event.joint == "elbow_flex"
+    assert "servo 3 (joint elbow_flex) on " in event.detail and "reports overload" in event.detail
+    assert "torque is off" in event.detail and "other joints hold" in event.detail
+    assert torque == [True, True, False, True, True, True]
+    assert state.position == pytest.approx((0.0,) * 6, abs=1e-9)
 
 
-def test_dynamixel_hardware_alarm_raises_hold_unsafe() -> None:
+def test_dynamixel_hardware_alarm_turns_that_joint_limp() -> None:
     arm = make_arm("dynamixel")
     with arm.virtual:
         limb = arm.limb(MARGIN_S)
         try:
+            limb.enable()
             limb.read()
             servo = arm.virtual.servos[3]
             servo.memory[arm.table["hardware_error_status"].address] = 0x04  # overheating
             limb.read()
-            with pytest.raises(LimbFault) as caught:
-                limb.read()
+            limb.read()
+            events = limb.take_events()
+            limb.read()
         finally:
             limb.close()
-    assert caught.value.hold_unsafe and caught.value.servo_id == 4
-    assert "overheating" in caught.value.cause
+    (event,) = events
+    assert event.joint == "joint4" and "overheating" in event.detail
+    assert not servo.torque_enabled
+    assert [s.torque_enabled for s in arm.virtual.servos].count(True) == 5
 
 
 def test_voltage_alarm_is_a_rejection_until_it_persists() -> None:

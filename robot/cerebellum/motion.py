@@ -212,10 +212,9 @@ class MotionCore:
 
         if supervisor.events:
             self._flush_events()
-        said = self.limb.take_events()  # a servo stalled or overheating, relaxed by the limb
-        if said and self.on_event is not None:
-            for event in said:
-                self.on_event(event)
+        said = self.limb.take_events()  # a servo stalled, hot, or limp for an alarm
+        if said:
+            self._limb_said(said)
         self.ticks += 1
         if self.on_state is not None and self.ticks % self.state_every == 0:
             self.on_state(state)
@@ -249,6 +248,15 @@ class MotionCore:
     def at_rest(self) -> bool:
         """The command is still and a stop has nothing left to settle."""
         return self.supervisor.at_rest
+
+    def _limb_said(self, events: list[SafetyEvent]) -> None:
+        """Publish what the limb said; one that says stop (a servo limp for an alarm)
+        engages the protective stop: the arm holds, the running skill fails."""
+        for event in events:
+            if self.on_event is not None:
+                self.on_event(event)
+            if event.severity == "stop":
+                self.apply_estop(EStop(engaged=True, source="limb", reason=event.detail))
 
     def _flush_events(self) -> None:
         events = self.supervisor.events

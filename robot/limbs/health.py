@@ -146,7 +146,7 @@ class ServoWatch:
         if joint.hold is None:
             return commanded
         if (commanded - joint.hold) * joint.direction <= 0.0 and not joint.hot:
-            self._say(k, "info", f"{joint.why} is over: commanded back, it moves again", joint.kind)
+            self.say(k, "info", f"{joint.why} is over: commanded back, it moves again", joint.kind)
             joint.hold = None
             return commanded
         return joint.hold
@@ -160,7 +160,7 @@ class ServoWatch:
         if voltage_bad != joint.voltage_bad:
             joint.voltage_bad = voltage_bad
             if voltage_bad:
-                self._say(
+                self.say(
                     k,
                     "warning",
                     f"supply at {s.voltage_v:.1f} V, outside the servo's "
@@ -168,7 +168,7 @@ class ServoWatch:
                     "voltage",
                 )
             else:
-                self._say(k, "info", f"supply back at {s.voltage_v:.1f} V", "voltage")
+                self.say(k, "info", f"supply back at {s.voltage_v:.1f} V", "voltage")
         hot = s.temperature_c >= lim.temperature_limit_c - HOT_MARGIN_C
         if hot and not joint.hot:
             joint.hot = True
@@ -224,9 +224,10 @@ class ServoWatch:
         joint.direction = direction
         joint.why, joint.kind = why.split(":")[0], kind
         joint.pushing_since = None
-        self._say(k, "warning", f"{why}: relaxed, held where it stands", kind=kind)
+        self.say(k, "warning", f"{why}: relaxed, held where it stands", kind=kind)
 
-    def _say(self, k: int, severity: Severity, what: str, kind: SafetyKind = "stall") -> None:
+    def say(self, k: int, severity: Severity, what: str, kind: SafetyKind = "stall") -> None:
+        """A `SafetyEvent` about joint k (and a log line): "servo ID (joint NAME) what"."""
         joint = self._joints[k]
         detail = f"servo {joint.limits.servo_id} (joint {self.names[k]}) {what}"
         log.log(logging.INFO if severity == "info" else logging.WARNING, "%s", detail)

@@ -12,9 +12,11 @@ Opening checks the calibration against each servo's model and reads every joint
 the start with a ConfigError, before anything can turn torque on. After that, `read()`
 returns only plausible readings (`robot.limbs.plausible`): a read that fails (no reply,
 a corrupted one, a status error) costs one reply timeout, no retry, and the next tick
-asks again; the limb raises `LimbFault` when a joint's readings are lost for too long,
-when a servo reports an alarm under which holding is unsafe (in two readings in a row),
-and when the port is gone.
+asks again; the limb raises `LimbFault` when a joint's readings are lost for too long
+and when the port is gone. A servo that reports an alarm under which holding is unsafe
+(overload, overheating, in two readings in a row) has its torque turned off alone, said
+as a stop (`take_events`): the loop holds the rest of the arm. Load, temperature and
+voltage are watched (`robot.limbs.health`); Dynamixel X servos' bus watchdog is armed.
 """
 
 from __future__ import annotations
@@ -195,6 +197,8 @@ class SerialLimb(Limb):
         self._sent_s = time.monotonic()
         """When the limb last sent the servos anything (s, monotonic)."""
         self._bus_watchdog_armed = False
+        self._limp: set[int] = set()
+        """Joints whose torque went off for an alarm (`_go_limp`), until `enable()`."""
         self._health_period_s = health_period_s
         """How often load, voltage and temperature are read (s; inf: never)."""
         self._health_at = time.monotonic()
@@ -316,8 +320,8 @@ class SerialLimb(Limb):
     def read(self) -> JointState:
         """The joints now, every reading plausible (see `robot.limbs.plausible`).
 
-        Raises LimbFault when readings are lost for too long, when a servo reports an
-        alarm under which holding is unsafe (`hold_unsafe`), and when the port is gone.
+        Raises LimbFault when readings are lost for too long, when the servos' bus
+        watchdog stopped them, and when the port is gone.
         """
         self._check_watchdog()
         self._check_bus_watchdog()
@@ -335,7 +339,7 @@ class SerialLimb(Limb):
             elif chunk is None:
                 plausible.reject(k, stamp, NO_REPLY)
             else:
-                self._servo_error(k, chunk, stamp)
+                self._servo_error(k, chunk, stamp, received)
         state = plausible.state(stamp)
         if received / 1e9 - self._health_at >= self._health_period_s:
             self._health_at = received / 1e9
@@ -367,6 +371,7 @@ class SerialLimb(Limb):
         self._set_bus_watchdog(0)
         self._write_goals(self.read().position)
         self._set_torque(True)
+        self._limp.clear()
         self._watchdog.reset()
 
     def disable(self) -> None:
@@ -444,21 +449,45 @@ class SerialLimb(Limb):
             )
         self._watch.observe(time.monotonic(), positions, self._goals, samples)
 
-    def _servo_error(self, k: int, error: ServoError, stamp_ns: int) -> None:
-        """A status packet's error: a rejected reading; LimbFault when it is an alarm
-        under which holding is unsafe, reported twice in a row. A latched alarm is in
-        every status packet; a single one may be noise: in Feetech's additive checksum
-        two flipped bits can cancel, and a corrupted error byte then looks like an alarm."""
+    def _servo_error(self, k: int, error: ServoError, stamp_ns: int, received_ns: int) -> None:
+        """A status packet's error: a rejected reading, once. An alarm under which holding
+        is unsafe, reported twice in a row (a latched alarm is in every status packet; a
+        single one may be noise: in Feetech's additive checksum two flipped bits can
+        cancel, and a corrupted error byte then looks like an alarm), turns that joint's
+        torque off (`_go_limp`); from then on its readings count, alarm or not."""
         why = f"reports {', '.join(error.flags)}"
-        if isinstance(error, HOLD_UNSAFE_ALARMS) and self._plausible.last_rejection(k) == why:
-            raise LimbFault(
-                why,
-                port=self.bus.port,
-                servo_id=self._ids[k],
-                joint=self.joint_names[k],
-                hold_unsafe=True,
-            ) from error
-        self._plausible.reject(k, stamp_ns, why)
+        if k not in self._limp:
+            unsafe = isinstance(error, HOLD_UNSAFE_ALARMS)
+            if not unsafe or self._plausible.last_rejection(k) != why:
+                self._plausible.reject(k, stamp_ns, why)
+                return
+            self._go_limp(k, why, error)
+        if error.params is None:
+            self._plausible.reject(k, stamp_ns, why)
+            return
+        position, velocity = self._decode(k, error.params)
+        self._plausible.offer(k, position, velocity, stamp_ns, received_ns)
+
+    def _go_limp(self, k: int, why: str, error: ServoError) -> None:
+        """Torque off on joint k alone, said as a stop: the loop stops the arm and holds
+        the other joints (the whole arm limp would fall); the run goes on to fail the
+        skill with the reason. One sync write: a servo with an alarm latched answers every
+        instruction with it, and its write is done all the same."""
+        self._limp.add(k)
+        sid, name = self._ids[k], self.joint_names[k]
+        value = self._torque.encode(0)
+        try:
+            self.bus.sync_write_bytes(self._torque.address, self._torque.size, [(sid, value)])
+        except PortError as err:
+            raise self._port_lost(err) from error
+        self._watch.say(
+            k,
+            "stop",
+            f"on {self.bus.port} {why}: holding would harm it, so its torque is off; the "
+            "other joints hold. Let it cool, power-cycle the servo, then start again",
+            "fault",
+        )
+        log.debug("servo %d (joint %s) went limp: %s", sid, name, error)
 
     def _port_lost(self, err: PortError) -> LimbFault:
         return LimbFault(
