@@ -272,3 +272,6 @@ def test_a_throttled_real_time_loop_is_not_taken_for_a_hung_one(
     monkeypatch.setattr(motion_process, "throttle_gap_s", lambda: 0.0)
     assert motion_process.stall_limit_s(True) == motion_process.LOOP_STALL_S
     assert motion_process.stall_limit_s(False) == motion_process.LOOP_STALL_NORMAL_S
+    # A limb whose replies may all time out in one tick (the twin's bus: 2 x 51 ms).
+    slow = motion_process.stall_limit_s(True, worst_cycle_s=0.103)
+    assert slow == pytest.approx(motion_process.LOOP_STALL_S + 0.103)

@@ -127,11 +127,14 @@ class Stop:
 @dataclass(frozen=True)
 class Ready:
     """The loop runs (sent from its first tick): its rate (Hz), the limb's measured
-    cycle (s), and whether it got real-time scheduling."""
+    cycle (s), whether it got real-time scheduling, and the limb's worst cycle (s)."""
 
     rate_hz: float
     cycle_s: float
     realtime: bool = False
+    worst_cycle_s: float = 0.0
+    """The longest a tick may wait on the limb without anything being wrong (s):
+    its replies' timeouts (`Limb.worst_cycle_s`)."""
 
 
 @dataclass(frozen=True)
@@ -446,7 +449,10 @@ def _run(
         realtime=spec.realtime,
     )
     server.ready = lambda: Ready(
-        rate_hz, cycle_s, loop.scheduling is not None and loop.scheduling.realtime
+        rate_hz,
+        cycle_s,
+        loop.scheduling is not None and loop.scheduling.realtime,
+        limb.worst_cycle_s,
     )
     loop.run(server.stop)
     if server.fault is not None:

@@ -62,13 +62,17 @@ STALL_GRACE_S = 0.02
 """A loop that stopped ticking because it failed reports why within this long (s)."""
 
 
-def stall_limit_s(realtime: bool) -> float:
+def stall_limit_s(realtime: bool, worst_cycle_s: float = 0.0) -> float:
     """No tick for this long (s) is a hang. On SCHED_FIFO, `LOOP_STALL_S` plus what the
     kernel's real-time throttling may take away (50 ms of each second by default): on
     two CPUs the loop, the emulator's bus and the planner can use up the real-time share
     and the loop then waits just over 50 ms (false hangs of 54-83 ms, docs/realtime.md;
-    one of them failed CI). Either way the servos hold their last goal meanwhile."""
-    return LOOP_STALL_S + throttle_gap_s() if realtime else LOOP_STALL_NORMAL_S
+    one of them failed CI). And never less than `LOOP_STALL_S` past the limb's worst
+    cycle (`worst_cycle_s`): a tick whose replies all time out is slow, not hung (the
+    twin's bus, with its 50 ms host margin, takes 100 ms then; the limb raises when the
+    silence lasts). Either way the servos hold their last goal meanwhile."""
+    base = LOOP_STALL_S + throttle_gap_s() if realtime else LOOP_STALL_NORMAL_S
+    return max(base, LOOP_STALL_S + worst_cycle_s)
 
 
 class MotionProcessError(RobotError):
@@ -193,7 +197,7 @@ class MotionProcess:
         elif isinstance(report, Ready):
             self.rate_hz, self.cycle_s = report.rate_hz, report.cycle_s
             if self.stall_s is None:
-                self.stall_s = stall_limit_s(report.realtime)
+                self.stall_s = stall_limit_s(report.realtime, report.worst_cycle_s)
         elif isinstance(report, Finished):
             self.finished = report
         elif isinstance(report, Failed):

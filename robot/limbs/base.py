@@ -83,6 +83,12 @@ class Limb(ABC):
         """Release the port or simulator. Torque stays as it is: servos left enabled
         hold their last goal (what a stop wants; call `disable()` first for limp)."""
 
+    @property
+    def worst_cycle_s(self) -> float:
+        """The longest one `read()` and `write()` may take without anything being wrong
+        (s): a serial limb's reply timeouts; 0 for a limb that never waits."""
+        return 0.0
+
     def take_events(self) -> list[SafetyEvent]:
         """What the limb said about its actuators since the last call (a servo stalled,
         overheating): the loop publishes them. None here; the serial limb's servos are

@@ -341,7 +341,9 @@ class SerialLimb(Limb):
             else:
                 self._servo_error(k, chunk, stamp, received)
         state = plausible.state(stamp)
-        if received / 1e9 - self._health_at >= self._health_period_s:
+        if received / 1e9 - self._health_at >= self._health_period_s and all(
+            isinstance(c, bytes) for c in chunks
+        ):  # after a lost reply, not one more timeout in this tick: the bus comes first
             self._health_at = received / 1e9
             self._read_health(state.position)
         return state
@@ -358,6 +360,12 @@ class SerialLimb(Limb):
         if self._tripped:
             log.info("commands resumed on %s", self.bus.port)
             self._tripped = False
+
+    @property
+    def worst_cycle_s(self) -> float:
+        """A tick whose replies all time out: the position read, the health read, and
+        after a silence the bus watchdog's check (s; writes wait for no reply)."""
+        return 2 * self._reader.reply_timeout() + self._health_reader.reply_timeout()
 
     def take_events(self) -> list[SafetyEvent]:
         """What the watched servos' rules said since the last call (`robot.limbs.health`)."""
