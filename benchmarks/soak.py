@@ -128,6 +128,8 @@ class Emulator:
         last = out.splitlines()[-1] if out else ""
         if not last.startswith("unsafe commands: "):
             raise RuntimeError(f"the emulator did not say how many unsafe commands: {out!r}")
+        if int(last.split()[2]):
+            print("   emulator:", last, flush=True)
         return int(last.split()[2])
 
 

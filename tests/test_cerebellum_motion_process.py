@@ -504,3 +504,12 @@ def test_stopping_does_not_wait_out_a_hung_loop(tmp_path: Path) -> None:
     took_s = time.monotonic() - started
     assert took_s < SETTLE_MAX_S + STOP_TIMEOUT_S, f"waited {took_s:.2f} s"
     assert motion.finished is None
+
+
+def test_a_request_after_the_stop_says_the_loop_is_gone(echo) -> None:
+    # Ctrl-C stops the loop while a skill's thread may still be sending it a target.
+    motion, _, _ = echo
+    pid = motion.pid
+    motion.stop()
+    with pytest.raises(MotionProcessError, match=f"pid {pid}.* is gone"):
+        motion.request(MotionRequest(target=(0.0,) * 6))

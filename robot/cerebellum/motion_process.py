@@ -118,6 +118,7 @@ class MotionProcess:
         self._send_lock = threading.Lock()
         self._sent = 0
         self._stopping = False
+        self._pid: int | None = None
         self.rate_hz = 0.0
         self.cycle_s = 0.0
         self.stall_s = stall_s
@@ -130,7 +131,7 @@ class MotionProcess:
     @property
     def pid(self) -> int | None:
         """The child's process id (None before `start`)."""
-        return self._process.pid
+        return self._pid
 
     # -- life cycle -----------------------------------------------------------------
 
@@ -139,6 +140,7 @@ class MotionProcess:
         it fails (with the child's error: a limb's names its port or servo) or does not
         get there in `timeout_s`."""
         self._process.start()
+        self._pid = self._process.pid  # kept: the process object is closed once reaped
         # Our copies of the child's ends must go: a dead child then reads as EOF.
         for end in self._child_ends:
             end.close()
@@ -242,10 +244,9 @@ class MotionProcess:
     def _send_locked(self, command: object) -> None:
         try:
             self._commands.send(command)
-        except OSError as err:  # BrokenPipeError: the child is gone
+        except OSError as err:  # BrokenPipeError: the child is gone; closed: stopped
             raise MotionProcessError(
-                f"the cerebellum's loop process (pid {self._process.pid}) is gone "
-                f"(exit code {self._process.exitcode}); cannot send {command!r}"
+                f"the cerebellum's loop process (pid {self._pid}) is gone; cannot send {command!r}"
             ) from err
 
     def request(self, request: MotionRequest) -> None:

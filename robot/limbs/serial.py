@@ -428,7 +428,10 @@ class SerialLimb(Limb):
         end = max(r.address + r.size for r in self._health_registers)
         self._health_start = start
         watch = ServoWatch(self.joint_names, tuple(limits), self.profile.robot.gripper)
-        return watch, self.bus.sync_reader(self._ids, start, end - start)
+        # A late reply is told from the current one by its length: were the two reads
+        # alike (STS: 4 bytes each), a late health reply would pass for positions.
+        length = end - start + (end - start == self._reader.length)
+        return watch, self.bus.sync_reader(self._ids, start, length)
 
     def _read_health(self, positions: tuple[float, ...]) -> None:
         """Load, voltage and temperature of every servo, to the rules; a servo that
