@@ -201,3 +201,38 @@ def test_a_joint_blocked_by_the_table_in_the_twin_is_relaxed() -> None:
             assert relaxed_s < 1.0  # by construction within STALL_S + HEALTH_PERIOD_S
         finally:
             limb.close()
+
+
+@pytest.mark.parametrize(
+    ("protocol", "model"), [("feetech", "sts3215"), ("dynamixel", "xl430-w250")]
+)
+def test_a_late_health_reply_cannot_pass_for_positions(protocol: str, model: str) -> None:
+    """Late replies are told apart by their length: the health read's never equals the
+    position read's (on STS both blocks are 4 bytes; one soak took a late health reply
+    for positions and sent the gripper 2 unsafe goals)."""
+    import msgspec
+
+    from core.calibration import Calibration, JointCalibration
+    from core.profile import load_profile
+    from firmware_bridge.virtual_bus import VirtualBus, build_servos
+    from robot.limbs.serial import SerialLimb
+
+    profile = load_profile("so101")
+    joints = tuple(msgspec.structs.replace(j, model=model) for j in profile.joints)
+    bus = msgspec.structs.replace(profile.bus, protocol=protocol)
+    profile = msgspec.structs.replace(profile, joints=joints, bus=bus)
+    calibration = Calibration(
+        joints={
+            j.name: JointCalibration(
+                servo_id=j.servo_id or 0, zero_ticks=2048, range_min=0, range_max=4095
+            )
+            for j in profile.joints
+        },
+        protocol=protocol,
+    )
+    servos = build_servos(range(1, 7), get_model(model), baud=1_000_000)
+    with (
+        VirtualBus(protocol, servos) as virtual,
+        SerialLimb(profile, calibration, virtual.path, host_margin_s=0.05) as limb,
+    ):
+        assert limb._health_reader.length != limb._reader.length
