@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 
 from core.msgs import WorldState, decode_json
-from robot.cell.cli import from_base
+from robot.cerebellum.arm_model import BasePose
 from robot.cli import main
 
 
 def test_positions_are_given_from_the_arm_base() -> None:
-    base = np.array([1.0, 2.0, 0.75])
+    base = BasePose(1.0, 2.0, 0.75, math.pi / 2)
     # The base turned to face +y: a thing 0.3 m further along +y is straight ahead.
-    ahead = from_base(np.array([1.0, 2.3, 0.8]), base, math.pi / 2)
+    ahead = base.to_base(np.array([1.0, 2.3, 0.8]))
     assert ahead == pytest.approx([0.3, 0.0, 0.05])
-    left = from_base(np.array([0.8, 2.0, 0.75]), base, math.pi / 2)
+    left = base.to_base(np.array([0.8, 2.0, 0.75]))
     assert left == pytest.approx([0.0, 0.2, 0.0])
 
 

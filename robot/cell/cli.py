@@ -16,11 +16,10 @@ import argparse
 import math
 from pathlib import Path
 
-import numpy as np
-
 from core.errors import ConfigError
 from core.msgs import WorldState, encode_json
 from core.pose import yaw_of
+from robot.cerebellum.arm_model import BasePose
 
 CM_PER_M = 100.0
 
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         args.out.write_bytes(encode_json(state))
     except OSError as err:
         raise ConfigError(f"cannot write {args.out}: {err.strerror}") from err
-    print(layout_table(state, np.asarray(base), yaw))
+    print(layout_table(state, BasePose(*base, yaw)))
     print(
         f'\nwrote {args.out}. In the launch file: [world] file = "{args.out}"; '
         f"[robot] base_x_m = {base[0]:.4f}, base_y_m = {base[1]:.4f}, "
@@ -53,24 +52,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def from_base(position: np.ndarray, base: np.ndarray, yaw: float) -> np.ndarray:
-    """A world position (m) in the arm base's frame: x ahead, y left, z up (m)."""
-    c, s = math.cos(yaw), math.sin(yaw)
-    d = position - base
-    return np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1], d[2]])
-
-
-def layout_table(state: WorldState, base: np.ndarray, yaw: float) -> str:
+def layout_table(state: WorldState, base: BasePose) -> str:
     """One line per thing: where it lies from the arm's base (cm), and its yaw (deg)."""
     rows = [("thing", "ahead cm", "left cm", "up cm", "yaw deg")]
     things = [
-        (name, o.position, math.degrees(yaw_of(o.orientation) - yaw))
+        (name, o.position, math.degrees(yaw_of(o.orientation) - base.yaw))
         for name, o in state.objects.items()
     ]
     things += [(name, s.position, None) for name, s in state.surfaces.items()]
     things += [(f"{name} (hand-over point)", p.position, None) for name, p in state.persons.items()]
     for name, position, turn in things:
-        x, y, z = from_base(np.asarray(position), base, yaw) * CM_PER_M
+        x, y, z = base.to_base(position) * CM_PER_M
         angle = "" if turn is None else f"{(turn + 180) % 360 - 180:.0f}"
         rows.append((name, f"{x:.1f}", f"{y:.1f}", f"{z:.1f}", angle))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]

@@ -47,6 +47,11 @@ class BasePose:
         m[:3, 3] = (self.x, self.y, self.z)
         return m
 
+    def to_base(self, point: np.ndarray | tuple[float, float, float]) -> np.ndarray:
+        """A world point (m) in the base frame: x ahead, y left, z up."""
+        m = self.matrix()
+        return m[:3, :3].T @ (np.asarray(point, dtype=np.float64) - m[:3, 3])
+
 
 class ArmModel:
     """Chain, limits, geometry and joint mapping of one arm in one cell."""
@@ -134,8 +139,7 @@ class ArmModel:
 
     def to_base(self, point: np.ndarray | tuple[float, float, float]) -> np.ndarray:
         """A world point (m) in the base frame."""
-        inverse = np.linalg.inv(self.base_matrix)
-        return inverse[:3, :3] @ np.asarray(point, dtype=np.float64) + inverse[:3, 3]
+        return self.base.to_base(point)
 
     def direction_to_base(self, direction: tuple[float, float, float]) -> np.ndarray:
         """A world direction in the base frame."""

@@ -195,7 +195,8 @@ class SerialLimb(Limb):
         self._enabled = False
         self._tripped = False
         self._sent_s = time.monotonic()
-        """When the limb last sent the servos anything (s, monotonic)."""
+        """When the limb last sent the servos anything while their bus watchdog is armed
+        (s, monotonic)."""
         self._bus_watchdog_armed = False
         self._limp: set[int] = set()
         """Joints whose torque went off for an alarm (`_go_limp`), until `enable()`."""
@@ -400,7 +401,8 @@ class SerialLimb(Limb):
         except PortError as err:
             raise self._port_lost(err) from err
         self._goals = position
-        self._sent_s = time.monotonic()
+        if self._bus_watchdog_armed:
+            self._sent_s = time.monotonic()
 
     def _watch_servos(self) -> tuple[ServoWatch, SyncReader]:
         """The rules for every servo, from its limits (read once, until two readings
@@ -530,11 +532,13 @@ class SerialLimb(Limb):
         """After a silence the servos' bus watchdog may have ended (the host paused, not
         died): ask them, and raise LimbFault naming the servos it stopped, which refuse
         goals from then on. Holding is safe: they stopped where they were."""
+        reg = self._bus_watchdog
+        if reg is None or not self._bus_watchdog_armed:
+            return  # no clock read on a bus without the watchdog: this runs every tick
         now = time.monotonic()
         silent_s, self._sent_s = now - self._sent_s, now
-        reg = self._bus_watchdog
         armed_s = self._bus_watchdog_units * BUS_WATCHDOG_UNIT_S
-        if reg is None or not self._bus_watchdog_armed or silent_s < 0.9 * armed_s:
+        if silent_s < 0.9 * armed_s:
             return  # 0.9: the servos' clocks may run a little fast
         reader = self.bus.sync_reader(self._ids, reg.address, reg.size)
         try:
