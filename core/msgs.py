@@ -270,6 +270,12 @@ class EStop(Message, frozen=True, kw_only=True):
     reason: str = ""
 
 
+ESTOP_RELEASE = "release"
+"""The topic name a reset travels on (`EStop(engaged=False)` on `EStop/release`): apart
+from engaging, which any peer of the cell may do, so a network's access control can let
+only the operator's hosts release a stop. A reset on the plain `EStop` topic is ignored."""
+
+
 class LoopStats(Message, frozen=True, kw_only=True):
     """Timing of the cerebellum's loop over the last window (about one second).
 
@@ -308,6 +314,22 @@ class RunUntil(Message, frozen=True, kw_only=True):
     time_s: float
 
 
+class CameraFrame(Message, frozen=True, kw_only=True):
+    """One image from a camera.
+
+    camera: its name ("overview", "wrist"); width, height: pixels; encoding: "jpeg" or
+    "png" (compressed bytes), "rgb8" (row-major, 3 bytes a pixel); time_s: when it was
+    taken on the run's clock (simulated s in the twin), None when unknown.
+    """
+
+    camera: str
+    width: int
+    height: int
+    encoding: Literal["jpeg", "png", "rgb8"]
+    data: bytes
+    time_s: float | None = None
+
+
 class Heartbeat(Message, frozen=True, kw_only=True):
     """A node saying it is alive, and in what state."""
 
@@ -329,6 +351,7 @@ MESSAGE_TYPES: tuple[type[Message], ...] = (
     EStop,
     LoopStats,
     RunUntil,
+    CameraFrame,
     Heartbeat,
 )
 

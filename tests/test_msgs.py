@@ -8,6 +8,7 @@ import pytest
 from core.errors import MessageError
 from core.msgs import (
     MESSAGE_TYPES,
+    CameraFrame,
     EStop,
     Heartbeat,
     Instruction,
@@ -69,6 +70,7 @@ SAMPLES = [
         compute_p99_us=40.0,
     ),
     RunUntil(time_s=24.5),
+    CameraFrame(camera="overview", width=2, height=1, encoding="rgb8", data=bytes(6)),
     Heartbeat(node="brain"),
 ]
 
