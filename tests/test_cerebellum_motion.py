@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.msgs import EStop, PersonState, SafetyEvent, WorldState
+from core.msgs import ESTOP_RELEASE, EStop, PersonState, SafetyEvent, WorldState
 from core.profile import load_profile
-from robot.bus import Bus, fifo, latest
+from robot.bus import Bus, latest
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.motion import MotionCore, MotionRequest
 from robot.cerebellum.safety import collaborative_fraction
+from robot.cerebellum.stop_requests import StopRequests
 
 DT = 0.001
 PROFILE = load_profile("so101")
@@ -25,7 +26,7 @@ def make_core(bus: Bus | None = None) -> tuple[MotionCore, EchoLimb, list[Safety
         model,
         limb,
         DT,
-        estops=bus.subscribe(EStop, policy=fifo(4)) if bus else None,
+        estops=StopRequests(bus, 4) if bus else None,
         worlds=bus.subscribe(WorldState, policy=latest) if bus else None,
         on_event=events.append,
     )
@@ -61,7 +62,7 @@ def test_estop_on_the_bus_holds_on_the_next_tick_until_reset() -> None:
     ticks(core, 500)
     assert limb.position == moving_at
     assert events[-1].kind == "estop" and events[-1].severity == "stop"
-    bus.publish(EStop(engaged=False, source="test"))
+    bus.publish(EStop(engaged=False, source="test"), ESTOP_RELEASE)
     ticks(core, 3000)
     # Releasing the stop does not restart the motion it interrupted...
     assert limb.position == moving_at and core.idle

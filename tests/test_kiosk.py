@@ -17,10 +17,11 @@ from collections.abc import Iterator
 import pytest
 
 from core.errors import ConfigError, QueueFull
-from core.msgs import EStop, Instruction, Plan, Step, Utterance
+from core.msgs import Instruction, Plan, Step, Utterance
 from robot.brain.node import BrainNode
 from robot.brain.planner import PlanResult
 from robot.bus import Bus, fifo
+from robot.cerebellum.stop_requests import StopRequests
 from robot.kiosk import Kiosk
 
 REQUESTS = ["Bring the guest a cup of tea", "Put the blue cup on the tray"]
@@ -70,7 +71,7 @@ def test_instruction_reaches_the_bus(kiosk) -> None:
 
 def test_stop_and_reset_publish_estop(kiosk) -> None:
     k, bus = kiosk
-    sub = bus.subscribe(EStop, policy=fifo(4))
+    sub = StopRequests(bus, 4)
     assert call(k.url + "stop", {})[0] == 200
     assert sub.get(timeout=5).engaged is True
     assert call(k.url + "reset", {})[0] == 200
@@ -171,7 +172,7 @@ ASK = json.dumps({"text": "Pour tea into the red cup."}).encode()
 
 def test_other_pages_cannot_reset_or_instruct_but_can_stop(kiosk) -> None:
     k, bus = kiosk
-    estops = bus.subscribe(EStop, policy=fifo(16))
+    estops = StopRequests(bus, 16)
     instructions = bus.subscribe(Instruction, policy=fifo(16))
     foreign = [
         "http://evil.example",
@@ -197,7 +198,7 @@ def test_only_the_kiosks_own_names_and_origin_are_served(kiosk) -> None:
     """DNS rebinding: a foreign page re-points its own name at this machine; its
     requests carry that name as Host."""
     k, bus = kiosk
-    estops = bus.subscribe(EStop, policy=fifo(16))
+    estops = StopRequests(bus, 16)
     for host in (f"127.0.0.1:{k.port}", f"localhost:{k.port}", f"[::1]:{k.port}"):
         sent = {"Origin": f"http://{host}"} | JSON
         assert request(k.port, "POST", "/reset", sent, b"{}", host=host)[0] == 200
@@ -236,7 +237,7 @@ def test_actions_must_be_json(kiosk) -> None:
     """A page may send text/plain or a form anywhere without asking; JSON needs a
     preflight the kiosk never grants."""
     k, bus = kiosk
-    estops = bus.subscribe(EStop, policy=fifo(16))
+    estops = StopRequests(bus, 16)
     instructions = bus.subscribe(Instruction, policy=fifo(16))
     for content_type in (
         "text/plain",
@@ -257,7 +258,7 @@ def test_actions_must_be_json(kiosk) -> None:
 
 def test_content_length_is_checked_before_the_body_is_read(kiosk) -> None:
     k, bus = kiosk
-    estops = bus.subscribe(EStop, policy=fifo(16))
+    estops = StopRequests(bus, 16)
     for length, status in (("-1", 400), ("abc", 400), ("1_0", 400), ("0x10", 400), ("+2", 400)):
         sent = JSON | {"Content-Length": length}
         assert request(k.port, "POST", "/reset", sent)[0] == status, length
@@ -317,7 +318,7 @@ def test_a_flood_takes_no_threads_and_stop_still_engages(kiosk) -> None:
     from robot.kiosk.server import MAX_LONG_POLLS
 
     k, bus = kiosk
-    estops = bus.subscribe(EStop, policy=fifo(4))
+    estops = StopRequests(bus, 4)
     threads = threading.active_count()
     flood: list[socket.socket] = []
     polls: list[socket.socket] = []

@@ -17,8 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from core.msgs import EStop, Instruction, JointState, SafetyEvent, Utterance
+from core.msgs import Instruction, JointState, SafetyEvent, Utterance
 from robot.bus import fifo, latest
+from robot.cerebellum.stop_requests import StopRequests
 from robot.kiosk.cli import KioskRun, build_kiosk, cjk_fonts
 from robot.launch.config import PROJECT_ROOT, load_launch
 
@@ -243,7 +244,7 @@ def test_another_page_cannot_release_the_stop_or_ask(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="robot.kiosk.httpd")
     bus = served.kiosk.bus
-    estops = bus.subscribe(EStop, policy=fifo(64))
+    estops = StopRequests(bus, 64)
     instructions = bus.subscribe(Instruction, policy=fifo(64))
     stop = urllib.request.Request(served.kiosk.url + "stop", data=b"", method="POST")
     with urllib.request.urlopen(stop, timeout=10) as answer:

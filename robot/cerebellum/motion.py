@@ -25,6 +25,7 @@ from core.msgs import EStop, JointCommand, JointState, SafetyEvent, WorldState
 from robot.bus import Subscription
 from robot.cerebellum.arm_model import ArmModel
 from robot.cerebellum.safety import SafetyConfig, SafetySupervisor, Settle
+from robot.cerebellum.stop_requests import StopRequests
 from robot.cerebellum.trajectory import JointTrajectory
 from robot.limbs.base import Limb
 
@@ -101,7 +102,7 @@ class MotionCore:
         supervisor: SafetySupervisor,
         trajectory: JointTrajectory,
         *,
-        estops: Subscription[EStop] | None = None,
+        estops: StopRequests | None = None,
         worlds: Subscription[WorldState] | None = None,
         on_event: Callable[[SafetyEvent], None] | None = None,
         on_state: Callable[[JointState], None] | None = None,

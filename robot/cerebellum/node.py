@@ -9,7 +9,7 @@ Three parts:
   limb, so `limb` is a factory that pickles (a class or a `functools.partial`);
 - the node's own thread (50 Hz): takes `SkillCall`s, runs the skill state machines
   (IK, Cartesian segments: the slow work) and publishes `SkillStatus`;
-- a relay thread: forwards `EStop`s (the moment they arrive) and the reaching hand
+- a relay thread: forwards stop requests (the moment they arrive) and the reaching hand
   of the latest `WorldState` to the loop, and publishes what the loop reports:
   `JointState` (~100 Hz), `SafetyEvent`s, `LoopStats` (every second).
 
@@ -29,7 +29,6 @@ from collections.abc import Callable
 
 from core.errors import QueueFull, ReceiveTimeout
 from core.msgs import (
-    EStop,
     JointState,
     LoopStats,
     M,
@@ -47,6 +46,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
+from robot.cerebellum.stop_requests import StopRequests
 from robot.limbs.base import Limb
 from robot.node import Node
 
@@ -103,7 +103,7 @@ class Cerebellum(Node):
         self._stats_pub = bus.publisher(LoopStats)
         self.handle(SkillCall, self.on_skill_call, policy=fifo(SKILL_QUEUE))
         self.handle(WorldState, self.on_world, policy=latest)
-        self._estops = bus.subscribe(EStop, policy=fifo(ESTOP_QUEUE))
+        self._estops = StopRequests(bus, ESTOP_QUEUE)
         self._worlds = bus.subscribe(WorldState, policy=latest)
         self.motion = MotionProcess(
             MotionSpec(model, limb, rate_hz, safety, velocity_scale, realtime),

@@ -6,8 +6,8 @@ either: `SimCerebellum` advances motion ticks, physics, skills and the world sta
 together on the simulated clock (`Lockstep`), in its own node thread, and talks to
 the brain over the bus exactly like `Cerebellum` does:
 
-- takes `SkillCall`s (fifo), `RunUntil`s (fifo) and `EStop`s (fifo, polled every
-  tick);
+- takes `SkillCall`s (fifo), `RunUntil`s (fifo) and stop requests (`StopRequests`,
+  polled every tick);
 - publishes `WorldState` (at start, then every skill period), `SkillStatus` (each
   stamped with the simulated time it was made at), `JointState` (every 10th tick),
   `SafetyEvent`s.
@@ -41,7 +41,6 @@ import time
 from collections.abc import Callable
 
 from core.msgs import (
-    EStop,
     Heartbeat,
     JointState,
     RunUntil,
@@ -57,6 +56,7 @@ from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.safety import SafetyConfig
 from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
+from robot.cerebellum.stop_requests import StopRequests
 from robot.limbs.base import Limb
 from robot.node import HEARTBEAT_PERIOD_S, Node
 
@@ -102,7 +102,7 @@ class SimCerebellum(Node):
             dt,
             safety,
             velocity_scale,
-            estops=bus.subscribe(EStop, policy=fifo(ESTOP_QUEUE)),
+            estops=StopRequests(bus, ESTOP_QUEUE),
             on_event=event_pub.publish,
             on_state=state_pub.publish,
         )

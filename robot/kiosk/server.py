@@ -6,7 +6,7 @@
     GET  /events?after=N   long-poll: plan, progress, speech, E-stop, safety events
     POST /instruction  {"text": "..."} -> an `Instruction` on the bus
     POST /stop         engage the protective stop (`EStop(engaged=True)`: the arm holds)
-    POST /reset        release it
+    POST /reset        release it (on `EStop/release`, which only operators may send)
 
 Only the kiosk's own page drives the arm. Any web page a browser on the same machine
 or network shows can send requests here, so everything but STOP is refused (403) when:
@@ -53,7 +53,16 @@ from importlib.resources import files
 from typing import Any
 
 from core.errors import ConfigError, QueueFull
-from core.msgs import EStop, Instruction, Plan, PlanStatus, SafetyEvent, SkillStatus, Utterance
+from core.msgs import (
+    ESTOP_RELEASE,
+    EStop,
+    Instruction,
+    Plan,
+    PlanStatus,
+    SafetyEvent,
+    SkillStatus,
+    Utterance,
+)
 from robot.bus import Bus, fifo
 from robot.kiosk.events import EventLog, to_event
 from robot.kiosk.httpd import WORKERS, HttpServer, Request, Response, error, json_response
@@ -167,13 +176,16 @@ class Kiosk(Node):
         self._page = files("robot.kiosk").joinpath("page.html").read_bytes()
         self._instructions = bus.publisher(Instruction)
         self._estop = bus.publisher(EStop)
+        self._release = bus.publisher(EStop, ESTOP_RELEASE)
         self._server: HttpServer | None = None
         self.serving = threading.Event()
         """Set once the server listens (`port` is then the real one, also when 0 was asked)."""
-        for type_ in (Plan, PlanStatus, SkillStatus, Utterance, EStop, SafetyEvent):
+        topics = [(t, "") for t in (Plan, PlanStatus, SkillStatus, Utterance, EStop, SafetyEvent)]
+        for type_, name in [*topics, (EStop, ESTOP_RELEASE)]:
             self.handle(
                 type_,
                 lambda msg: self.events.append(to_event(msg, scene)),
+                name,
                 policy=fifo(EVENT_DEPTH),
             )
 
@@ -216,7 +228,7 @@ class Kiosk(Node):
         self._estop.publish(EStop(engaged=True, source="kiosk", reason="STOP pressed"))
 
     def reset(self) -> None:
-        self._estop.publish(EStop(engaged=False, source="kiosk", reason="reset pressed"))
+        self._release.publish(EStop(engaged=False, source="kiosk", reason="reset pressed"))
 
     # -- requests ------------------------------------------------------------------
 
