@@ -244,6 +244,7 @@ SafetyKind = Literal[
     "stall",
     "overheating",
     "voltage",
+    "link",
 ]
 
 

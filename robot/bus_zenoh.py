@@ -7,9 +7,11 @@ Messages travel msgpack-encoded under the key `<prefix>/<topic key>`, and are
 validated on arrival like any boundary input. Multicast scouting is off unless asked
 for: peers are named explicitly, which is what a robot cell on a shared network wants.
 
-One departure from the in-process bus: a remote subscriber's full fifo cannot raise
+Two departures from the in-process bus: a remote subscriber's full fifo cannot raise
 `QueueFull` in the publisher's process. It is logged as an error and counted in
-`overflows` instead; local subscribers behave exactly as in-process.
+`overflows` instead; local subscribers behave exactly as in-process. And a message
+from another process that arrives later than its type allows (robot/staleness.py) is
+dropped and counted in `stale`, per topic: the first of each topic is logged.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import logging
 import re
 import threading
+import time
 from typing import Any
 
 import zenoh
@@ -26,6 +29,7 @@ import zenoh
 from core.errors import BusError, MessageError, QueueFull
 from core.msgs import Message, decode_msgpack, encode_msgpack
 from robot.bus import Backend, Subscription, Topic
+from robot.staleness import Lateness, max_age_s
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,12 @@ class ZenohBackend(Backend):
         self.prefix = prefix
         self.overflows = 0
         self.malformed = 0
+        self.stale: dict[str, int] = {}
+        """Messages dropped for arriving too late, per topic key."""
+        self._sender = str(self.session.info.zid()).encode()
+        """Who we are to the others' `Lateness`: this session's Zenoh id."""
+        self._lateness = Lateness()
+        self._lateness_lock = threading.Lock()
         self._lock = threading.Lock()
         self._publishers: dict[Topic, Any] = {}
         self._subscribers: dict[Subscription, Any] = {}
@@ -120,6 +130,8 @@ class ZenohBackend(Backend):
             except MessageError as err:
                 self.malformed += 1
                 log.error("dropped malformed message on %s: %s", sample.key_expr, err)
+                return
+            if sample.attachment is not None and self._too_late(sub.topic, sample, msg):
                 return
             if sub.is_full():
                 self.overflows += 1
@@ -136,6 +148,25 @@ class ZenohBackend(Backend):
         with self._lock:
             self._subscribers[sub] = handle
 
+    def _too_late(self, topic: Topic, sample: zenoh.Sample, msg: Message) -> bool:
+        sender = sample.attachment.to_bytes()
+        if sender == self._sender:
+            return False  # our own: no link between
+        with self._lateness_lock:
+            late_s = self._lateness.late_s(sender, msg.stamp_ns, time.monotonic_ns())
+            if late_s <= max_age_s(msg):
+                return False
+            count = self.stale[topic.key] = self.stale.get(topic.key, 0) + 1
+        if count == 1:
+            log.warning(
+                "dropped a %s that arrived %.0f ms late (more than %.0f ms); such drops "
+                "are counted",
+                topic.key,
+                late_s * 1e3,
+                max_age_s(msg) * 1e3,
+            )
+        return True
+
     def detach(self, sub: Subscription) -> None:
         with self._lock:
             handle = self._subscribers.pop(sub, None)
@@ -150,7 +181,7 @@ class ZenohBackend(Backend):
             pub = self._publishers.get(topic)
             if pub is None:
                 pub = self._publishers[topic] = self.session.declare_publisher(self.key(topic))
-        pub.put(encode_msgpack(msg))
+        pub.put(encode_msgpack(msg), attachment=self._sender)
 
     def close(self) -> None:
         with self._lock:

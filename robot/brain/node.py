@@ -53,6 +53,7 @@ from robot.brain.replan import (
 )
 from robot.brain.world import WorldModel
 from robot.bus import Bus, fifo, latest
+from robot.link import BRAIN_LINK_LOST, LinkWatch
 from robot.node import Node
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ __all__ = ["DEFAULT_MAX_REPLANS", "BrainNode"]
 
 INSTRUCTION_QUEUE = 16
 STATUS_QUEUE = 64
+ARM_GONE = "the arm is gone"
+"""How a request ended by the arm's silence begins its reason."""
 CHECK_PERIOD_S = 0.25
 """How often the node checks a planner process between requests (s)."""
 
@@ -120,8 +123,10 @@ class BrainNode(Node):
         narrate: bool = True,
         threads: int = DEFAULT_THREADS,
         name: str = "brain",
+        arm_link: LinkWatch | None = None,
     ) -> None:
         super().__init__(bus, name, period_s=CHECK_PERIOD_S)
+        self.arm_link = arm_link
         self.spec = scene_spec(scene)
         self.planner: PlannerLike | None = planner
         self.model_dir = model_dir
@@ -153,7 +158,11 @@ class BrainNode(Node):
         return GuardedPlanner(self.planner)
 
     def tick(self) -> None:
-        """Between requests, restart a planner process that died or hangs."""
+        """Say the arm is gone when its beats stop; between requests, restart a planner
+        process that died or hangs."""
+        if self.busy and self.arm_link is not None and self.arm_link.lost():
+            silent_ms = self.arm_link.silent_for_s() * 1e3
+            self._arm_gone(f"{ARM_GONE} (no word from it for {silent_ms:.0f} ms)")
         check = getattr(self.planner, "check", None)
         if check is not None and (done := check()) is not None:
             log.warning("%s", done)
@@ -195,6 +204,10 @@ class BrainNode(Node):
             self._advance()
             return
         reason = msg.reason or f"{step.skill} {msg.state}"
+        if reason.startswith(BRAIN_LINK_LOST):  # only a new request moves the arm again
+            self._give_up(run, reason)
+            self._next_instruction()
+            return
         self._replan(run, Failure(run.plan, run.index, reason, msg.holding, self._measured()))
 
     # -- planning and driving ---------------------------------------------------------------
@@ -256,6 +269,24 @@ class BrainNode(Node):
         if self.narrate:
             self._say(speech.narrate(step, run.lang, self.spec.name), run.lang)
         self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
+
+    def _give_up(self, run: _Run, reason: str) -> None:
+        self._run = None
+        self._say(speech.event_text("give_up", run.lang), run.lang)
+        self._status(run, "failed", reason)
+
+    def _arm_gone(self, reason: str) -> None:
+        """End the running request and refuse those waiting: nothing moves them now."""
+        log.warning("brain: %s", reason)
+        if self._run is not None:
+            self._give_up(self._run, reason)
+        while self._pending:
+            instr = self._pending.popleft()
+            lang = speech.language_of(instr.text, instr.language)
+            plan = Plan(instruction=instr.text, refused=True, reason=reason, language=lang)
+            refused = self._plans.publish(plan)
+            self._say(speech.event_text("give_up", lang), lang)
+            self._statuses.publish(PlanStatus(plan_seq=refused.seq, state="refused", reason=reason))
 
     def _replan(self, run: _Run, failure: Failure) -> None:
         """Go on with the plan `next_plan` chooses, or give up after `max_replans`. The

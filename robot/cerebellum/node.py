@@ -48,6 +48,7 @@ from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.cerebellum.stop_requests import StopRequests
 from robot.limbs.base import Limb
+from robot.link import LinkWatch, lost_brain
 from robot.node import Node
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ class Cerebellum(Node):
     the normal scheduler); what was obtained is in every `LoopStats`. The loop's
     process opens and closes the limb.
 
+    brain_link: the brain's beats, when it runs in another process (`robot node`): a
+    skill running when they stop is stopped, the arm held, and a `SafetyEvent` says so.
+
     Stopping the node stops the arm with a controlled stop and leaves it held
     (`MotionProcess.stop`); a loop that dies or hangs fails the node, its servos
     holding their last goal.
@@ -93,8 +97,10 @@ class Cerebellum(Node):
         home: tuple[float, ...] | None = None,
         clock: Callable[[], float] = time.monotonic,
         realtime: RealtimeRequest | None = DEFAULT_REALTIME,
+        brain_link: LinkWatch | None = None,
     ) -> None:
         super().__init__(bus, "cerebellum", period_s=SKILL_PERIOD_S)
+        self.brain_link = brain_link
         self.model = model
         self.clock = clock
         self._status_pub = bus.publisher(SkillStatus)
@@ -217,6 +223,12 @@ class Cerebellum(Node):
         self._status_pub.publish(status)
 
     def tick(self) -> None:
+        if self.runner.busy and (why := lost_brain(self.brain_link)) is not None:
+            log.warning("cerebellum: %s", why)
+            self._event_pub.publish(SafetyEvent(kind="link", severity="stop", detail=why))
+            if (stopped := self.runner.cancel(why, state="failed")) is not None:
+                self._status_pub.publish(stopped)
+            return
         status = self.runner.update(self._world, self.clock())
         if status is not None:
             self._status_pub.publish(status)

@@ -37,6 +37,7 @@ already, and one who reacts to a status sees the clock at the end of its skill p
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -58,7 +59,10 @@ from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.cerebellum.stop_requests import StopRequests
 from robot.limbs.base import Limb
+from robot.link import LinkWatch, lost_brain
 from robot.node import HEARTBEAT_PERIOD_S, Node
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE_HZ = 1000.0
 """Motion ticks per simulated second, as the real loop runs."""
@@ -86,14 +90,16 @@ class SimCerebellum(Node):
         safety: SafetyConfig | None = None,
         velocity_scale: float = 1.0,
         home: tuple[float, ...] | None = None,
+        brain_link: LinkWatch | None = None,
     ) -> None:
         super().__init__(bus, "cerebellum", period_s=None)
         self.realtime = realtime
+        self.brain_link = brain_link
         self._calls = bus.subscribe(SkillCall, policy=fifo(SKILL_QUEUE), wake=self._wake)
         self._run_until = bus.subscribe(RunUntil, policy=fifo(RUN_UNTIL_QUEUE), wake=self._wake)
         self._status_pub = bus.publisher(SkillStatus)
         self._world_pub = bus.publisher(WorldState)
-        event_pub = bus.publisher(SafetyEvent)
+        self._event_pub = event_pub = bus.publisher(SafetyEvent)
         state_pub = bus.publisher(JointState)
         dt = 1.0 / rate_hz
         self.core = MotionCore.for_arm(
@@ -132,6 +138,8 @@ class SimCerebellum(Node):
                 next_beat = now + HEARTBEAT_PERIOD_S
             while (call := self._calls.poll()) is not None:
                 self._start(call)
+            if self.runner.busy and (why := lost_brain(self.brain_link)) is not None:
+                self._stop_for_lost_brain(why)
             while (until := self._run_until.poll()) is not None:
                 self._until_s = max(self._until_s, until.time_s)
             if not (self.realtime or self.runner.busy or lockstep.time_s < self._until_s):
@@ -174,6 +182,13 @@ class SimCerebellum(Node):
         self.runner.ctx.world = self.lockstep.world or self.lockstep.world_state()
         self.runner.ctx.now_s = self.lockstep.time_s
         self.lockstep.record(self.runner.start(call))
+
+    def _stop_for_lost_brain(self, why: str) -> None:
+        log.warning("cerebellum: %s", why)
+        self._event_pub.publish(SafetyEvent(kind="link", severity="stop", detail=why))
+        if (stopped := self.runner.cancel(why, state="failed")) is not None:
+            self.lockstep.record(stopped)
+        self._flush_statuses()
 
     def _flush_statuses(self) -> None:
         statuses = self.lockstep.statuses

@@ -10,6 +10,7 @@
     [limits]  velocity_scale, collaborative speed, separation distances
     [brain]   model folder, threads, replans
     [kiosk]   host, port, token, requests        (only for `robot kiosk`)
+    [hosts.NAME] layers, listen, connect     (which computer runs which layer)
 
 Unknown keys are errors, so a typo is caught when the file loads, with the file and
 the key named, not when the arm is already moving. So is every number outside its
@@ -22,6 +23,7 @@ a slow-down off). Zenoh endpoints are checked for their form at load as well.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -155,6 +157,24 @@ class BusSection(_Section):
     connect: list[str] = []
 
 
+Layer = Literal["brain", "arm", "world", "kiosk"]
+LAYERS: tuple[Layer, ...] = ("brain", "arm", "world", "kiosk")
+"""What `robot node` runs: `arm` is the cerebellum with the limb its loop owns (and, in
+simulation, the twin); `world` publishes the cell's `WorldState` (a real arm's fixture
+file; the twin's world comes with the `arm`)."""
+
+
+class HostSection(_Section):
+    """One computer of a cell split over several (`robot up LAUNCH --host NAME`)."""
+
+    layers: list[Layer] = []
+    """The layers this host runs, each in its own process."""
+    listen: list[str] = []
+    """Zenoh endpoints this host's bus listens on (e.g. "tcp/0.0.0.0:7447")."""
+    connect: list[str] = []
+    """Zenoh endpoints of other hosts this host's bus connects to."""
+
+
 class RatesSection(_Section):
     control_hz: float = 1000.0
     """The cerebellum's loop (Hz): in simulation its ticks per simulated second; on
@@ -244,10 +264,17 @@ class Launch(_Section):
     limits: LimitsSection = LimitsSection()
     brain: BrainSection = BrainSection()
     kiosk: KioskSection | None = None
+    hosts: dict[str, HostSection] = {}
+    """The computers of a split cell and what each runs (empty: everything in the
+    process of `robot run` or `robot kiosk`). Needs the zenoh bus."""
     instructions: list[str] = []
     """Requests to run in turn when none are given on the command line."""
     path: str = ""
     """The file it was loaded from (set by `load_launch`)."""
+
+    def host_of(self, layer: Layer) -> str | None:
+        """The host that runs `layer`, or None when no host does."""
+        return next((name for name, h in self.hosts.items() if layer in h.layers), None)
 
     def resolve(self, relative: str) -> Path:
         """A path from the launch file: absolute, else relative to the project root."""
@@ -274,8 +301,37 @@ def _check(launch: Launch, path: Path) -> None:
         for endpoint in getattr(launch.bus, key):
             if problem := endpoint_problem(endpoint, listening):
                 fail(f"bus.{key}", f"entry {endpoint!r} {problem}")
-    if launch.bus.backend == "zenoh" and not (launch.bus.listen or launch.bus.connect):
+    endpoints = launch.bus.listen or launch.bus.connect
+    if launch.bus.backend == "zenoh" and not (endpoints or launch.hosts):
         fail("bus.listen", "or bus.connect is required for the zenoh backend")
+    _check_hosts(launch, fail)
+
+
+def _check_hosts(launch: Launch, fail: Callable[[str, str], None]) -> None:
+    if not launch.hosts:
+        return
+    if launch.bus.backend != "zenoh":
+        fail("bus.backend", "must be 'zenoh' when [hosts] split the cell over computers")
+    where: dict[str, str] = {}
+    for name, host in launch.hosts.items():
+        for key, listening in (("listen", True), ("connect", False)):
+            for endpoint in getattr(host, key):
+                if problem := endpoint_problem(endpoint, listening):
+                    fail(f"hosts.{name}.{key}", f"entry {endpoint!r} {problem}")
+        for layer in host.layers:
+            if layer in where:
+                fail(f"hosts.{name}.layers", f"names {layer!r}, which {where[layer]!r} runs")
+            where[layer] = name
+    if "arm" not in where:
+        fail("hosts", "give one host the 'arm' layer")
+    if "world" in where and launch.limbs.backend != "serial":
+        fail(
+            f"hosts.{where['world']}.layers",
+            f"names 'world', but with limbs.backend = {launch.limbs.backend!r} the twin's "
+            "world is published by the 'arm' layer",
+        )
+    if "kiosk" in where and launch.kiosk is None:
+        fail(f"hosts.{where['kiosk']}.layers", "names 'kiosk' but the file has no [kiosk]")
 
 
 def load_launch(path: str | Path) -> Launch:

@@ -17,13 +17,15 @@ Three limb backends, one shape:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.errors import ConfigError
 from core.msgs import WorldState
 from core.profile import load_profile
 from robot.brain.node import BrainNode
@@ -32,8 +34,9 @@ from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
-from robot.launch.config import Launch
+from robot.launch.config import LAYERS, Launch, Layer
 from robot.launch.world_file import WorldFile
+from robot.link import LinkBeat, LinkWatch
 from robot.node import Node
 
 if TYPE_CHECKING:
@@ -103,51 +106,86 @@ def safety_config(launch: Launch) -> SafetyConfig:
 
 
 def build_stack(
-    launch: Launch, bus: Bus, *, seed: int | None = None, gui: bool = False, realtime: bool = False
+    launch: Launch,
+    bus: Bus,
+    *,
+    seed: int | None = None,
+    gui: bool = False,
+    realtime: bool = False,
+    layers: Collection[Layer] = LAYERS,
 ) -> Stack:
-    """Open the world of `launch` and create (not start) its nodes. A serial limb is
-    opened by the cerebellum's loop process when the nodes start.
+    """Open the world of `launch` and create (not start) the nodes of `layers` (all of
+    them: `robot run`; some: one host's or one process's share of a split cell). A
+    serial limb is opened by the cerebellum's loop process when the nodes start.
 
     With a real-time loop (`hil`, `serial`) the brain plans through a `PlannerProcess`:
     the loop has its own process, but the relay that forwards E-stops to it and the
     skills run in this one, and decoding in a thread here would hold the interpreter
     lock they need. So does a `sim` stack paced to the wall clock (the kiosk): there a
     planner that crashes or hangs on one request costs that request, not the kiosk.
-    A `sim` run as fast as it goes (reports, episodes) keeps the planner in-process.
+    A `sim` run as fast as it goes (reports, episodes), or a brain alone in its process,
+    keeps the planner in-process.
+
+    Split, each layer here beats on its link (robot/link.py) and watches the layer it
+    depends on: the arm stops a skill when the brain goes silent, the brain ends its
+    request when the arm does.
     """
+    local = set(layers)
+    split = local != set(LAYERS)
     seed = launch.scene.seed if seed is None else seed
+    brain = _brain(launch, bus, realtime, local, watch_arm=split) if "brain" in local else None
+    brain_link = LinkWatch(bus, "brain") if split and "arm" in local else None
+    try:
+        if "arm" not in local:
+            start = time.monotonic()
+            stack = Stack(nodes=[], sim_time_s=lambda: time.monotonic() - start)
+        elif launch.limbs.backend == "sim":
+            stack = _sim_stack(launch, bus, seed, gui, realtime, brain_link)
+        elif launch.limbs.backend == "hil":
+            stack = _hil_stack(launch, bus, seed, gui, brain_link)
+        else:
+            stack = _serial_stack(
+                launch, bus, brain_link, with_world="world" in local and bool(launch.world.file)
+            )
+        if "world" in local and "arm" not in local:
+            stack.nodes.append(_world_file(launch, bus, stack))
+    except BaseException:
+        if brain is not None and isinstance(brain.planner, PlannerProcess):
+            brain.planner.close()
+        raise
+    if brain is not None:
+        # Before the cerebellum, which (when there is one) is last: it starts its loop.
+        stack.nodes.insert(len(stack.nodes) - ("arm" in local), brain)
+        if isinstance(brain.planner, PlannerProcess):
+            stack._close.insert(0, brain.planner.close)  # last: the nodes have stopped
+    if split:
+        beats = [LinkBeat(bus, layer) for layer in sorted(local)]
+        stack._close.extend(beat.close for beat in beats)
+    return stack
+
+
+def _brain(
+    launch: Launch, bus: Bus, realtime: bool, local: set[str], *, watch_arm: bool
+) -> BrainNode:
     model_dir = launch.resolve(launch.brain.model)
-    in_process = launch.limbs.backend == "sim" and not realtime
+    in_process = "arm" not in local or (launch.limbs.backend == "sim" and not realtime)
     planner = None
     if not in_process:
         section = launch.brain
         planner = PlannerProcess(model_dir, section.threads, plan_budget_s=section.plan_budget_s)
-    brain = BrainNode(
+    return BrainNode(
         bus,
         launch.scene.name,
         planner=planner,
         model_dir=model_dir,
         max_replans=launch.brain.max_replans,
         threads=launch.brain.threads,
+        arm_link=LinkWatch(bus, "arm") if watch_arm and "arm" not in local else None,
     )
-    try:
-        if launch.limbs.backend == "sim":
-            stack = _sim_stack(launch, bus, brain, seed, gui, realtime)
-        elif launch.limbs.backend == "hil":
-            stack = _hil_stack(launch, bus, brain, seed, gui)
-        else:
-            stack = _serial_stack(launch, bus, brain)
-    except BaseException:
-        if planner is not None:
-            planner.close()
-        raise
-    if planner is not None:
-        stack._close.insert(0, planner.close)  # closed last: the nodes have stopped by then
-    return stack
 
 
 def _sim_stack(
-    launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool, realtime: bool
+    launch: Launch, bus: Bus, seed: int, gui: bool, realtime: bool, brain_link: LinkWatch | None
 ) -> Stack:
     from robot.cerebellum.sim_node import SimCerebellum
     from robot.limbs.twin import TwinLimb
@@ -171,12 +209,13 @@ def _sim_stack(
             realtime=realtime,
             safety=safety_config(launch),
             velocity_scale=launch.limits.velocity_scale,
+            brain_link=brain_link,
         )
     except BaseException:
         world.close()
         raise
     return Stack(
-        nodes=[brain, cerebellum],
+        nodes=[cerebellum],
         sim_time_s=lambda: cerebellum.sim_time_s,
         world_state=scene.state,
         spilled=scene.spilled,
@@ -197,7 +236,9 @@ def _limb_options(launch: Launch) -> dict[str, Any]:
     }
 
 
-def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool) -> Stack:
+def _hil_stack(
+    launch: Launch, bus: Bus, seed: int, gui: bool, brain_link: LinkWatch | None
+) -> Stack:
     from robot.cerebellum.node import Cerebellum
     from robot.limbs.serial import SerialLimb
     from sim.servo_twin import HOST_MARGIN_S, start_twin_bus
@@ -221,9 +262,10 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
         safety=safety_config(launch),
         velocity_scale=launch.limits.velocity_scale,
         realtime=loop_realtime(launch),
+        brain_link=brain_link,
     )
     return Stack(
-        nodes=[WorldPublisher(bus, hil.state), brain, cerebellum],
+        nodes=[WorldPublisher(bus, hil.state), cerebellum],
         sim_time_s=hil.sim_time_s,
         world_state=hil.state,
         spilled=hil.spilled,
@@ -232,9 +274,9 @@ def _hil_stack(launch: Launch, bus: Bus, brain: BrainNode, seed: int, gui: bool)
     )
 
 
-def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
-    import time
-
+def _serial_stack(
+    launch: Launch, bus: Bus, brain_link: LinkWatch | None, *, with_world: bool
+) -> Stack:
     from core.calibration import load_calibration
     from robot.cerebellum.node import Cerebellum
     from robot.limbs.serial import SerialLimb
@@ -258,16 +300,22 @@ def _serial_stack(launch: Launch, bus: Bus, brain: BrainNode) -> Stack:
         safety=safety_config(launch),
         velocity_scale=launch.limits.velocity_scale,
         realtime=loop_realtime(launch),
+        brain_link=brain_link,
     )
     start = time.monotonic()
+    stack = Stack(nodes=[cerebellum], sim_time_s=lambda: time.monotonic() - start)
+    if with_world:
+        stack.nodes.insert(0, _world_file(launch, bus, stack))
+    return stack
+
+
+def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
+    """The `world` layer of a real cell: its fixture file as `WorldState`."""
     if not launch.world.file:
-        return Stack(nodes=[brain, cerebellum], sim_time_s=lambda: time.monotonic() - start)
+        raise ConfigError(f"{launch.path}: the 'world' layer needs [world] file")
     world = WorldFile(bus, launch.resolve(launch.world.file))
-    return Stack(
-        nodes=[world, brain, cerebellum],
-        sim_time_s=lambda: time.monotonic() - start,
-        world_state=world.state,
-    )
+    stack.world_state = world.state
+    return world
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

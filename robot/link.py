@@ -1,0 +1,103 @@
+"""The link between layers in different processes: fast heartbeats and their watch.
+
+Each layer process of a split stack (`robot node`, `robot up`) beats on
+`Heartbeat/link/<layer>` every `LINK_BEAT_S`. A side that depends on another watches its
+beats: the arm stops a running skill when the brain's go silent for `LINK_LOST_S`, and
+the brain ends its plan when the arm's do. Silence means the same whether the peer
+died, hung, or the network between them failed: nothing here can tell those apart, and
+each wants the arm held.
+
+The node-level `Heartbeat` (once a second, robot/node.py) says a node is alive for
+people; these beats are for machines, on their own topic, so recordings of the
+one-process stack are not filled with them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from core.msgs import Heartbeat
+from robot.bus import Bus, latest
+
+
+def link_topic(layer: str) -> str:
+    """The topic name of a layer's fast heartbeats: one topic per layer, so a mailbox of
+    one holds that layer's newest beat and no other's."""
+    return f"link/{layer}"
+
+
+BRAIN_LINK_LOST = "lost the brain's link"
+"""How a skill stopped for a silent brain begins its reason: the brain, if it hears it
+later, gives the request up instead of replanning (only a new request moves the arm)."""
+LINK_BEAT_S = 0.01
+"""How often a layer process beats (s)."""
+LINK_LOST_S = 0.05
+"""Silence after which a peer counts as gone (s): five beats missed. Checked every skill
+period (20 ms), the arm is told to hold within 70 ms of the last beat, inside the
+100 ms issue 17 allows, while a loaded two-core host's late beat (a few ms) is no loss."""
+
+
+class LinkBeat:
+    """Beats for `layer` from a daemon thread until `close()`."""
+
+    def __init__(self, bus: Bus, layer: str, period_s: float = LINK_BEAT_S) -> None:
+        self._pub = bus.publisher(Heartbeat, link_topic(layer))
+        self._layer = layer
+        self._period_s = period_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"link:{layer}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._period_s):
+            self._pub.publish(Heartbeat(node=self._layer))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(1.0)
+
+
+class LinkWatch:
+    """When `peer`'s link beats were last heard. Thread-safe; never blocks.
+
+    The first beat starts the watch: before it, the peer is not known to be gone (it
+    may not have started yet); `heard` says whether it ever beat.
+    """
+
+    def __init__(self, bus: Bus, peer: str, lost_after_s: float = LINK_LOST_S) -> None:
+        self.peer = peer
+        self.lost_after_s = lost_after_s
+        self._beats = bus.subscribe(Heartbeat, link_topic(peer), policy=latest)
+        self._last: float | None = None
+
+    def _take(self) -> None:
+        if self._beats.poll() is not None:
+            self._last = time.monotonic()
+
+    @property
+    def heard(self) -> bool:
+        self._take()
+        return self._last is not None
+
+    def silent_for_s(self) -> float:
+        """Seconds since the peer's last beat (0 before the first)."""
+        self._take()
+        return 0.0 if self._last is None else time.monotonic() - self._last
+
+    def lost(self) -> bool:
+        return self.silent_for_s() >= self.lost_after_s
+
+    def close(self) -> None:
+        self._beats.close()
+
+
+def lost_brain(watch: LinkWatch | None) -> str | None:
+    """The sentence for a brain gone silent, or None while it beats (or is not watched)."""
+    if watch is None or not watch.lost():
+        return None
+    silent_ms = watch.silent_for_s() * 1e3
+    return (
+        f"{BRAIN_LINK_LOST} ({silent_ms:.0f} ms silent): skill stopped, "
+        "arm held until a new request"
+    )
