@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 import zenoh
 
@@ -78,7 +78,11 @@ def endpoint_problem(endpoint: str, listening: bool) -> str | None:
 
 
 class ZenohBackend(Backend):
-    """Zenoh transport. `listen` / `connect`: Zenoh endpoints such as "tcp/127.0.0.1:7447"."""
+    """Zenoh transport. `listen` / `connect`: Zenoh endpoints such as "tcp/127.0.0.1:7447".
+
+    mode: "peer" (the default) links directly to the peers it is given; a host running
+    several layer processes (`robot up`) has one "router" facing the network, and each
+    layer process is its "client"."""
 
     def __init__(
         self,
@@ -87,13 +91,14 @@ class ZenohBackend(Backend):
         *,
         prefix: str = "robot",
         multicast_scouting: bool = False,
+        mode: Literal["peer", "client", "router"] = "peer",
     ) -> None:
         for endpoints, listening in ((listen or [], True), (connect or [], False)):
             for endpoint in endpoints:
                 if problem := endpoint_problem(endpoint, listening):
                     raise BusError(f"Zenoh endpoint {endpoint!r} {problem}")
         config = zenoh.Config()
-        config.insert_json5("mode", json.dumps("peer"))
+        config.insert_json5("mode", json.dumps(mode))
         config.insert_json5("scouting/multicast/enabled", json.dumps(multicast_scouting))
         try:
             if listen:

@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     # name: (module, one-line help)
     "plan": ("robot.brain.cli", "turn requests into plans with the brain"),
     "run": ("robot.launch.cli", "run a launch file: brain, cerebellum and limbs"),
+    "node": ("robot.launch.node_cli", "run one layer of a split cell (launch [hosts])"),
+    "up": ("robot.launch.up", "start this host's layers of a split cell, one process each"),
     "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots"),
     "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash..."),
     "cell": ("robot.cell.cli", "a real cell's layout and world file"),

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from core.msgs import (
     CameraFrame,
     EStop,
-    Heartbeat,
     JointCommand,
     JointState,
     Message,
@@ -39,14 +38,14 @@ delayed messages does not become the new normal, short enough to follow clock dr
 MAX_AGE_S: dict[type[Message], float] = {
     JointState: 0.1,
     JointCommand: 0.1,
-    Heartbeat: 0.1,
     WorldState: 0.5,
     CameraFrame: 0.5,
     SkillCall: 1.0,
     SkillStatus: 2.0,
 }
 """Delay beyond which a message of the type is dropped (s). Types not listed (plans,
-instructions, what is said, safety events) are delivered however late."""
+instructions, what is said, safety events) are delivered however late; so are
+heartbeats, whose lateness the link's watch judges (robot/link.py)."""
 
 
 RELEASE_MAX_AGE_S = 1.0

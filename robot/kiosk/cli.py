@@ -106,7 +106,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         raise ConfigError(f"{launch.path}: no [kiosk] section")
     section = launch.kiosk
     warn_without_cjk_font(section.requests)
-    bus = make_bus(launch.bus)
+    bus = make_bus(launch)
     try:
         stack = build_stack(launch, bus, gui=gui, realtime=True)
     except BaseException:

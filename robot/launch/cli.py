@@ -28,11 +28,12 @@ from core.errors import ConfigError, RobotError
 from core.msgs import MESSAGE_TYPES
 from robot import debug_log
 from robot.bus import Bus
-from robot.launch.config import BusSection, Launch, load_launch
+from robot.launch.config import LAYERS, Launch, Layer, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
 from robot.launch.speak import Speaker
 from robot.launch.stack import build_stack
+from robot.link import LINK_BEAT_S, LinkWatch
 from robot.node import Node, run_nodes
 from robot.recording import Recorder
 
@@ -54,18 +55,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--realtime", action="store_true", help="pace the simulation to the wall clock"
     )
     parser.add_argument(
+        "--host",
+        help="a split cell's computer (launch [hosts]): run only its layers here; the "
+        "others run elsewhere (`robot up`)",
+    )
+    parser.add_argument(
         "--speak",
         action="store_true",
         help="speak what the robot says through espeak-ng (with --realtime, in time)",
     )
 
 
-def make_bus(section: BusSection) -> Bus:
-    if section.backend == "zenoh":
-        from robot.bus_zenoh import ZenohBackend
+def make_bus(launch: Launch, host: str | None = None, *, via: str | None = None) -> Bus:
+    """The bus of `launch`: in-process, or Zenoh on the endpoints of [bus], or of `host`
+    (a split cell's computer), or as a client of this host's router at `via` (a layer
+    process under `robot up`)."""
+    section = launch.bus
+    if section.backend != "zenoh":
+        return Bus()
+    from robot.bus_zenoh import ZenohBackend
 
-        return Bus(ZenohBackend(listen=section.listen, connect=section.connect))
-    return Bus()
+    if via is not None:
+        return Bus(ZenohBackend(connect=[via], mode="client"))
+    if host is not None:
+        where = launch.hosts[host]
+        return Bus(ZenohBackend(listen=where.listen, connect=where.connect))
+    return Bus(ZenohBackend(listen=section.listen, connect=section.connect))
+
+
+def host_layers(launch: Launch, host: str | None) -> tuple[Layer, ...]:
+    """The layers `host` runs (every layer without a host); names the hosts there are."""
+    if host is None:
+        return LAYERS
+    if host not in launch.hosts:
+        known = ", ".join(launch.hosts) or "none: the file has no [hosts]"
+        raise ConfigError(f"{launch.path}: no host {host!r} in [hosts] (hosts: {known})")
+    return tuple(launch.hosts[host].layers)
 
 
 @dataclass
@@ -119,14 +144,48 @@ def _describe(step: object) -> str:
     return f"{step.skill}({', '.join(args.values())})"  # type: ignore[attr-defined]
 
 
+BRAIN_WAIT_S = 60.0
+"""How long `robot run --host` waits for a brain on another host to beat (s)."""
+
+
+def _gone(brain: LinkWatch | None) -> bool:
+    return brain is not None and brain.lost()
+
+
+def wait_for_brain(bus: Bus, launch: Launch) -> LinkWatch:
+    """Wait until the brain's beats arrive (a request sent before it listens is lost);
+    returns the watch on them."""
+    watch = LinkWatch(bus, "brain")
+    where = launch.host_of("brain")
+    print(f"waiting for the brain (host {where!r}) ...", flush=True)
+    deadline = time.monotonic() + BRAIN_WAIT_S
+    while not watch.heard:
+        if time.monotonic() > deadline:
+            watch.close()
+            raise RobotError(
+                f"no brain heard within {BRAIN_WAIT_S:.0f} s: is `robot up "
+                f"{launch.path} --host {where}` running, and its bus connected to this one?"
+            )
+        time.sleep(LINK_BEAT_S)
+    return watch
+
+
 def run(args: argparse.Namespace) -> int:
     launch: Launch = load_launch(args.launch)
     instructions = args.instruction or launch.instructions
     if not instructions:
         raise ConfigError(f"{args.launch}: no instructions: give --instruction or `instructions`")
-    bus = make_bus(launch.bus)
+    layers = host_layers(launch, args.host)
+    if "arm" not in layers:
+        raise ConfigError(
+            f"{args.launch}: host {args.host!r} runs no 'arm': run requests where the arm is, "
+            "whose world judges them"
+        )
+    bus = make_bus(launch, args.host)
     try:
-        stack = build_stack(launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime)
+        stack = build_stack(
+            launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime, layers=layers
+        )
     except BaseException:
         bus.close()
         raise
@@ -153,12 +212,15 @@ def run(args: argparse.Namespace) -> int:
             has_world=stack.world_state is not None,
             on_change=Progress(),
         )
+        brain = wait_for_brain(bus, launch) if "brain" not in layers else None
         wall_start = time.monotonic()
         failure: RobotError | None = None
         try:
-            run_nodes([*nodes, *stack.nodes], until=operator.poll)
+            run_nodes([*nodes, *stack.nodes], until=lambda: operator.poll() or _gone(brain))
         except RobotError as err:  # a node failed, or did not start: report what was done
             failure = err
+        if failure is None and _gone(brain):
+            failure = RobotError(f"the brain (host {launch.host_of('brain')!r}) went silent")
         wall_time_s = time.monotonic() - wall_start
         if not operator.done:
             why = str(failure) if failure is not None else "the run was stopped (Ctrl-C)"

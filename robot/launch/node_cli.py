@@ -1,0 +1,132 @@
+"""Run one layer of a split cell in this process, on the cell's Zenoh bus.
+
+    robot node brain launch/tea_split.toml              # on the brain's computer
+    robot node arm launch/tea_split.toml --host arm-pi  # on the arm's
+
+The launch file's [hosts] say which computer runs which layer and on which endpoints
+its bus listens and connects; the layer's host is found from them unless `--host`
+names it. `robot up LAUNCH --host NAME` starts every layer of a host this way, each in
+its own process. Runs until Ctrl-C (or SIGTERM), then stops within a second; the arm
+ends held.
+
+A layer process beats on its link (robot/link.py): the arm holds when the brain goes
+silent during a skill, and the brain ends its request when the arm does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import numpy as np
+
+from core.errors import ConfigError
+from core.msgs import CameraFrame
+from robot.bus import Bus
+from robot.launch.cli import host_layers, make_bus
+from robot.launch.config import LAYERS, Launch, Layer, load_launch
+from robot.launch.stack import Stack, build_stack
+from robot.node import Node, run_nodes
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("layer", choices=LAYERS, help="the layer to run")
+    parser.add_argument("launch", help="a launch file with [hosts]")
+    parser.add_argument("--host", help="the computer this is (default: the layer's host)")
+    parser.add_argument(
+        "--via",
+        metavar="ENDPOINT",
+        help="join the bus as a client of this host's router (set by `robot up`)",
+    )
+    parser.add_argument("--seed", type=int, help="scene randomisation seed (arm of a twin)")
+
+
+def layer_host(launch: Launch, layer: Layer, host: str | None) -> str:
+    """The host that runs `layer`, checked against [hosts]."""
+    if not launch.hosts:
+        raise ConfigError(
+            f"{launch.path}: no [hosts]: every layer runs in `robot run` (or `robot kiosk`)"
+        )
+    owner = launch.host_of(layer)
+    host = host or owner
+    if host is None:
+        raise ConfigError(f"{launch.path}: no host runs the {layer!r} layer")
+    if layer not in host_layers(launch, host):
+        raise ConfigError(f"{launch.path}: host {host!r} does not run {layer!r} (see [hosts])")
+    return host
+
+
+def camera_publisher(bus: Bus) -> object:
+    """A frame sink that publishes each rendered frame as a JPEG `CameraFrame`."""
+    from robot.kiosk.cli import jpeg
+
+    pub = bus.publisher(CameraFrame)
+
+    def publish(rgb: np.ndarray) -> None:
+        height, width = rgb.shape[:2]
+        pub.publish(
+            CameraFrame(
+                camera="overview", width=width, height=height, encoding="jpeg", data=jpeg(rgb)
+            )
+        )
+
+    return publish
+
+
+def kiosk_nodes(launch: Launch, bus: Bus) -> list[Node]:
+    """The kiosk alone: its page, fed from the bus (camera frames included)."""
+    from robot.kiosk.server import Kiosk
+
+    section = launch.kiosk
+    assert section is not None  # load_launch checked [hosts] against [kiosk]
+    kiosk = Kiosk(
+        bus,
+        section.requests,
+        host=section.host,
+        port=section.port,
+        token=section.token or None,
+        title=section.title,
+        hosts=section.hosts,
+        scene=launch.scene.name,
+    )
+    kiosk.handle(CameraFrame, lambda f: kiosk.set_frame(f.data, f"image/{f.encoding}"))
+    return [kiosk]
+
+
+def build_layer(launch: Launch, layer: Layer, bus: Bus, seed: int | None) -> Stack:
+    """The nodes of one layer (not started)."""
+    if layer == "kiosk":
+        return Stack(nodes=kiosk_nodes(launch, bus), sim_time_s=lambda: 0.0)
+    # The twin is paced to the wall clock when people watch it from a kiosk.
+    realtime = launch.host_of("kiosk") is not None
+    stack = build_stack(launch, bus, seed=seed, realtime=realtime, layers=(layer,))
+    if realtime and stack.scene is not None and stack.add_step_hook is not None:
+        from robot.kiosk.cli import FRAME_FPS, FRAME_SIZE
+        from sim.video import FrameTap
+
+        tap = FrameTap(stack.scene, camera_publisher(bus), fps=FRAME_FPS, width=FRAME_SIZE[0],
+                       height=FRAME_SIZE[1])  # fmt: skip
+        stack.add_step_hook(tap.on_step)
+    return stack
+
+
+def run(args: argparse.Namespace) -> int:
+    launch = load_launch(args.launch)
+    host = layer_host(launch, args.layer, args.host)
+    bus = make_bus(launch, host, via=args.via)
+    try:
+        stack = build_layer(launch, args.layer, bus, args.seed)
+    except BaseException:
+        bus.close()
+        raise
+    print(f"robot node {args.layer}: on host {host!r}, Ctrl-C to stop", flush=True)
+    try:
+        run_nodes(stack.nodes)
+    finally:
+        stack.close()
+        bus.close()
+    print(f"robot node {args.layer}: stopped", file=sys.stderr, flush=True)
+    return 0

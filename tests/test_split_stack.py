@@ -1,0 +1,76 @@
+"""A cell split over processes: layers by host, a request carried out with the brain in
+another process over Zenoh, and the arm held when the brain dies mid-skill."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.link_loss import ROOT, free_port, kill_brain_once, robot, split_launch
+from core.errors import ConfigError
+from robot.launch.config import load_launch
+
+EXIT_WITHIN_S = 30.0
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "cell.toml"
+    path.write_text('[bus]\nbackend = "zenoh"\n' + text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("hosts", "complaint"),
+    [
+        ('[hosts.a]\nlayers = ["arm", "brain"]\n[hosts.b]\nlayers = ["brain"]', "which 'a' runs"),
+        ('[hosts.a]\nlayers = ["brain"]', "give one host the 'arm' layer"),
+        ('[hosts.a]\nlayers = ["arm", "world"]', "published by the 'arm' layer"),
+        ('[hosts.a]\nlayers = ["arm", "kiosk"]', r"has no \[kiosk\]"),
+        ('[hosts.a]\nlayers = ["arm"]\nlisten = ["tcp/arm:99999"]', "hosts.a.listen"),
+    ],
+)
+def test_hosts_are_checked_when_the_file_loads(tmp_path: Path, hosts: str, complaint: str) -> None:
+    with pytest.raises(ConfigError, match=complaint):
+        load_launch(write(tmp_path, hosts))
+
+
+def test_a_split_cell_needs_the_zenoh_bus(tmp_path: Path) -> None:
+    path = tmp_path / "cell.toml"
+    path.write_text('[hosts.a]\nlayers = ["arm"]\n')
+    with pytest.raises(ConfigError, match="must be 'zenoh'"):
+        load_launch(path)
+
+
+def test_a_request_runs_with_the_brain_on_another_host(tmp_path: Path) -> None:
+    launch = str(split_launch(tmp_path, free_port()))
+    up = subprocess.Popen(robot("up", launch, "--host", "brain-box"), cwd=ROOT)
+    try:
+        run = subprocess.run(
+            robot("run", launch, "--host", "arm-pi", "-i", "Put the blue cup on the tray."),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "SUCCESS: 1/1" in run.stdout
+        started = time.monotonic()
+        up.send_signal(signal.SIGINT)
+        assert up.wait(EXIT_WITHIN_S) == 0
+        assert time.monotonic() - started < EXIT_WITHIN_S
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+
+
+def test_the_arm_holds_and_the_run_ends_when_the_brain_dies_mid_skill(tmp_path: Path) -> None:
+    result = kill_brain_once(tmp_path)
+    assert str(result["detail"]).startswith("lost the brain's link")
+    assert result["run_exit"] == 1
+    output = str(result["run_output"])
+    assert "failed" in output and "went silent" in output, output
