@@ -24,7 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("robot.launch.cli", "run a launch file: brain, cerebellum and limbs"),
     "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots"),
     "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash..."),
-    "cell": ("robot.cell.cli", "a real cell's layout and world file"),
+    "cell": ("robot.cell.cli", "a real cell: layout, world file, bus certificates"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording"),
 }
