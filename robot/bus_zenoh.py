@@ -29,6 +29,7 @@ import zenoh
 from core.errors import BusError, MessageError, QueueFull
 from core.msgs import Message, decode_msgpack, encode_msgpack
 from robot.bus import Backend, Subscription, Topic
+from robot.bus_security import Acl, Credentials, configure, secure_endpoint_problem
 from robot.staleness import Lateness, max_age_s
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,39 @@ def endpoint_problem(endpoint: str, listening: bool) -> str | None:
     return None
 
 
+def _zenoh_why(err: zenoh.ZError) -> str:
+    """The first line of a Zenoh error, without where in Zenoh's sources it was raised."""
+    return (_ZENOH_SOURCE.sub("", str(err)).strip() or type(err).__name__).splitlines()[0]
+
+
+def _secure(
+    config: zenoh.Config,
+    listen: list[str],
+    connect: list[str],
+    credentials: Credentials | None,
+    acl: Acl | None,
+    prefix: str,
+) -> None:
+    """Add mutual TLS and the ACL to `config`; BusError for an endpoint that would carry
+    neither, or for an ACL without credentials (its host names come from certificates)."""
+    if credentials is None:
+        if acl is not None:
+            raise BusError(
+                "a Zenoh ACL names hosts by their certificates: give the host's credentials too"
+            )
+        return
+    for endpoint in (*listen, *connect):
+        if problem := secure_endpoint_problem(endpoint):
+            raise BusError(f"Zenoh endpoint {endpoint!r} {problem}")
+    # Said even when empty: a Zenoh peer told nothing listens on plain tcp/[::]:0, a door
+    # around the certificates.
+    config.insert_json5("listen/endpoints", json.dumps(listen))
+    try:
+        configure(config, credentials, acl, prefix)
+    except zenoh.ZError as err:
+        raise BusError(f"cannot configure the Zenoh bus's security: {_zenoh_why(err)}") from err
+
+
 class ZenohBackend(Backend):
     """Zenoh transport. `listen` / `connect`: Zenoh endpoints such as "tcp/127.0.0.1:7447".
 
@@ -92,7 +126,13 @@ class ZenohBackend(Backend):
         prefix: str = "robot",
         multicast_scouting: bool = False,
         mode: Literal["peer", "client", "router"] = "peer",
+        credentials: Credentials | None = None,
+        acl: Acl | None = None,
     ) -> None:
+        """`credentials`: this host's certificate and key (`robot.bus_security`); with them
+        every endpoint must be `tls/` or `quic/` and only peers of the same cell connect.
+        `acl`: who among them may publish the restricted topics; it takes effect on what
+        arrives here, so every process of the cell loads it."""
         for endpoints, listening in ((listen or [], True), (connect or [], False)):
             for endpoint in endpoints:
                 if problem := endpoint_problem(endpoint, listening):
@@ -100,6 +140,7 @@ class ZenohBackend(Backend):
         config = zenoh.Config()
         config.insert_json5("mode", json.dumps(mode))
         config.insert_json5("scouting/multicast/enabled", json.dumps(multicast_scouting))
+        _secure(config, listen or [], connect or [], credentials, acl, prefix)
         try:
             if listen:
                 config.insert_json5("listen/endpoints", json.dumps(listen))
@@ -107,10 +148,9 @@ class ZenohBackend(Backend):
                 config.insert_json5("connect/endpoints", json.dumps(connect))
             self.session = zenoh.open(config)
         except zenoh.ZError as err:
-            why = (_ZENOH_SOURCE.sub("", str(err)).strip() or type(err).__name__).splitlines()[0]
             raise BusError(
                 f"cannot open the Zenoh session (listen {listen or []}, connect "
-                f"{connect or []}): {why}"
+                f"{connect or []}): {_zenoh_why(err)}"
             ) from err
         self.prefix = prefix
         self.overflows = 0
@@ -129,7 +169,14 @@ class ZenohBackend(Backend):
         return f"{self.prefix}/{topic.key}"
 
     def attach(self, sub: Subscription) -> None:
+        key = self.key(sub.topic)
+
         def on_sample(sample: zenoh.Sample) -> None:
+            if str(sample.key_expr) != key:
+                # A put on a wildcard (`robot/*`) reaches every subscriber it matches:
+                # only a message on the topic's own key is one of the topic's.
+                self.malformed += 1
+                return
             try:
                 msg = decode_msgpack(sample.payload.to_bytes(), sub.topic.type)
             except MessageError as err:
@@ -149,7 +196,7 @@ class ZenohBackend(Backend):
         # arrive in the order they were sent, as on the in-process bus. A status sent after
         # a world update must not overtake it.
         handler = zenoh.handlers.Callback(on_sample, indirect=False)
-        handle = self.session.declare_subscriber(self.key(sub.topic), handler)
+        handle = self.session.declare_subscriber(key, handler)
         with self._lock:
             self._subscribers[sub] = handle
 

@@ -26,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "up": ("robot.launch.up", "start this host's layers of a split cell, one process each"),
     "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots"),
     "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash..."),
-    "cell": ("robot.cell.cli", "a real cell's layout and world file"),
+    "cell": ("robot.cell.cli", "a real cell: layout, world file, bus certificates"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording"),
 }

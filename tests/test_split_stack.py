@@ -45,8 +45,28 @@ def test_a_split_cell_needs_the_zenoh_bus(tmp_path: Path) -> None:
         load_launch(path)
 
 
-def test_a_request_runs_with_the_brain_on_another_host(tmp_path: Path) -> None:
-    launch = str(split_launch(tmp_path, free_port()))
+def secure(launch: Path, cell: Path) -> None:
+    """The same cell with certificates: mutual TLS, the access list, the arm's host an
+    operator's."""
+    made = subprocess.run(
+        robot("cell", "init", "--cell", "tea", "--host", "arm-pi", "--host", "brain-box",
+              "--out", str(cell)),
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    text = launch.read_text().replace("tcp/127.0.0.1:", "tls/localhost:")
+    text = text.replace('backend = "zenoh"', f'backend = "zenoh"\ncredentials = "{cell}"')
+    launch.write_text(text.replace('layers = ["arm"]', 'layers = ["arm"]\noperator = true'))
+
+
+@pytest.mark.parametrize("with_certificates", [False, True], ids=["plain", "mutual TLS"])
+def test_a_request_runs_with_the_brain_on_another_host(
+    tmp_path: Path, with_certificates: bool
+) -> None:
+    path = split_launch(tmp_path, free_port())
+    if with_certificates:
+        secure(path, tmp_path / "cell")
+    launch = str(path)
     up = subprocess.Popen(robot("up", launch, "--host", "brain-box"), cwd=ROOT)
     try:
         run = subprocess.run(

@@ -1,4 +1,10 @@
-"""`robot cell layout`: lay a real cell out as a scene of the twin, and write the world
+"""`robot cell`: a real cell's layout and world file, and its bus certificates.
+
+`robot cell init`: make the cell's certificate authority and, per host, the key and
+certificate its Zenoh bus opens with (mutual TLS; docs/network.md). Run it again with a
+new host to add that host: the existing authority signs it.
+
+`robot cell layout`: lay a real cell out as a scene of the twin, and write the world
 file a serial launch reads.
 
 Until the arm can see its table, a real cell's `WorldState` comes from a fixture file
@@ -19,6 +25,7 @@ from pathlib import Path
 from core.errors import ConfigError
 from core.msgs import WorldState, encode_json
 from core.pose import yaw_of
+from robot.bus_security import DEFAULT_DAYS, make_cell
 from robot.cerebellum.arm_model import BasePose
 
 CM_PER_M = 100.0
@@ -31,9 +38,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="the scene's seed (its layout)")
     p.add_argument("--robot", default="so101", help="robot profile")
     p.add_argument("--out", type=Path, required=True, help="world file to write (JSON)")
+    p = sub.add_parser("init", help="make the cell's bus certificates (CA, one per host)")
+    p.add_argument("--cell", required=True, help="the cell's name (in its CA's name)")
+    p.add_argument(
+        "--host",
+        action="append",
+        required=True,
+        metavar="NAME[=ADDR,...]",
+        help="a host of the cell (repeat); after '=', the addresses and DNS names other "
+        "hosts connect to it by, e.g. arm=192.168.1.20",
+    )
+    p.add_argument("--out", type=Path, required=True, help="directory of the certificates")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS, help="validity (days)")
+    p.add_argument(
+        "--new-ca",
+        action="store_true",
+        help="replace an existing CA (every certificate it signed stops working)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cell_command == "init":
+        return run_init(args)
+    return run_layout(args)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    cell = make_cell(args.out, args.cell, args.host, days=args.days, new_ca=args.new_ca)
+    verb = "wrote" if cell.new_ca else "kept (it signed the hosts below)"
+    print(f"{verb} {cell.ca_cert} and {cell.ca_key} (the CA's key: keep it off the cell's hosts)")
+    for host, credentials in cell.hosts.items():
+        print(f"wrote {credentials.cert} and {credentials.key} for host {host}")
+    print(
+        f"Copy {cell.ca_cert.name} and a host's .pem and .key to that host only; "
+        "its launch file names them (docs/network.md)."
+    )
+    return 0
+
+
+def run_layout(args: argparse.Namespace) -> int:
     from sim.servo_twin import start_twin_bus  # the simulator only when asked for
 
     with start_twin_bus(args.scene, seed=args.seed, profile=args.robot) as hil:

@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from core.errors import ConfigError, RobotError
 from core.msgs import MESSAGE_TYPES
@@ -75,12 +75,29 @@ def make_bus(launch: Launch, host: str | None = None, *, via: str | None = None)
         return Bus()
     from robot.bus_zenoh import ZenohBackend
 
+    secure = cell_security(launch, host)
     if via is not None:
-        return Bus(ZenohBackend(connect=[via], mode="client"))
+        return Bus(ZenohBackend(connect=[via], mode="client", **secure))
     if host is not None:
         where = launch.hosts[host]
-        return Bus(ZenohBackend(listen=where.listen, connect=where.connect))
-    return Bus(ZenohBackend(listen=section.listen, connect=section.connect))
+        return Bus(ZenohBackend(listen=where.listen, connect=where.connect, **secure))
+    return Bus(ZenohBackend(listen=section.listen, connect=section.connect, **secure))
+
+
+def cell_security(launch: Launch, host: str | None) -> dict[str, Any]:
+    """`host`'s certificates and the cell's access list, when [bus] credentials names
+    them; ZenohBackend's keywords."""
+    if not launch.bus.credentials:
+        return {}
+    from robot.bus_security import Acl, Credentials
+
+    if host is None:
+        raise ConfigError(f"{launch.path}: with [bus] credentials, say which host this is")
+    brain = launch.host_of("brain")
+    return {
+        "credentials": Credentials.for_host(launch.resolve(launch.bus.credentials), host),
+        "acl": Acl.for_cell(brain=[brain] if brain else [], operators=launch.operators()),
+    }
 
 
 def host_layers(launch: Launch, host: str | None) -> tuple[Layer, ...]:

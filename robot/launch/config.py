@@ -155,6 +155,11 @@ class BusSection(_Section):
     backend: Literal["inprocess", "zenoh"] = "inprocess"
     listen: list[str] = []
     connect: list[str] = []
+    credentials: str = ""
+    """For a split cell: the folder `robot cell init` wrote the cell's certificates to.
+    Given, every link is mutual TLS (endpoints `tls/...`), only the cell's hosts connect,
+    and only the brain's host may call skills and the operators' release a stop
+    (docs/network.md)."""
 
 
 Layer = Literal["brain", "arm", "world", "kiosk"]
@@ -173,6 +178,8 @@ class HostSection(_Section):
     """Zenoh endpoints this host's bus listens on (e.g. "tcp/0.0.0.0:7447")."""
     connect: list[str] = []
     """Zenoh endpoints of other hosts this host's bus connects to."""
+    operator: bool = False
+    """Whether people here may release a stop (the kiosk's host always may)."""
 
 
 class RatesSection(_Section):
@@ -272,6 +279,11 @@ class Launch(_Section):
     path: str = ""
     """The file it was loaded from (set by `load_launch`)."""
 
+    def operators(self) -> list[str]:
+        """The hosts that may release a stop: those marked `operator`, and the kiosk's."""
+        kiosk = self.host_of("kiosk")
+        return [name for name, h in self.hosts.items() if h.operator or name == kiosk]
+
     def host_of(self, layer: Layer) -> str | None:
         """The host that runs `layer`, or None when no host does."""
         return next((name for name, h in self.hosts.items() if layer in h.layers), None)
@@ -330,6 +342,8 @@ def _check_hosts(launch: Launch, fail: Callable[[str, str], None]) -> None:
             f"names 'world', but with limbs.backend = {launch.limbs.backend!r} the twin's "
             "world is published by the 'arm' layer",
         )
+    if launch.bus.credentials and "brain" not in where:
+        fail("hosts", "give one host the 'brain' layer: only it may call skills")
     if "kiosk" in where and launch.kiosk is None:
         fail(f"hosts.{where['kiosk']}.layers", "names 'kiosk' but the file has no [kiosk]")
 

@@ -4,7 +4,8 @@
 
 The host's Zenoh router faces the network on the endpoints [hosts.NAME] gives (listen,
 connect); each layer (`robot node LAYER`) joins it as a client over a Unix socket in a
-directory only this user can open, so the layers of one host need one port between
+directory only this user can open (with [bus] credentials, over TLS on loopback with the
+host's certificate), so the layers of one host need one port between
 them, and what comes from the network passes the router first. Runs until Ctrl-C or
 SIGTERM, or until a layer process ends: then the others are stopped too (Ctrl-C to
 each, so the arm ends held), and the exit code is not 0 when a layer ended first.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,13 +27,20 @@ from pathlib import Path
 from core.errors import ConfigError
 from robot.bus import Bus
 from robot.bus_zenoh import ZenohBackend
-from robot.launch.cli import host_layers
+from robot.launch.cli import cell_security, host_layers
 from robot.launch.config import load_launch
 
 POLL_S = 0.05
 STOP_WAIT_S = 5.0
 """How long a layer has to stop after its Ctrl-C before it is killed (s): the arm's
 controlled stop may settle a poured vessel first."""
+
+
+def free_port() -> int:
+    """A loopback TCP port free now (the router takes it at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,9 +77,17 @@ def run(args: argparse.Namespace) -> int:
     where = launch.hosts[args.host]
     with tempfile.TemporaryDirectory(prefix="robot-up-") as private:
         os.chmod(private, 0o700)  # only this user's processes may join the local bus
-        via = f"unixsock-stream/{Path(private) / 'bus.sock'}"
+        secure = cell_security(launch, args.host)
+        # A cell with certificates has only TLS links: the layers present the host's.
+        via = (
+            f"tls/localhost:{free_port()}"
+            if secure
+            else f"unixsock-stream/{Path(private) / 'bus.sock'}"
+        )
         router = Bus(
-            ZenohBackend(listen=[*where.listen, via], connect=where.connect, mode="router")
+            ZenohBackend(
+                listen=[*where.listen, via], connect=where.connect, mode="router", **secure
+            )
         )
         stop = threading.Event()
         previous = {
