@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +21,27 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
-def report(title: str, rows: Sequence[tuple[str, float, str]], json_path: str | None) -> None:
-    """Print `rows` (name, value, unit or note) as a table; write {name: value} to json_path."""
+def report(
+    title: str,
+    rows: Sequence[tuple[str, float, str]],
+    json_path: str | None,
+    extra: Mapping[str, object] | None = None,
+) -> None:
+    """Print `rows` (name, value, unit or note) as a table; write {name: value} to json_path.
+
+    `extra`: figures that are not numbers (a verdict, why rows were skipped), printed
+    after the table and written to the JSON beside the rows.
+    """
     print(
         f"\n{title}  ({platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()})"
     )
-    width = max(len(name) for name, _, _ in rows)
+    width = max(len(name) for name in [*(row[0] for row in rows), *(extra or {})])
     for name, value, unit in rows:
         print(f"  {name:<{width}}  {value:>12.3f}  {unit}")
+    for name, value in (extra or {}).items():
+        print(f"  {name:<{width}}  {value!s:>12}")
     if json_path:
-        Path(json_path).write_text(json.dumps({name: value for name, value, _ in rows}, indent=2))
+        figures = {name: value for name, value, _ in rows} | dict(extra or {})
+        Path(json_path).write_text(json.dumps(figures, indent=2))
         print(f"wrote {json_path}")
