@@ -167,6 +167,16 @@ class Backend(ABC):
     def send(self, topic: Topic, msg: Message) -> None:
         """Deliver to every subscriber of the topic, or raise `QueueFull` and deliver to none."""
 
+    @abstractmethod
+    def announce(self, name: str) -> Callable[[], None]:
+        """Say that `name` is here for as long as this process and its links live;
+        returns how to withdraw it."""
+
+    @abstractmethod
+    def watch_presence(self, name: str, on_change: Callable[[bool], None]) -> None:
+        """Call `on_change(True)` when `name` is announced (at once if it is already),
+        `on_change(False)` when it is withdrawn or the link to it is lost."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release transport resources."""
 
@@ -179,6 +189,32 @@ class InProcessBackend(Backend):
         # Copy-on-write tuples: publishers read them without taking the table lock.
         self._subs: dict[Topic, tuple[Subscription, ...]] = {}
         self._topic_locks: dict[Topic, threading.Lock] = {}
+        self._present: collections.Counter[str] = collections.Counter()
+        self._watchers: dict[str, list[Callable[[bool], None]]] = {}
+
+    def announce(self, name: str) -> Callable[[], None]:
+        with self._lock:
+            self._present[name] += 1
+            watchers = list(self._watchers.get(name, ()))
+        for on_change in watchers:
+            on_change(True)
+
+        def withdraw() -> None:
+            with self._lock:
+                self._present[name] -= 1
+                gone = self._present[name] == 0
+                watchers = list(self._watchers.get(name, ()))
+            for on_change in watchers if gone else ():
+                on_change(False)
+
+        return withdraw
+
+    def watch_presence(self, name: str, on_change: Callable[[bool], None]) -> None:
+        with self._lock:
+            self._watchers.setdefault(name, []).append(on_change)
+            here = self._present[name] > 0
+        if here:
+            on_change(True)
 
     def attach(self, sub: Subscription) -> None:
         with self._lock:

@@ -357,8 +357,16 @@ class Acl:
     """
 
     restricted: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    members: tuple[str, ...] = ()
+    """The hosts of the cell that take part at all (a launch file's [hosts]); () for every
+    host with the cell's certificate. A certificate of the cell whose host is not a member
+    (one retired, or made for a test) then links to nothing: it publishes nothing that is
+    taken in, and is sent nothing, camera frames included."""
 
     def __post_init__(self) -> None:
+        for host in self.members:
+            if not _HOST_NAME.fullmatch(host):
+                raise ConfigError(f"ACL member {host!r} is not a host name")
         for key, hosts in self.restricted.items():
             chunks = key.split("/")
             if not all(chunks) or _KEY_EXPR_SPECIALS & set(key):
@@ -374,14 +382,18 @@ class Acl:
                     raise ConfigError(f"ACL topic {key!r}: {host!r} is not a host name")
 
     @classmethod
-    def for_cell(cls, brain: Iterable[str], operators: Iterable[str]) -> Acl:
+    def for_cell(
+        cls, brain: Iterable[str], operators: Iterable[str], members: Iterable[str] = ()
+    ) -> Acl:
         """The cell's usual list: only `brain` hosts send skill calls, only `operators`
-        release a stop (anyone of the cell may engage one)."""
+        release a stop (any member may engage one); `members`, if given, the only hosts
+        that take part."""
         return cls(
             {
                 SkillCall.__name__: tuple(brain),
                 f"{EStop.__name__}/{ESTOP_RELEASE}": tuple(operators),
-            }
+            },
+            tuple(members),
         )
 
     def open_key_exprs(self, prefix: str) -> list[str]:
@@ -431,7 +443,10 @@ class Acl:
         # Only links that carry a certificate: a plain tcp link (a listener left open by
         # mistake) matches no subject, and so gets the default, deny.
         secure = list(SECURE_PROTOCOLS)
-        subjects: list[dict[str, Any]] = [{"id": "cell", "link_protocols": secure}]
+        cell: dict[str, Any] = {"id": "cell", "link_protocols": secure}
+        if self.members:  # both must match: a member's certificate, on a secure link
+            cell["cert_common_names"] = list(self.members)
+        subjects: list[dict[str, Any]] = [cell]
         policies = [{"id": "cell", "rules": ["send", "control", "open"], "subjects": ["cell"]}]
         hosts = sorted({h for allowed in self.restricted.values() for h in allowed})
         for i, host in enumerate(hosts):

@@ -22,6 +22,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 import zenoh
@@ -164,6 +165,8 @@ class ZenohBackend(Backend):
         self._lock = threading.Lock()
         self._publishers: dict[Topic, Any] = {}
         self._subscribers: dict[Subscription, Any] = {}
+        self._tokens: list[Any] = []
+        self._presence_watches: list[Any] = []
 
     def key(self, topic: Topic) -> str:
         return f"{self.prefix}/{topic.key}"
@@ -219,6 +222,33 @@ class ZenohBackend(Backend):
             )
         return True
 
+    def announce(self, name: str) -> Callable[[], None]:
+        """A Zenoh liveliness token: withdrawn by Zenoh itself when this process dies or
+        its link drops (the transport's lease, kept in Zenoh's own threads), so a peer
+        hears of it without waiting for missed heartbeats."""
+        token = self.session.liveliness().declare_token(f"{self.prefix}/presence/{name}")
+        with self._lock:
+            self._tokens.append(token)
+
+        def withdraw() -> None:
+            with self._lock:
+                if token not in self._tokens:
+                    return  # the session has closed it
+                self._tokens.remove(token)
+            token.undeclare()
+
+        return withdraw
+
+    def watch_presence(self, name: str, on_change: Callable[[bool], None]) -> None:
+        def on_sample(sample: zenoh.Sample) -> None:
+            on_change(sample.kind == zenoh.SampleKind.PUT)
+
+        handle = self.session.liveliness().declare_subscriber(
+            f"{self.prefix}/presence/{name}", on_sample, history=True
+        )
+        with self._lock:
+            self._presence_watches.append(handle)
+
     def detach(self, sub: Subscription) -> None:
         with self._lock:
             handle = self._subscribers.pop(sub, None)
@@ -237,9 +267,19 @@ class ZenohBackend(Backend):
 
     def close(self) -> None:
         with self._lock:
-            handles = [*self._subscribers.values(), *self._publishers.values()]
+            handles = [
+                *self._subscribers.values(),
+                *self._publishers.values(),
+                *self._tokens,
+                *self._presence_watches,
+            ]
             self._subscribers.clear()
             self._publishers.clear()
-        for handle in handles:
-            handle.undeclare()
-        self.session.close()
+            self._tokens.clear()
+            self._presence_watches.clear()
+        try:
+            for handle in handles:
+                handle.undeclare()
+            self.session.close()
+        except zenoh.ZError as err:  # a peer gone without a word: nothing left to tell it
+            log.info("the Zenoh session closed uncleanly: %s", _zenoh_why(err))

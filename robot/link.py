@@ -7,6 +7,15 @@ the brain ends its plan when the arm's do. Silence means the same whether the pe
 died, hung, or the network between them failed: nothing here can tell those apart, and
 each wants the arm held.
 
+Beats alone cannot be quick: a beat from a Python process may wait for the interpreter
+lock behind a physics step or a decode, so the watch must allow `LINK_LOST_S`. So each
+layer also announces its presence on the bus (a Zenoh liveliness token, kept by Zenoh's
+own threads): when the peer's process dies or its session's link closes, the watch hears
+within milliseconds. Silent beats with the presence still there mean a hung peer, or a
+network cut the transport has not noticed yet (Zenoh's lease, 10 s: a lease short enough
+to matter, 80 ms, dropped healthy links, because our callbacks run on Zenoh's receiving
+threads and wait there for the interpreter lock).
+
 The node-level `Heartbeat` (once a second, robot/node.py) says a node is alive for
 people; these beats are for machines, on their own topic, so recordings of the
 one-process stack are not filled with them.
@@ -33,17 +42,18 @@ later, gives the request up instead of replanning (only a new request moves the 
 LINK_BEAT_S = 0.02
 """How often a layer process beats (s)."""
 LINK_LOST_S = 0.2
-"""Silence after which a peer counts as gone (s). Issue 17 asks for a held arm within
-100 ms of the loss, which wants about 50 ms here; but on a loaded two-core host a beat
-from a Python process arrived up to 108 ms late (its thread waiting for the interpreter
-lock behind a physics step or a decode), and 50 ms stopped healthy episodes. So 200 ms:
-the arm is told to hold within about 220 ms (docs/network.md)."""
+"""Silence after which a peer counts as gone (s): what a cut link costs. Issue 17 asks
+for a held arm within 100 ms of the loss, which wants about 50 ms here; but on a loaded
+two-core host a beat from a Python process arrived up to 108 ms late (its thread waiting
+for the interpreter lock behind a physics step or a decode), and 50 ms stopped healthy
+episodes. So 200 ms (docs/network.md). A peer that dies is heard at once (presence)."""
 
 
 class LinkBeat:
     """Beats for `layer` from a daemon thread until `close()`."""
 
     def __init__(self, bus: Bus, layer: str, period_s: float = LINK_BEAT_S) -> None:
+        self._withdraw = bus.backend.announce(link_topic(layer))
         self._pub = bus.publisher(Heartbeat, link_topic(layer))
         self._layer = layer
         self._period_s = period_s
@@ -58,13 +68,15 @@ class LinkBeat:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(1.0)
+        self._withdraw()
 
 
 class LinkWatch:
-    """When `peer`'s link beats were last heard. Thread-safe; never blocks.
+    """Whether `peer` is still linked: its presence, and when its beats were last heard.
+    Thread-safe; never blocks.
 
-    The first beat starts the watch: before it, the peer is not known to be gone (it
-    may not have started yet); `heard` says whether it ever beat.
+    The first beat (or presence) starts the watch: before it, the peer is not known to be
+    gone (it may not have started yet); `heard` says whether it ever was.
     """
 
     def __init__(self, bus: Bus, peer: str, lost_after_s: float = LINK_LOST_S) -> None:
@@ -72,6 +84,14 @@ class LinkWatch:
         self.lost_after_s = lost_after_s
         self._beats = bus.subscribe(Heartbeat, link_topic(peer), policy=latest)
         self._last: float | None = None
+        self._present: bool | None = None
+        """None until the peer's presence is first seen; then whether it still is."""
+        bus.backend.watch_presence(link_topic(peer), self._on_presence)
+
+    def _on_presence(self, present: bool) -> None:
+        self._present = present
+        if present and self._last is None:
+            self._last = time.monotonic()
 
     def _take(self) -> None:
         if self._beats.poll() is not None:
@@ -87,8 +107,20 @@ class LinkWatch:
         self._take()
         return 0.0 if self._last is None else time.monotonic() - self._last
 
+    @property
+    def departed(self) -> bool:
+        """The peer's presence was withdrawn: its process or its link is gone."""
+        return self._present is False
+
     def lost(self) -> bool:
-        return self.silent_for_s() >= self.lost_after_s
+        return self.departed or self.silent_for_s() >= self.lost_after_s
+
+    def why(self) -> str:
+        """How the peer was lost, in a few words."""
+        silent_ms = self.silent_for_s() * 1e3
+        if self.departed:
+            return f"its process or link closed; last beat {silent_ms:.0f} ms ago"
+        return f"{silent_ms:.0f} ms silent"
 
     def close(self) -> None:
         self._beats.close()
@@ -98,8 +130,4 @@ def lost_brain(watch: LinkWatch | None) -> str | None:
     """The sentence for a brain gone silent, or None while it beats (or is not watched)."""
     if watch is None or not watch.lost():
         return None
-    silent_ms = watch.silent_for_s() * 1e3
-    return (
-        f"{BRAIN_LINK_LOST} ({silent_ms:.0f} ms silent): skill stopped, "
-        "arm held until a new request"
-    )
+    return f"{BRAIN_LINK_LOST} ({watch.why()}): skill stopped, arm held until a new request"

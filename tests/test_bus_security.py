@@ -416,3 +416,37 @@ def test_configure_writes_the_tls_keys_zenoh_reads(cell: Path) -> None:
     assert tls["root_ca_certificate"] == str(cell / "ca.pem")
     assert tls["connect_certificate"] == tls["listen_certificate"] == str(cell / "arm.pem")
     assert json.loads(config.get_json("access_control/enabled")) is True
+
+
+def test_a_host_of_the_cell_that_is_no_member_links_to_nothing(cell: Path, buses) -> None:
+    """mallory holds a certificate of the cell, but the cell's hosts are arm, brain and
+    kiosk: it publishes nothing that is taken in and sees no camera frame. The members'
+    own traffic still flows, and without the member list mallory's stop gets in."""
+    members = Acl.for_cell(brain=["brain"], operators=["kiosk"], members=["arm", "brain", "kiosk"])
+    guarded, open_ = tls_endpoint(), tls_endpoint()
+    arm = buses(cell, "arm", acl=members, listen=[guarded])
+    arm_open = buses(cell, "arm", listen=[open_])
+    for endpoint, bus in ((guarded, arm), (open_, arm_open)):
+        stop_camera = _stream(bus.publisher(CameraFrame))
+        stops = bus.subscribe(EStop, policy=fifo(QUEUE))
+        try:
+            mallory = raw_session(
+                endpoint,
+                {
+                    "root_ca_certificate": f"{cell}/ca.pem",
+                    "connect_certificate": f"{cell}/mallory.pem",
+                    "connect_private_key": f"{cell}/mallory.key",
+                    "enable_mtls": True,
+                },
+            )
+            puts, frames = intrude(mallory, LINK_TIMEOUT_S if bus is arm_open else SILENCE_S)
+            mallory.close()
+            if bus is arm_open:
+                assert frames and until(lambda: any(drain(stops)))  # noqa: B023
+            else:
+                assert puts > 0 and frames == [] and drain(stops) == []
+        finally:
+            stop_camera()
+    kiosk = buses(cell, "kiosk", acl=members, connect=[guarded])
+    _, calls, releases = exchange_restricted(kiosk, arm)
+    assert calls == [] and releases and releases[0].engaged is False

@@ -161,8 +161,7 @@ class BrainNode(Node):
         """Say the arm is gone when its beats stop; between requests, restart a planner
         process that died or hangs."""
         if self.busy and self.arm_link is not None and self.arm_link.lost():
-            silent_ms = self.arm_link.silent_for_s() * 1e3
-            self._arm_gone(f"{ARM_GONE} (no word from it for {silent_ms:.0f} ms)")
+            self._arm_gone(f"{ARM_GONE} ({self.arm_link.why()})")
         check = getattr(self.planner, "check", None)
         if check is not None and (done := check()) is not None:
             log.warning("%s", done)

@@ -96,7 +96,9 @@ def cell_security(launch: Launch, host: str | None) -> dict[str, Any]:
     brain = launch.host_of("brain")
     return {
         "credentials": Credentials.for_host(launch.resolve(launch.bus.credentials), host),
-        "acl": Acl.for_cell(brain=[brain] if brain else [], operators=launch.operators()),
+        "acl": Acl.for_cell(
+            brain=[brain] if brain else [], operators=launch.operators(), members=launch.hosts
+        ),
     }
 
 
@@ -165,8 +167,13 @@ BRAIN_WAIT_S = 60.0
 """How long `robot run --host` waits for a brain on another host to beat (s)."""
 
 
+GONE_GRACE_S = 0.5
+"""How long the run goes on after the brain is lost (s): long enough for the arm's own
+watch to stop the skill and say why, which ending the run at once would pre-empt."""
+
+
 def _gone(brain: LinkWatch | None) -> bool:
-    return brain is not None and brain.lost()
+    return brain is not None and brain.lost() and brain.silent_for_s() >= GONE_GRACE_S
 
 
 def wait_for_brain(bus: Bus, launch: Launch) -> LinkWatch:
