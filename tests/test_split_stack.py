@@ -137,3 +137,28 @@ def kiosk_on_any_port(launch):
 
     kiosk = msgspec.structs.replace(launch.kiosk, port=0)
     return msgspec.structs.replace(launch, kiosk=kiosk)
+
+
+def test_a_twin_arm_with_a_kiosk_elsewhere_publishes_its_camera(tmp_path: Path) -> None:
+    from core.msgs import CameraFrame
+    from robot.bus import Bus, latest
+    from robot.launch.node_cli import build_layer
+    from robot.node import run_nodes
+
+    path = tmp_path / "expo_split.toml"
+    hosts = (
+        '\n[bus]\nbackend = "zenoh"\n'
+        '[hosts.arm]\nlayers = ["arm"]\n[hosts.stand]\nlayers = ["kiosk"]\n'
+    )
+    path.write_text((ROOT / "launch/expo.toml").read_text().replace("[brain]", hosts + "[brain]"))
+    bus = Bus()  # the layer's nodes do not care which bus carries their frames
+    frames = bus.subscribe(CameraFrame, policy=latest)
+    stack = build_layer(load_launch(path), "arm", bus, seed=None)
+    try:
+        deadline = time.monotonic() + 20
+        run_nodes(
+            stack.nodes, until=lambda: frames.poll() is not None or time.monotonic() > deadline
+        )
+        assert time.monotonic() < deadline, "no camera frame from the arm's twin"
+    finally:
+        stack.close()

@@ -45,22 +45,22 @@ def jpeg(rgb: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def frame_sink(kiosk: Kiosk) -> Callable[[np.ndarray], None]:
-    """Hands rendered frames to the kiosk as JPEG. It runs in the physics thread, so a
-    frame that fails to encode is logged and skipped: the page keeps the last one, and
-    the physics (and with it the arm's control) goes on."""
+def frame_sink(show: Callable[[bytes], None]) -> Callable[[np.ndarray], None]:
+    """Hands rendered frames to `show` as JPEG bytes. It runs in the physics thread, so
+    a frame that fails to encode or show is logged and skipped: the page keeps the last
+    one, and the physics (and with it the arm's control) goes on."""
     failures = 0
 
-    def show(rgb: np.ndarray) -> None:
+    def sink(rgb: np.ndarray) -> None:
         nonlocal failures
         try:
-            kiosk.set_frame(jpeg(rgb), "image/jpeg")
+            show(jpeg(rgb))
         except Exception:
             failures += 1
             if failures == 1:
                 log.exception("kiosk: a camera frame failed; skipping such frames")
 
-    return show
+    return sink
 
 
 def cjk_fonts() -> list[str]:
@@ -132,7 +132,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
 
         tap = FrameTap(
             stack.scene,
-            frame_sink(kiosk),
+            frame_sink(lambda image: kiosk.set_frame(image, "image/jpeg")),
             fps=FRAME_FPS,
             width=FRAME_SIZE[0],
             height=FRAME_SIZE[1],

@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
 from core.errors import ConfigError
 from core.msgs import CameraFrame
 from robot.bus import Bus
+from robot.kiosk.server import Kiosk
 from robot.launch.cli import host_layers, make_bus
 from robot.launch.config import LAYERS, Launch, Layer, load_launch
 from robot.launch.stack import Stack, build_stack
@@ -59,27 +61,33 @@ def layer_host(launch: Launch, layer: Layer, host: str | None) -> str:
     return host
 
 
-def camera_publisher(bus: Bus) -> object:
-    """A frame sink that publishes each rendered frame as a JPEG `CameraFrame`."""
-    from robot.kiosk.cli import jpeg
+def camera_publisher(bus: Bus, width: int, height: int) -> Callable[[np.ndarray], None]:
+    """A frame sink (physics thread) that publishes each frame as a JPEG `CameraFrame`."""
+    from robot.kiosk.cli import frame_sink
 
     pub = bus.publisher(CameraFrame)
 
-    def publish(rgb: np.ndarray) -> None:
-        height, width = rgb.shape[:2]
-        pub.publish(
-            CameraFrame(
-                camera="overview", width=width, height=height, encoding="jpeg", data=jpeg(rgb)
-            )
+    def publish(image: bytes) -> None:
+        frame = CameraFrame(
+            camera="overview", width=width, height=height, encoding="jpeg", data=image
         )
+        pub.publish(frame)
 
-    return publish
+    return frame_sink(publish)
+
+
+def show_frame(kiosk: Kiosk, frame: CameraFrame) -> None:
+    """Put a compressed frame on the page; a raw one is said once and skipped."""
+    if frame.encoding == "rgb8":
+        log.warning(
+            "kiosk: skipped a raw (rgb8) frame of %r: the page shows JPEG or PNG", frame.camera
+        )
+        return
+    kiosk.set_frame(frame.data, f"image/{frame.encoding}")
 
 
 def kiosk_nodes(launch: Launch, bus: Bus) -> list[Node]:
     """The kiosk alone: its page, fed from the bus (camera frames included)."""
-    from robot.kiosk.server import Kiosk
-
     section = launch.kiosk
     assert section is not None  # load_launch checked [hosts] against [kiosk]
     kiosk = Kiosk(
@@ -92,7 +100,7 @@ def kiosk_nodes(launch: Launch, bus: Bus) -> list[Node]:
         hosts=section.hosts,
         scene=launch.scene.name,
     )
-    kiosk.handle(CameraFrame, lambda f: kiosk.set_frame(f.data, f"image/{f.encoding}"))
+    kiosk.handle(CameraFrame, lambda frame: show_frame(kiosk, frame))
     return [kiosk]
 
 
@@ -107,8 +115,9 @@ def build_layer(launch: Launch, layer: Layer, bus: Bus, seed: int | None) -> Sta
         from robot.kiosk.cli import FRAME_FPS, FRAME_SIZE
         from sim.video import FrameTap
 
-        tap = FrameTap(stack.scene, camera_publisher(bus), fps=FRAME_FPS, width=FRAME_SIZE[0],
-                       height=FRAME_SIZE[1])  # fmt: skip
+        width, height = FRAME_SIZE
+        sink = camera_publisher(bus, width, height)
+        tap = FrameTap(stack.scene, sink, fps=FRAME_FPS, width=width, height=height)
         stack.add_step_hook(tap.on_step)
     return stack
 
