@@ -44,8 +44,9 @@ REQUEST = "Bring the guest a cup of tea."
 START_TIMEOUT_S = 120.0
 EVENT_TIMEOUT_S = 5.0
 EXIT_TIMEOUT_S = 30.0
-RUNNING_FOR_S = 0.3
-"""How long into the first running skill the brain is lost (s)."""
+RUNNING_FOR_S = 1.0
+"""How long into the first running skill the brain is lost (s): past the skill's first
+IK search (up to a second in the twin), in which no watch is checked, into its motion."""
 LOOPBACK = "127.0.0.1"
 
 

@@ -24,14 +24,17 @@ RUN_TIMEOUT_S = 600.0
 STOP_WAIT_S = 30.0
 
 
-def one_process(seed: int) -> bool:
-    done = subprocess.run(
-        robot("run", "launch/tea_sim.toml", "--seed", str(seed), "-i", REQUEST),
-        cwd=ROOT,
-        capture_output=True,
-        timeout=RUN_TIMEOUT_S,
-    )
+def succeeded(command: list[str]) -> bool:
+    """Whether `robot run ...` succeeded; one that hangs past RUN_TIMEOUT_S failed."""
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return False
     return done.returncode == 0
+
+
+def one_process(seed: int) -> bool:
+    return succeeded(robot("run", "launch/tea_sim.toml", "--seed", str(seed), "-i", REQUEST))
 
 
 def split(seed: int, folder: Path) -> bool:
@@ -43,13 +46,7 @@ def split(seed: int, folder: Path) -> bool:
         stderr=subprocess.DEVNULL,
     )
     try:
-        done = subprocess.run(
-            robot("run", launch, "--host", "arm-pi", "-i", REQUEST),
-            cwd=ROOT,
-            capture_output=True,
-            timeout=RUN_TIMEOUT_S,
-        )
-        return done.returncode == 0
+        return succeeded(robot("run", launch, "--host", "arm-pi", "-i", REQUEST))
     finally:
         up.send_signal(signal.SIGINT)
         try:

@@ -30,7 +30,8 @@ import zenoh
 from core.errors import BusError, MessageError, QueueFull
 from core.msgs import Message, decode_msgpack, encode_msgpack
 from robot.bus import Backend, Subscription, Topic
-from robot.bus_security import Acl, Credentials, configure, secure_endpoint_problem
+from robot.bus_security import Acl, configure, secure_endpoint_problem
+from robot.cell.certificates import Credentials
 from robot.staleness import Lateness, max_age_s
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,9 @@ from core.msgs import (
     encode_msgpack,
 )
 from robot.bus import Bus, Subscription, fifo
-from robot.bus_security import Acl, Credentials, configure, make_cell
+from robot.bus_security import Acl, configure
 from robot.bus_zenoh import ZenohBackend
+from robot.cell.certificates import Credentials, make_cell
 from robot.cell.cli import add_arguments, run
 
 CELL_HOSTS = ["arm", "brain", "kiosk", "mallory"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from core.errors import ConfigError
 from core.msgs import WorldState, encode_json
 from core.pose import yaw_of
-from robot.bus_security import DEFAULT_DAYS, make_cell
+from robot.cell.certificates import DEFAULT_DAYS, make_cell
 from robot.cerebellum.arm_model import BasePose
 
 CM_PER_M = 100.0

@@ -89,7 +89,8 @@ def cell_security(launch: Launch, host: str | None) -> dict[str, Any]:
     them; ZenohBackend's keywords."""
     if not launch.bus.credentials:
         return {}
-    from robot.bus_security import Acl, Credentials
+    from robot.bus_security import Acl
+    from robot.cell.certificates import Credentials
 
     if host is None:
         raise ConfigError(f"{launch.path}: with [bus] credentials, say which host this is")
@@ -167,9 +168,11 @@ BRAIN_WAIT_S = 60.0
 """How long `robot run --host` waits for a brain on another host to beat (s)."""
 
 
-GONE_GRACE_S = 0.5
+GONE_GRACE_S = 2.0
 """How long the run goes on after the brain is lost (s): long enough for the arm's own
-watch to stop the skill and say why, which ending the run at once would pre-empt."""
+watch to stop the skill and say why, which ending the run at once would pre-empt. The
+watch is checked between skill updates, and one that searches its IK may take a second
+(the arm holds still meanwhile: a new motion segment starts only once it is planned)."""
 
 
 def _gone(brain: LinkWatch | None) -> bool:
