@@ -6,9 +6,10 @@ import pytest
 
 from core.errors import ReceiveTimeout
 from core.msgs import Instruction, Plan, PlanStatus, SkillCall, SkillStatus, Step, Utterance
-from robot.brain.node import BrainNode
+from robot.brain.node import ARM_GONE, BrainNode
 from robot.brain.planner import PlanResult, refused
 from robot.bus import Bus, fifo
+from robot.link import BRAIN_LINK_LOST
 from robot.node import Node
 
 WAIT_S = 5.0
@@ -82,7 +83,7 @@ def bus():
 
 
 def run_until_final(bus, planner, instructions, cerebellum, max_replans=2):
-    """Run brain + fake cerebellum until every request ended (succeeded, refused, or
+    """Run brain + fake cerebellum until every request ended (succeeded, refused, stopped, or
     failed more often than replanning allows); return what was published."""
     statuses = bus.subscribe(PlanStatus, policy=fifo(256))
     plans = bus.subscribe(Plan, policy=fifo(64))
@@ -102,7 +103,7 @@ def run_until_final(bus, planner, instructions, cerebellum, max_replans=2):
                 break
             collected.append(st)
             failures += st.state == "failed"
-            if st.state in ("succeeded", "refused") or failures > max_replans:
+            if st.state in ("succeeded", "refused", "stopped") or failures > max_replans:
                 ended += 1
                 failures = 0
     finally:
@@ -208,3 +209,55 @@ def test_a_planner_that_raises_refuses_that_request_and_the_brain_goes_on(bus):
         "refused",
         "succeeded",
     ]
+
+
+class LinkLostCerebellum(FakeCerebellum):
+    """Fails the handover as the arm does when the brain's link was lost."""
+
+    def on_call(self, call: SkillCall) -> None:
+        if call.step.skill != "handover":
+            return super().on_call(call)
+        self.calls.append(call)
+        reason = f"{BRAIN_LINK_LOST} (250 ms silent): skill stopped, arm held"
+        common = {"plan_seq": call.plan_seq, "index": call.index, "skill": call.step.skill}
+        self.bus.publish(SkillStatus(state="failed", reason=reason, holding=self.held, **common))
+
+
+def test_a_skill_stopped_for_a_lost_link_ends_the_request_without_a_replan(bus):
+    cerebellum = LinkLostCerebellum(bus)
+    planner = ScriptedPlanner({"serve": SERVE})
+    statuses, plans, _, _ = run_until_final(bus, planner, ["serve"], cerebellum)
+    assert [p.attempt for p in plans] == [0]  # only a new request moves the arm again
+    assert statuses[-1].state == "stopped" and BRAIN_LINK_LOST in statuses[-1].reason
+    assert planner.calls == [("serve", 0)]
+
+
+class GoneArm:
+    """A link watch on an arm that has gone."""
+
+    def lost(self) -> bool:
+        return True
+
+    def why(self) -> str:
+        return "its process or link closed"
+
+
+def test_the_brain_ends_its_request_and_refuses_the_waiting_when_the_arm_is_gone(bus):
+    statuses = bus.subscribe(PlanStatus, policy=fifo(64))
+    brain = BrainNode(bus, "tea", planner=ScriptedPlanner({"serve": SERVE}), arm_link=GoneArm())
+    silent = Node(bus, "silent_arm")  # takes the skill call, answers nothing
+    calls = silent.handle(SkillCall, lambda call: None, policy=fifo(8))
+    brain.start()
+    try:
+        bus.publish(Instruction(text="serve"))
+        bus.publish(Instruction(text="serve"))
+        ended = []
+        while len(ended) < 2:
+            st = statuses.get(timeout=WAIT_S)
+            if st.state in ("stopped", "refused"):
+                ended.append(st)
+    finally:
+        brain.stop()
+    assert [s.state for s in ended] == ["stopped", "refused"]
+    assert all(s.reason.startswith(ARM_GONE) for s in ended)
+    assert calls.poll() is not None  # the first request had begun

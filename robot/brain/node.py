@@ -9,13 +9,14 @@ Protocol (docs/architecture.md, "The plan on the bus"; robot/bus.py):
   the `Plan`, then one `SkillCall(plan_seq, index, step)` per motion step, each after
   the previous one's `SkillStatus` says `succeeded`; `say` steps become `Utterance`s
   here, never SkillCalls; `PlanStatus` follows the steps (running / succeeded /
-  failed / refused);
+  failed / refused / stopped);
 - every `Instruction` and every last `SkillStatus` of a step (succeeded, failed,
   cancelled) is answered at once with the next `SkillCall`, or with none when the
   request is over: a cerebellum in simulated time keeps its clock still until then
   (robot/cerebellum/sim_node.py). A request's last message is its final `PlanStatus`
-  (succeeded, refused, or failed with no replan left), after all that is said about
-  it, so a listener that has it has heard everything;
+  (succeeded, refused, failed with no replan left, or stopped: given up without a
+  replan because the link between brain and arm was lost), after all that is said
+  about it, so a listener that has it has heard everything;
 - on a failed or cancelled step: correct the world model (fill levels from the latest
   `WorldState`, the gripper from `SkillStatus.holding`) and choose the next plan with
   `robot.brain.replan.next_plan` (the same decision the episodes benchmark runs), at
@@ -270,9 +271,10 @@ class BrainNode(Node):
         self._calls.publish(SkillCall(plan_seq=run.plan.seq, index=run.index, step=step))
 
     def _give_up(self, run: _Run, reason: str) -> None:
+        """End the request without a replan: "stopped", the last word on it."""
         self._run = None
         self._say(speech.event_text("give_up", run.lang), run.lang)
-        self._status(run, "failed", reason)
+        self._status(run, "stopped", reason)
 
     def _arm_gone(self, reason: str) -> None:
         """End the running request and refuse those waiting: nothing moves them now."""

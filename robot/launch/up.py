@@ -95,14 +95,14 @@ def run(args: argparse.Namespace) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
         children: dict[str, subprocess.Popen[bytes]] = {}
+        ended: tuple[str, int] | None = None
         try:
             for layer in layers:
                 command = layer_command(args.launch, layer, args.host, via, args.seed)
-                # Own process group: a terminal's Ctrl-C reaches us, and we pass it on
-                # in order, rather than every layer racing us.
+                # Own session: a terminal's Ctrl-C reaches only us, and we pass it on to
+                # every layer, then wait for them, the router closing last.
                 children[layer] = subprocess.Popen(command, start_new_session=True)
             print(f"robot up: {args.host} runs {', '.join(layers)} (Ctrl-C to stop)", flush=True)
-            ended: tuple[str, int] | None = None
             while not stop.is_set() and ended is None:
                 ended = next(
                     ((n, c.returncode) for n, c in children.items() if c.poll() is not None), None
