@@ -33,7 +33,6 @@ import os
 import queue
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -47,7 +46,7 @@ from typing import Protocol, TypeVar
 from benchmarks.common import parser, percentile, report
 from core.msgs import CameraFrame, JointState, Message, SkillCall, Step
 from robot.bus import Bus, Fifo, Publisher, Subscription, fifo
-from robot.bus_zenoh import ZenohBackend
+from robot.bus_zenoh import ZenohBackend, free_port
 
 RATE_HZ = 1000
 JOINTS = 6
@@ -561,13 +560,6 @@ def measure_all(
     for stream in STREAMS.values():
         out |= figures(measure(receiver, publisher, stream, count if stream.paced else camera_s))
     return out
-
-
-def free_port() -> int:
-    """A TCP port free on loopback now (the OS's choice)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from benchmarks.bus import NamespacesUnavailable, veth_namespaces
 from benchmarks.common import parser, percentile, report
 from core.msgs import SafetyEvent, SkillStatus
 from robot.bus import Bus, fifo
-from robot.bus_zenoh import ZenohBackend
+from robot.bus_zenoh import ZenohBackend, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 100.0
@@ -51,14 +51,6 @@ RUNNING_FOR_S = 1.0
 """How long into it the brain is lost (s): past the skill's first IK search (up to a
 second in the twin), in which no watch is checked, into its motion."""
 LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
 
 
 def split_launch(folder: Path, port: int, seed: int = 0, arm_address: str = LOOPBACK) -> Path:

@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import parser, report
-from benchmarks.link_loss import ROOT, free_port, robot, split_launch
+from benchmarks.link_loss import ROOT, robot, split_launch
+from robot.bus_zenoh import free_port
 
 REQUEST = "Bring the guest a cup of tea."
 RUN_TIMEOUT_S = 600.0

@@ -20,6 +20,7 @@ import ipaddress
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,14 @@ MAX_PORT = 65535
 _HOST_PORT = re.compile(r"(?:\[(?P<ipv6>[^\]]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>\d{1,5})")
 _ZENOH_SOURCE = re.compile(r" at \S+\.rs:\d+\.?")
 """Where in Zenoh's Rust sources an error was raised: noise for the person reading it."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` now (the OS's choice): for an endpoint to be listened on
+    at once (a race with another process taking it first is possible, and unlikely)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
 
 
 def endpoint_problem(endpoint: str, listening: bool) -> str | None:

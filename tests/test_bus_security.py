@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import stat
 import threading
 import time
@@ -35,7 +34,7 @@ from core.msgs import (
 )
 from robot.bus import Bus, Subscription, fifo
 from robot.bus_security import Acl, configure
-from robot.bus_zenoh import ZenohBackend
+from robot.bus_zenoh import ZenohBackend, free_port
 from robot.cell.certificates import Credentials, make_cell
 from robot.cell.cli import add_arguments, run
 
@@ -52,12 +51,6 @@ FRAME = CameraFrame(camera="overview", width=1, height=1, encoding="rgb8", data=
 CALL = SkillCall(plan_seq=1, index=0, step=Step("go_home"))
 ENGAGE = EStop(engaged=True, source="test")
 RELEASE = EStop(engaged=False, source="test")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,9 @@ import pytest
 from core.errors import QueueFull, ReceiveTimeout
 from core.msgs import JointState, Plan, PlanStatus, Step, Utterance
 from robot.bus import Bus, Subscription, fifo
-from robot.bus_zenoh import ZenohBackend
+from robot.bus_zenoh import ZenohBackend, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import msgspec
 import pytest
 
 from benchmarks.bus import NamespacesUnavailable
-from benchmarks.link_loss import ROOT, free_port, lose_brain_once, robot, split_launch
+from benchmarks.link_loss import ROOT, lose_brain_once, robot, split_launch
 from core.errors import ConfigError
+from robot.bus_zenoh import free_port
 from robot.launch.config import load_launch
 
 EXIT_WITHIN_S = 30.0

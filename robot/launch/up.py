@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from robot.bus import Bus
-from robot.bus_zenoh import ZenohBackend
+from robot.bus_zenoh import ZenohBackend, free_port
 from robot.launch.cli import cell_security, host_layers
 from robot.launch.config import load_launch
 
@@ -34,13 +33,6 @@ POLL_S = 0.05
 STOP_WAIT_S = 5.0
 """How long a layer has to stop after its Ctrl-C before it is killed (s): the arm's
 controlled stop may settle a poured vessel first."""
-
-
-def free_port() -> int:
-    """A loopback TCP port free now (the router takes it at once)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
