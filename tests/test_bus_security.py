@@ -13,6 +13,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from robot.bus_security import Acl, configure
 from robot.bus_zenoh import ZenohBackend, free_port
 from robot.cell.certificates import Credentials, make_cell
 from robot.cell.cli import add_arguments, run
+from tests.polling import eventually
 
 CELL_HOSTS = ["arm", "brain", "kiosk", "mallory"]
 """mallory has the cell's certificate but is on no list: a compromised or stray host."""
@@ -94,13 +96,8 @@ def keep_doing(action: Callable[[], object], duration: float) -> None:
         time.sleep(0.02)
 
 
-def until(condition: Callable[[], bool], timeout: float = LINK_TIMEOUT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
+until = partial(eventually, timeout=LINK_TIMEOUT_S, period_s=0.02)
+"""Poll until true or the link's timeout passes."""
 
 
 def drain(sub: Subscription[Any]) -> list[Any]:

@@ -3,7 +3,6 @@ rules of real servos (EEPROM, lock, return delay, absent IDs, motion toward the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from firmware_bridge.packet import Packet
 from firmware_bridge.servo_model import KinematicServo, ServoModel, ServoSample
 from firmware_bridge.virtual_bus import Reply, VirtualBus, build_servos, load_eeprom
 from firmware_bridge.virtual_servo import WriteResult
+from tests.polling import eventually
 
 BAUD = 1_000_000
 IDS = range(1, 7)
@@ -32,16 +32,6 @@ def sts_bus() -> Iterator[VirtualBus]:
         yield bus
 
 
-def wait_until(condition, timeout: float = 2.0) -> bool:
-    """Poll a condition (the servo moves in wall time); no timing is asserted."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
-
-
 # -- the vendors' SDKs, unchanged -------------------------------------------------------
 def test_dynamixel_sdk_ping_read_write_sync(dxl_bus: VirtualBus) -> None:
     sdk = pytest.importorskip("dynamixel_sdk")
@@ -54,7 +44,7 @@ def test_dynamixel_sdk_ping_read_write_sync(dxl_bus: VirtualBus) -> None:
         assert ph.ping(port, 42)[1] == sdk.COMM_RX_TIMEOUT  # absent IDs stay silent
         assert ph.write1ByteTxRx(port, 3, 64, 1) == (sdk.COMM_SUCCESS, 0)
         assert ph.write4ByteTxRx(port, 3, 116, 2100) == (sdk.COMM_SUCCESS, 0)
-        assert wait_until(lambda: ph.read4ByteTxRx(port, 3, 132)[0] == 2100)
+        assert eventually(lambda: ph.read4ByteTxRx(port, 3, 132)[0] == 2100)
         writer = sdk.GroupSyncWrite(port, ph, 116, 4)
         for sid in IDS:
             assert ph.write1ByteTxRx(port, sid, 64, 1)[0] == sdk.COMM_SUCCESS
@@ -69,7 +59,7 @@ def test_dynamixel_sdk_ping_read_write_sync(dxl_bus: VirtualBus) -> None:
                 return False
             return all(reader.getData(sid, 132, 4) == 2000 + 10 * sid for sid in IDS)
 
-        assert wait_until(all_there)
+        assert eventually(all_there)
     finally:
         port.closePort()
 
@@ -84,7 +74,7 @@ def test_feetech_sdk_ping_read_write_sync(sts_bus: VirtualBus) -> None:
         assert ph.ping(port, 42)[1] == sdk.COMM_RX_TIMEOUT
         assert ph.write1ByteTxRx(port, 2, 40, 1) == (sdk.COMM_SUCCESS, 0)
         assert ph.write2ByteTxRx(port, 2, 42, 1900) == (sdk.COMM_SUCCESS, 0)
-        assert wait_until(lambda: ph.read2ByteTxRx(port, 2, 56)[0] == 1900)
+        assert eventually(lambda: ph.read2ByteTxRx(port, 2, 56)[0] == 1900)
         writer = sdk.GroupSyncWrite(port, ph, 42, 2)
         for sid in IDS:
             assert ph.write1ByteTxRx(port, sid, 40, 1)[0] == sdk.COMM_SUCCESS
@@ -99,7 +89,7 @@ def test_feetech_sdk_ping_read_write_sync(sts_bus: VirtualBus) -> None:
                 return False
             return all(reader.getData(sid, 56, 2) == 2000 + 10 * sid for sid in IDS)
 
-        assert wait_until(all_there)
+        assert eventually(all_there)
     finally:
         port.closePort()
 

@@ -27,6 +27,7 @@ from firmware_bridge.virtual_bus import VirtualBus, build_servos
 from robot.limbs.base import Limb, LimbFault
 from robot.limbs.plausible import MAX_REJECTIONS_IN_A_ROW
 from robot.limbs.serial import SerialLimb
+from tests.polling import eventually
 
 DATA = Path(__file__).parent / "data" / "serial"
 PROFILE = DATA / "so101_profile.toml"
@@ -51,14 +52,6 @@ def virtual() -> Iterator[VirtualBus]:
         "feetech", build_servos(range(1, 7), get_model("sts3215"), baud=1_000_000)
     ) as bus:
         yield bus
-
-
-def eventually(condition, timeout: float = 2.0) -> bool:
-    """Sync writes get no reply: the virtual bus applies them a moment later."""
-    end = time.monotonic() + timeout
-    while not condition() and time.monotonic() < end:
-        time.sleep(0.005)
-    return condition()
 
 
 def wait_for(limb: Limb, goal: tuple[float, ...], timeout: float = 3.0) -> tuple[float, ...]:
