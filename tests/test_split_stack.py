@@ -163,3 +163,17 @@ def test_a_twin_arm_with_a_kiosk_elsewhere_publishes_its_camera(tmp_path: Path) 
         assert time.monotonic() < deadline, "no camera frame from the arm's twin"
     finally:
         stack.close()
+
+
+def test_the_kiosk_layer_says_once_per_camera_that_it_skips_raw_frames(caplog) -> None:
+    from core.msgs import CameraFrame
+    from robot.bus import Bus
+    from robot.launch.node_cli import kiosk_nodes, show_frame
+
+    kiosk = kiosk_nodes(kiosk_on_any_port(load_launch(ROOT / "launch/expo.toml")), Bus())[0]
+    raw = CameraFrame(camera="wrist", width=1, height=1, encoding="rgb8", data=bytes(3))
+    for _ in range(3):
+        show_frame(kiosk, raw)  # type: ignore[arg-type]
+    assert kiosk.frame() is None  # type: ignore[attr-defined]
+    said = [r for r in caplog.records if "raw (rgb8) frames of 'wrist'" in r.getMessage()]
+    assert len(said) == 1

@@ -100,12 +100,40 @@ class KioskRun:
             self.bus.close()
 
 
+def make_kiosk(launch: Launch, bus: Bus, port: int | None = None) -> Kiosk:
+    """The kiosk node of `launch`'s [kiosk] on `bus` (`port` overrides the file's)."""
+    section = launch.kiosk
+    if section is None:
+        raise ConfigError(f"{launch.path}: no [kiosk] section")
+    return Kiosk(
+        bus,
+        section.requests,
+        host=section.host,
+        port=section.port if port is None else port,
+        token=section.token or None,
+        title=section.title,
+        hosts=section.hosts,
+        scene=launch.scene.name,
+    )
+
+
+def tap_camera(stack: Stack, show: Callable[[bytes], None]) -> None:
+    """Hand the twin's overview camera, as JPEG at the kiosk's rate and size, to `show`
+    (a stack without a simulated scene has no camera here: nothing happens)."""
+    if stack.scene is None or stack.add_step_hook is None:
+        return
+    from sim.video import FrameTap
+
+    width, height = FRAME_SIZE
+    tap = FrameTap(stack.scene, frame_sink(show), fps=FRAME_FPS, width=width, height=height)
+    stack.add_step_hook(tap.on_step)
+
+
 def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -> KioskRun:
     """The kiosk of `launch` on a stack paced to the wall clock, with camera frames."""
     if launch.kiosk is None:
         raise ConfigError(f"{launch.path}: no [kiosk] section")
-    section = launch.kiosk
-    warn_without_cjk_font(section.requests)
+    warn_without_cjk_font(launch.kiosk.requests)
     bus = make_bus(launch)
     try:
         stack = build_stack(launch, bus, gui=gui, realtime=True)
@@ -113,31 +141,12 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         bus.close()
         raise
     try:
-        kiosk = Kiosk(
-            bus,
-            section.requests,
-            host=section.host,
-            port=section.port if port is None else port,
-            token=section.token or None,
-            title=section.title,
-            hosts=section.hosts,
-            scene=launch.scene.name,
-        )
+        kiosk = make_kiosk(launch, bus, port)
     except BaseException:
         stack.close()
         bus.close()
         raise
-    if stack.scene is not None and stack.add_step_hook is not None:
-        from sim.video import FrameTap
-
-        tap = FrameTap(
-            stack.scene,
-            frame_sink(lambda image: kiosk.set_frame(image, "image/jpeg")),
-            fps=FRAME_FPS,
-            width=FRAME_SIZE[0],
-            height=FRAME_SIZE[1],
-        )
-        stack.add_step_hook(tap.on_step)
+    tap_camera(stack, lambda image: kiosk.set_frame(image, "image/jpeg"))
     return KioskRun(kiosk, stack, [kiosk, *stack.nodes], bus)
 
 

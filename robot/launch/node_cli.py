@@ -20,11 +20,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-import numpy as np
-
 from core.errors import ConfigError
 from core.msgs import CameraFrame
 from robot.bus import Bus
+from robot.kiosk.cli import FRAME_SIZE, make_kiosk, tap_camera
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import host_layers, make_bus
 from robot.launch.config import LAYERS, Launch, Layer, load_launch
@@ -61,10 +60,8 @@ def layer_host(launch: Launch, layer: Layer, host: str | None) -> str:
     return host
 
 
-def camera_publisher(bus: Bus, width: int, height: int) -> Callable[[np.ndarray], None]:
-    """A frame sink (physics thread) that publishes each frame as a JPEG `CameraFrame`."""
-    from robot.kiosk.cli import frame_sink
-
+def camera_publisher(bus: Bus, width: int, height: int) -> Callable[[bytes], None]:
+    """Publishes each JPEG frame of the twin's overview camera as a `CameraFrame`."""
     pub = bus.publisher(CameraFrame)
 
     def publish(image: bytes) -> None:
@@ -73,33 +70,28 @@ def camera_publisher(bus: Bus, width: int, height: int) -> Callable[[np.ndarray]
         )
         pub.publish(frame)
 
-    return frame_sink(publish)
+    return publish
+
+
+_RAW_CAMERAS_SAID: set[str] = set()
 
 
 def show_frame(kiosk: Kiosk, frame: CameraFrame) -> None:
-    """Put a compressed frame on the page; a raw one is said once and skipped."""
+    """Put a compressed frame on the page; raw ones are skipped, said once per camera."""
     if frame.encoding == "rgb8":
-        log.warning(
-            "kiosk: skipped a raw (rgb8) frame of %r: the page shows JPEG or PNG", frame.camera
-        )
+        if frame.camera not in _RAW_CAMERAS_SAID:
+            _RAW_CAMERAS_SAID.add(frame.camera)
+            log.warning(
+                "kiosk: skipping raw (rgb8) frames of %r: the page shows JPEG or PNG",
+                frame.camera,
+            )
         return
     kiosk.set_frame(frame.data, f"image/{frame.encoding}")
 
 
 def kiosk_nodes(launch: Launch, bus: Bus) -> list[Node]:
     """The kiosk alone: its page, fed from the bus (camera frames included)."""
-    section = launch.kiosk
-    assert section is not None  # load_launch checked [hosts] against [kiosk]
-    kiosk = Kiosk(
-        bus,
-        section.requests,
-        host=section.host,
-        port=section.port,
-        token=section.token or None,
-        title=section.title,
-        hosts=section.hosts,
-        scene=launch.scene.name,
-    )
+    kiosk = make_kiosk(launch, bus)
     kiosk.handle(CameraFrame, lambda frame: show_frame(kiosk, frame))
     return [kiosk]
 
@@ -111,14 +103,8 @@ def build_layer(launch: Launch, layer: Layer, bus: Bus, seed: int | None) -> Sta
     # The twin is paced to the wall clock when people watch it from a kiosk.
     realtime = launch.host_of("kiosk") is not None
     stack = build_stack(launch, bus, seed=seed, realtime=realtime, layers=(layer,))
-    if realtime and stack.scene is not None and stack.add_step_hook is not None:
-        from robot.kiosk.cli import FRAME_FPS, FRAME_SIZE
-        from sim.video import FrameTap
-
-        width, height = FRAME_SIZE
-        sink = camera_publisher(bus, width, height)
-        tap = FrameTap(stack.scene, sink, fps=FRAME_FPS, width=width, height=height)
-        stack.add_step_hook(tap.on_step)
+    if realtime:
+        tap_camera(stack, camera_publisher(bus, *FRAME_SIZE))
     return stack
 
 
