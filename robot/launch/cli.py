@@ -179,22 +179,19 @@ def _gone(brain: LinkWatch | None) -> bool:
     return brain is not None and brain.lost() and brain.silent_for_s() >= GONE_GRACE_S
 
 
-def wait_for_brain(bus: Bus, launch: Launch) -> LinkWatch:
-    """Wait until the brain's beats arrive (a request sent before it listens is lost);
-    returns the watch on them."""
-    watch = LinkWatch(bus, "brain")
+def wait_for_brain(watch: LinkWatch, launch: Launch) -> None:
+    """Wait until `watch` (the arm's on the brain) hears the brain: a request sent before
+    it listens is lost."""
     where = launch.host_of("brain")
     print(f"waiting for the brain (host {where!r}) ...", flush=True)
     deadline = time.monotonic() + BRAIN_WAIT_S
     while not watch.heard:
         if time.monotonic() > deadline:
-            watch.close()
             raise RobotError(
                 f"no brain heard within {BRAIN_WAIT_S:.0f} s: is `robot up "
                 f"{launch.path} --host {where}` running, and its bus connected to this one?"
             )
         time.sleep(LINK_BEAT_S)
-    return watch
 
 
 def run(args: argparse.Namespace) -> int:
@@ -239,7 +236,9 @@ def run(args: argparse.Namespace) -> int:
             has_world=stack.world_state is not None,
             on_change=Progress(),
         )
-        brain = wait_for_brain(bus, launch) if "brain" not in layers else None
+        brain = stack.brain_link
+        if brain is not None:
+            wait_for_brain(brain, launch)
         wall_start = time.monotonic()
         failure: RobotError | None = None
         try:

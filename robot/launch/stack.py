@@ -77,6 +77,8 @@ class Stack:
     """The simulated scene, when the physics runs in the stack's own node (sim)."""
     add_step_hook: Callable[[Callable[[], None]], None] | None = None
     """Install a hook run after every physics step, in the physics thread (frames)."""
+    brain_link: LinkWatch | None = None
+    """The arm's watch on a brain in another process (None when the brain is here)."""
     _close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -158,6 +160,7 @@ def build_stack(
         stack.nodes.insert(len(stack.nodes) - ("arm" in local), brain)
         if isinstance(brain.planner, PlannerProcess):
             stack._close.insert(0, brain.planner.close)  # last: the nodes have stopped
+    stack.brain_link = brain_link
     if split:
         beats = [LinkBeat(bus, layer) for layer in sorted(local)]
         stack._close.extend(beat.close for beat in beats)
