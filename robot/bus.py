@@ -177,8 +177,46 @@ class Backend(ABC):
         """Call `on_change(True)` when `name` is announced (at once if it is already),
         `on_change(False)` when it is withdrawn or the link to it is lost."""
 
+    def newest(self, topic: Topic) -> Newest:
+        """The newest message on `topic`, kept by the transport until taken. For beats
+        whose age matters more than their order: a network backend keeps them without
+        waiting for the interpreter lock, so a busy process still sees how fresh they
+        are when it looks."""
+        sub: Subscription = Subscription(topic, latest, None, self.detach)
+        self.attach(sub)
+        return _PolledNewest(sub)
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release transport resources."""
+
+
+class Newest(ABC):
+    """The newest message of one topic, taken when asked (`Backend.newest`)."""
+
+    @abstractmethod
+    def take(self) -> tuple[Message, float] | None:
+        """The newest message since the last take and its age on arrival here (s, from
+        its sending), or None if none came."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop keeping the topic's messages."""
+
+
+class _PolledNewest(Newest):
+    """Through an ordinary mailbox: in one process, a message's stamp is this clock."""
+
+    def __init__(self, sub: Subscription) -> None:
+        self._sub = sub
+
+    def take(self) -> tuple[Message, float] | None:
+        msg = self._sub.poll()
+        if msg is None:
+            return None
+        return msg, max(0.0, (time.monotonic_ns() - msg.stamp_ns) / 1e9)
+
+    def close(self) -> None:
+        self._sub.close()
 
 
 class InProcessBackend(Backend):

@@ -30,7 +30,7 @@ import zenoh
 
 from core.errors import BusError, MessageError, QueueFull
 from core.msgs import Message, decode_msgpack, encode_msgpack
-from robot.bus import Backend, Subscription, Topic
+from robot.bus import Backend, Newest, Subscription, Topic
 from robot.bus_security import Acl, configure, secure_endpoint_problem
 from robot.cell.certificates import Credentials
 from robot.staleness import Lateness, max_age_s
@@ -177,6 +177,7 @@ class ZenohBackend(Backend):
         self._subscribers: dict[Subscription, Any] = {}
         self._tokens: list[Any] = []
         self._presence_watches: list[Any] = []
+        self._rings: list[Any] = []
 
     def key(self, topic: Topic) -> str:
         return f"{self.prefix}/{topic.key}"
@@ -185,19 +186,12 @@ class ZenohBackend(Backend):
         key = self.key(sub.topic)
 
         def on_sample(sample: zenoh.Sample) -> None:
-            if str(sample.key_expr) != key:
-                # A put on a wildcard (`robot/*`) reaches every subscriber it matches:
-                # only a message on the topic's own key is one of the topic's.
-                self.malformed += 1
+            # A put on a wildcard (`robot/*`) reaches every subscriber it matches: `aged`
+            # takes only a message on the topic's own key as one of the topic's.
+            aged = self.aged(sample, sub.topic)
+            if aged is None or self._too_late(sub.topic, *aged):
                 return
-            try:
-                msg = decode_msgpack(sample.payload.to_bytes(), sub.topic.type)
-            except MessageError as err:
-                self.malformed += 1
-                log.error("dropped malformed message on %s: %s", sample.key_expr, err)
-                return
-            if sample.attachment is not None and self._too_late(sub.topic, sample, msg):
-                return
+            msg = aged[0]
             if sub.is_full():
                 self.overflows += 1
                 log.error("%s: fifo subscriber full, message from the network lost", sub.topic.key)
@@ -213,24 +207,61 @@ class ZenohBackend(Backend):
         with self._lock:
             self._subscribers[sub] = handle
 
-    def _too_late(self, topic: Topic, sample: zenoh.Sample, msg: Message) -> bool:
-        sender = sample.attachment.to_bytes()
-        if sender == self._sender:
-            return False  # our own: no link between
+    def _too_late(self, topic: Topic, msg: Message, age_s: float) -> bool:
+        if age_s <= max_age_s(msg):
+            return False
         with self._lateness_lock:
-            late_s = self._lateness.late_s(sender, msg.stamp_ns, time.monotonic_ns())
-            if late_s <= max_age_s(msg):
-                return False
             count = self.stale[topic.key] = self.stale.get(topic.key, 0) + 1
         if count == 1:
             log.warning(
                 "dropped a %s that arrived %.0f ms late (more than %.0f ms); such drops "
                 "are counted",
                 topic.key,
-                late_s * 1e3,
+                age_s * 1e3,
                 max_age_s(msg) * 1e3,
             )
         return True
+
+    def newest(self, topic: Topic) -> Newest:
+        """Kept in a ring of one in Zenoh's own threads: receiving a beat never waits for
+        the interpreter lock, so a process busy in a physics step still finds its peer's
+        newest beat when it looks, and that beat's lateness (`Lateness`) says how old."""
+        key = self.key(topic)
+        handle = self.session.declare_subscriber(key, zenoh.handlers.RingChannel(1))
+        with self._lock:
+            self._rings.append(handle)
+        return _RingNewest(self, topic, handle)
+
+    def aged(self, sample: zenoh.Sample, topic: Topic) -> tuple[Message, float] | None:
+        """The message in `sample` and how long ago it was sent, on this process's clock
+        (s): its lateness against its sender's quickest message (robot/staleness.py), 0
+        for our own and for a message without a sender.
+        None, counted as malformed, for what is not a message of `topic`."""
+        if str(sample.key_expr) != self.key(topic):
+            self.malformed += 1
+            return None
+        try:
+            msg = decode_msgpack(sample.payload.to_bytes(), topic.type)
+        except MessageError as err:
+            self.malformed += 1
+            log.error("dropped malformed message on %s: %s", sample.key_expr, err)
+            return None
+        if sample.attachment is None:
+            return msg, 0.0  # from outside the stack: no sender to judge it against
+        sender = sample.attachment.to_bytes()
+        now_ns = time.monotonic_ns()
+        if sender == self._sender:
+            return msg, 0.0  # our own: no link between
+        with self._lateness_lock:
+            return msg, self._lateness.late_s(sender, msg.stamp_ns, now_ns)
+
+    def release(self, handle: Any) -> None:
+        """Undeclare one of `newest`'s subscribers, unless the session has already."""
+        with self._lock:
+            if handle not in self._rings:
+                return
+            self._rings.remove(handle)
+        handle.undeclare()
 
     def announce(self, name: str) -> Callable[[], None]:
         """A Zenoh liveliness token: withdrawn by Zenoh itself when this process dies or
@@ -282,14 +313,30 @@ class ZenohBackend(Backend):
                 *self._publishers.values(),
                 *self._tokens,
                 *self._presence_watches,
+                *self._rings,
             ]
             self._subscribers.clear()
             self._publishers.clear()
             self._tokens.clear()
             self._presence_watches.clear()
+            self._rings.clear()
         try:
             for handle in handles:
                 handle.undeclare()
             self.session.close()
         except zenoh.ZError as err:  # a peer gone without a word: nothing left to tell it
             log.info("the Zenoh session closed uncleanly: %s", _zenoh_why(err))
+
+
+class _RingNewest(Newest):
+    def __init__(self, backend: ZenohBackend, topic: Topic, handle: Any) -> None:
+        self._backend = backend
+        self._topic = topic
+        self._handle = handle
+
+    def take(self) -> tuple[Message, float] | None:
+        sample = self._handle.try_recv()
+        return None if sample is None else self._backend.aged(sample, self._topic)
+
+    def close(self) -> None:
+        self._backend.release(self._handle)

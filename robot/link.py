@@ -2,19 +2,19 @@
 
 Each layer process of a split stack (`robot node`, `robot up`) beats on
 `Heartbeat/link/<layer>` every `LINK_BEAT_S`. A side that depends on another watches its
-beats: the arm stops a running skill when the brain's go silent for `LINK_LOST_S`, and
-the brain ends its plan when the arm's do. Silence means the same whether the peer
-died, hung, or the network between them failed: nothing here can tell those apart, and
-each wants the arm held.
+beats: the arm stops a running skill when the brain's newest beat is `BRAIN_LOST_S` old,
+and the brain ends its plan when the arm's is `ARM_LOST_S` old. Silence means the same
+whether the peer died, hung, or the network between them failed: nothing here can tell
+those apart, and each wants the arm held.
 
-Beats alone cannot be quick: a beat from a Python process may wait for the interpreter
-lock behind a physics step or a decode, so the watch must allow `LINK_LOST_S`. So each
-layer also announces its presence on the bus (a Zenoh liveliness token, kept by Zenoh's
-own threads): when the peer's process dies or its session's link closes, the watch hears
-within milliseconds. Silent beats with the presence still there mean a hung peer, or a
-network cut the transport has not noticed yet (Zenoh's lease, 10 s: a lease short enough
-to matter, 80 ms, dropped healthy links, because our callbacks run on Zenoh's receiving
-threads and wait there for the interpreter lock).
+The watcher does not receive the beats through Python callbacks, which would wait for the
+interpreter lock behind a physics step: the transport keeps the newest beat
+(`Backend.newest`, in Zenoh's own threads) with what it needs to tell its age, and the
+watch takes it when it looks. Each layer also announces its presence on the bus (a Zenoh
+liveliness token): when the peer's process dies or its session's link closes, the watch
+hears at once. Silent beats with the presence still there mean a hung peer, or a network
+cut the transport has not noticed (Zenoh's lease, 10 s: docs/network.md says why it is
+left so).
 
 The node-level `Heartbeat` (once a second, robot/node.py) says a node is alive for
 people; these beats are for machines, on their own topic, so recordings of the
@@ -27,7 +27,7 @@ import threading
 import time
 
 from core.msgs import Heartbeat
-from robot.bus import Bus, latest
+from robot.bus import Bus, Topic
 
 
 def link_topic(layer: str) -> str:
@@ -39,15 +39,20 @@ def link_topic(layer: str) -> str:
 BRAIN_LINK_LOST = "lost the brain's link"
 """How a skill stopped for a silent brain begins its reason: the brain, if it hears it
 later, gives the request up instead of replanning (only a new request moves the arm)."""
-LINK_BEAT_S = 0.02
+LINK_BEAT_S = 0.01
 """How often a layer process beats (s)."""
-LINK_LOST_S = 1.0
-"""Silence after which a peer counts as gone (s): what a hung peer, or a cut cable no
-packet reports, costs. A peer that dies is heard at once (its presence goes). The beats
-are Python's: in a process that steps PyBullet, whose calls hold the interpreter lock
-for up to 150 ms with the tea's liquid, beats were measured arriving 160 ms apart and
-the watch polled up to 335 ms apart; 200 ms stopped 6 of 10 healthy split episodes
-(benchmarks/split_episodes.py). So a second (docs/network.md)."""
+BRAIN_LOST_S = 0.07
+"""Silence after which the arm counts the brain as gone (s): the newest beat the arm can
+take was sent this long ago. Beats are kept by Zenoh's threads until the arm looks
+(`Backend.newest`), so a physics step holding the interpreter lock in the arm's process
+delays the looking, not the beats. Healthy split episodes showed beats up to 44 ms old,
+and 50 ms stopped one in twenty (benchmarks/split_episodes.py); a cut link holds the arm
+within 77 ms (benchmarks/link_loss.py)."""
+ARM_LOST_S = 1.0
+"""Silence after which the brain counts the arm as gone (s). The arm's beats are sent by
+a Python thread of a process that, with the twin, steps PyBullet: its calls hold the
+interpreter lock for up to 150 ms with the tea's liquid, and the beats wait behind them.
+Nothing is moving on the brain's word then: the arm holds itself when it loses the brain."""
 
 
 class LinkBeat:
@@ -80,13 +85,17 @@ class LinkWatch:
     gone (it may not have started yet); `heard` says whether it ever was.
     """
 
-    def __init__(self, bus: Bus, peer: str, lost_after_s: float = LINK_LOST_S) -> None:
+    def __init__(self, bus: Bus, peer: str, lost_after_s: float) -> None:
         self.peer = peer
         self.lost_after_s = lost_after_s
-        self._beats = bus.subscribe(Heartbeat, link_topic(peer), policy=latest)
+        self._beats = bus.backend.newest(Topic(Heartbeat, link_topic(peer)))
         self._last: float | None = None
+        """When the newest beat taken was sent, on this process's clock."""
         self._present: bool | None = None
         """None until the peer's presence is first seen; then whether it still is."""
+        self.longest_silence_s = 0.0
+        """The longest silence `lost()` saw while the peer was linked: the margin to
+        `lost_after_s` that a healthy link kept."""
         bus.backend.watch_presence(link_topic(peer), self._on_presence)
 
     def _on_presence(self, present: bool) -> None:
@@ -95,8 +104,9 @@ class LinkWatch:
             self._last = time.monotonic()
 
     def _take(self) -> None:
-        if self._beats.poll() is not None:
-            self._last = time.monotonic()
+        if (taken := self._beats.take()) is not None:
+            sent = time.monotonic() - taken[1]
+            self._last = sent if self._last is None else max(self._last, sent)
 
     @property
     def heard(self) -> bool:
@@ -114,7 +124,13 @@ class LinkWatch:
         return self._present is False
 
     def lost(self) -> bool:
-        return self.departed or self.silent_for_s() >= self.lost_after_s
+        if self.departed:
+            return True
+        silent_s = self.silent_for_s()
+        if silent_s >= self.lost_after_s:
+            return True
+        self.longest_silence_s = max(self.longest_silence_s, silent_s)
+        return False
 
     def why(self) -> str:
         """How the peer was lost, in a few words."""

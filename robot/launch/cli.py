@@ -271,6 +271,11 @@ def run(args: argparse.Namespace) -> int:
         f"instructions, {report['sim_time_s']:.1f} s simulated in {wall_time_s:.1f} s, "
         f"{report['spilled']} particles spilled"
     )
+    if brain is not None:
+        print(
+            f"the brain's link: longest silence {brain.longest_silence_s * 1e3:.0f} ms while "
+            f"linked (the arm stops at {brain.lost_after_s * 1e3:.0f} ms)"
+        )
     if failure is not None:
         print(f"robot run: {failure} ({debug_log.where()})", file=sys.stderr)
     return 0 if report["success"] else 1

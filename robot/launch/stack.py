@@ -36,7 +36,7 @@ from robot.cerebellum.realtime import RealtimeRequest
 from robot.cerebellum.safety import SafetyConfig
 from robot.launch.config import LAYERS, Launch, Layer
 from robot.launch.world_file import WorldFile
-from robot.link import LinkBeat, LinkWatch
+from robot.link import ARM_LOST_S, BRAIN_LOST_S, LinkBeat, LinkWatch
 from robot.node import Node
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def build_stack(
     split = local != set(LAYERS)
     seed = launch.scene.seed if seed is None else seed
     brain = _brain(launch, bus, realtime, local, watch_arm=split) if "brain" in local else None
-    brain_link = LinkWatch(bus, "brain") if split and "arm" in local else None
+    brain_link = LinkWatch(bus, "brain", BRAIN_LOST_S) if split and "arm" in local else None
     try:
         if "arm" not in local:
             start = time.monotonic()
@@ -183,7 +183,7 @@ def _brain(
         model_dir=model_dir,
         max_replans=launch.brain.max_replans,
         threads=launch.brain.threads,
-        arm_link=LinkWatch(bus, "arm") if watch_arm and "arm" not in local else None,
+        arm_link=LinkWatch(bus, "arm", ARM_LOST_S) if watch_arm and "arm" not in local else None,
     )
 
 
