@@ -28,6 +28,11 @@ OVERVIEW_TARGET = np.array([0.18, 0.15, 0.28])
 TABLE_EYE = np.array([0.62, -0.42, 0.32])
 TABLE_TARGET = np.array([0.22, 0.02, 0.06])
 TABLE_FOV = 55.0
+# The markers on the things face their -y side, the arm's right as it looks over the
+# table: the side camera looks at the table from there, as a camera for perception would.
+SIDE_EYE = np.array([0.28, -0.58, 0.38])
+SIDE_TARGET = np.array([0.26, 0.04, 0.0])
+SIDE_FOV = 50.0
 # The wrist camera sits on the gripper housing: behind and above the tool frame,
 # looking forward along the gripper (gripper frame: x forward, z up at roll 0).
 WRIST_EYE = np.array([-0.09, 0.01, 0.06])  # m, in the tool frame
@@ -52,7 +57,7 @@ class Camera:
     up: tuple[float, float, float] = (0.0, 0.0, 1.0)
 
 
-CAMERA_NAMES = ("overview", "table", "wrist")
+CAMERA_NAMES = ("overview", "table", "wrist", "side")
 
 
 def overview_camera(scene: Scene) -> Camera:
@@ -74,6 +79,14 @@ def table_camera(scene: Scene) -> Camera:
     return Camera(tuple(base + TABLE_EYE), tuple(base + TABLE_TARGET), TABLE_FOV)  # type: ignore[arg-type]
 
 
+def side_camera(scene: Scene) -> Camera:
+    """From the arm's right, over the table: the side the things' markers face."""
+    base = np.array(
+        p.getBasePositionAndOrientation(scene.arm.body_id, physicsClientId=scene.world.client)[0]
+    )
+    return Camera(tuple(base + SIDE_EYE), tuple(base + SIDE_TARGET), SIDE_FOV)  # type: ignore[arg-type]
+
+
 def wrist_camera(scene: Scene) -> Camera:
     pos, orn = scene.arm.tool_pose()
     rot = np.array(p.getMatrixFromQuaternion(orn)).reshape(3, 3)
@@ -89,6 +102,8 @@ def camera(scene: Scene, name: str) -> Camera:
         return wrist_camera(scene)
     if name == "table":
         return table_camera(scene)
+    if name == "side":
+        return side_camera(scene)
     raise KeyError(f"unknown camera {name!r}; cameras are {list(CAMERA_NAMES)}")
 
 
@@ -98,6 +113,8 @@ def render(
     """Render camera `name` of `scene` now."""
     cam = camera(scene, name)
     cid = scene.world.client
+    if scene.decals is not None:
+        scene.decals.place()
     view = p.computeViewMatrix(cam.eye, cam.target, cam.up, physicsClientId=cid)
     proj = p.computeProjectionMatrixFOV(cam.fov_deg, width / height, NEAR, FAR, physicsClientId=cid)
     _, _, rgba, depth_buffer, seg = p.getCameraImage(

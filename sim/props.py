@@ -18,6 +18,7 @@ from core.catalogue import geometry as g
 from core.catalogue.types import (
     Basket,
     Chair,
+    Marker,
     Mesh,
     Parts,
     SpoutedPot,
@@ -54,6 +55,8 @@ class Prop:
     spinning_friction: float | None = None
     mesh: Mesh | None = None
     """A mesh body instead of parts (its file's path made absolute)."""
+    marker: Marker | None = None
+    """Its fiducial, drawn on it where a camera looks (sim/markers.py)."""
 
 
 def _z_to(direction: np.ndarray) -> tuple[float, float, float, float]:
@@ -105,7 +108,7 @@ def prop_of(thing: Thing) -> Prop:
         prop = Prop([], mesh=body)
     else:
         raise ValueError(f"{thing.name!r} has no body the twin can build")
-    return Prop(prop.parts, prop.cavity, thing.spinning_friction_m, prop.mesh)
+    return Prop(prop.parts, prop.cavity, thing.spinning_friction_m, prop.mesh, thing.marker)
 
 
 def _part(spec: object) -> Part:

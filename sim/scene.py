@@ -17,6 +17,7 @@ from core.msgs import ObjectState, PersonState, SurfaceState, Vec3, WorldState
 from sim.arm import Arm
 from sim.bodies import Body
 from sim.liquids import Liquid, Vessel
+from sim.markers import Decals
 from sim.person import PersonBody
 from sim.world import World
 
@@ -58,6 +59,8 @@ class Scene:
     liquid: Liquid
     seed: int
     objects: dict[str, SceneObject] = field(default_factory=dict)
+    decals: Decals | None = None
+    """The things' fiducials, drawn where a camera renders (sim/markers.py)."""
     persons: dict[str, PersonBody] = field(default_factory=dict)
     surfaces: dict[str, StaticSurface] = field(default_factory=dict)
     floor: Body | None = None

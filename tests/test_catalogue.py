@@ -195,7 +195,7 @@ def test_what_starts_full_fits_its_cavity(name: str) -> None:
 
 
 def test_marker_ids_are_unique() -> None:
-    ids = [thing(n).marker_id for n in THINGS if thing(n).marker_id >= 0]
+    ids = [m.id for n in THINGS if (m := thing(n).marker) is not None]
     assert len(ids) == len(set(ids))
 
 

@@ -207,10 +207,26 @@ class Names(Struct):
     zh_on: str = ""
 
 
+Axis = Literal["+x", "-x", "+y", "-y", "+z", "-z"]
+
+
+class Marker(Struct):
+    """The fiducial stuck on a thing, for a camera to find it: an AprilTag of the 36h11
+    family, `size_m` the side of its black square (a white margin of one cell, an
+    eighth of that, goes round it). `centre_m`: its centre in the thing's frame;
+    `facing`: the thing's axis it faces out along; `up`: the axis its top edge points
+    to (the tag's own +y)."""
+
+    id: int
+    size_m: float
+    centre_m: Vec3
+    facing: Axis
+    up: Axis = "+z"
+
+
 class Thing(Struct):
     """One thing a scene can hold, described once: its body and mass, and which of
-    grasp / container / surface / person apply. `marker_id`: the fiducial (AprilTag
-    36h11) stuck on it, for a camera to find it; -1 for none."""
+    grasp / container / surface / person apply; `marker`, the fiducial on it, if any."""
 
     body: Body | None = None
     """None only for a person, whose body the twin builds from `person`."""
@@ -226,7 +242,7 @@ class Thing(Struct):
     """The twist (m, per newton of squeeze) its contacts resist, when PyBullet's point
     contact (none) is not good enough: a rubber pad pressed on a vertical edge makes a
     strip of length L, which resists about mu * L / 4."""
-    marker_id: int = -1
+    marker: Marker | None = None
     name: str = ""
     """Filled in from the file's name when it is loaded."""
 

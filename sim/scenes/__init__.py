@@ -16,6 +16,7 @@ from core.catalogue.types import Placed, Thing
 from core.profile import Profile, load_profile
 from sim.arm import Arm
 from sim.liquids import Liquid
+from sim.markers import Decals
 from sim.person import POSTURES, build_person, facing
 from sim.props import prop_of
 from sim.scene import Placement, Scene, StaticSurface
@@ -58,6 +59,12 @@ def build_scene(
         _person(scene, files.things[placed.name], placed)
     if settle:
         world.step(round(SETTLE_S * world.rate_hz))
+    # Last, so that every body of the physics keeps the id (and the solver its order)
+    # it had before there were markers.
+    scene.decals = Decals(world.client)
+    for placed in files.file.objects:
+        if (marker := files.things[placed.name].marker) is not None:
+            scene.decals.stick(marker, scene.objects[placed.name].body)
     return scene
 
 
