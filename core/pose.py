@@ -22,6 +22,26 @@ def quat_matrix(q: Quat) -> np.ndarray:
     )
 
 
+def quat_from_matrix(rotation: np.ndarray) -> Quat:
+    """(x, y, z, w) of a rotation matrix (from its largest diagonal term, for accuracy)."""
+    m = rotation
+    trace = m[0, 0] + m[1, 1] + m[2, 2]
+    if trace > 0:
+        s = 2.0 * np.sqrt(trace + 1.0)
+        q = ((m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, s / 4)
+    else:
+        i = int(np.argmax(np.diag(m)))
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
+        ijk = [0.0, 0.0, 0.0]
+        ijk[i] = s / 4
+        ijk[j] = (m[j, i] + m[i, j]) / s
+        ijk[k] = (m[k, i] + m[i, k]) / s
+        q = (*ijk, (m[k, j] - m[j, k]) / s)
+    x, y, z, w = (float(v) for v in q)
+    return x, y, z, w
+
+
 def quat_from_yaw(yaw: float) -> Quat:
     """A turn of `yaw` about the world's +z."""
     return (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2))

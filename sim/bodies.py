@@ -74,6 +74,15 @@ class Body:
         ref = np.asarray(pos) - rot @ self.com_offset
         return (float(ref[0]), float(ref[1]), float(ref[2])), tuple(orn)  # type: ignore[return-value]
 
+    def set_frame_pose(self, position: Vec3, orientation: Quat) -> None:
+        """Put the reference point at `position` (m), turned to `orientation` (xyzw),
+        world frame: set-up (or a copy of another world), no physics runs."""
+        rot = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+        base = np.asarray(position) + rot @ self.com_offset
+        p.resetBasePositionAndOrientation(
+            self.body_id, base.tolist(), list(orientation), physicsClientId=self.client
+        )
+
     def to_local(self, points: np.ndarray) -> np.ndarray:
         """World points (N, 3) expressed in the reference frame."""
         pos, orn = p.getBasePositionAndOrientation(self.body_id, physicsClientId=self.client)

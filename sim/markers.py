@@ -19,6 +19,7 @@ import pybullet as p
 
 from core.catalogue.markers import plate_size, tag_image, tag_in_thing
 from core.catalogue.types import Marker
+from core.pose import quat_from_matrix
 from sim.bodies import Body
 
 PLATE_MESH = str(Path(__file__).with_name("assets") / "marker_plate.obj")
@@ -94,30 +95,10 @@ class Decals:
             p.resetBasePositionAndOrientation(
                 decal.body_id,
                 pose[:3, 3].tolist(),
-                quaternion(pose[:3, :3]),
+                quat_from_matrix(pose[:3, :3]),
                 physicsClientId=self._client,
             )
 
     @property
     def body_ids(self) -> list[int]:
         return [d.body_id for d in self._decals]
-
-
-def quaternion(rotation: np.ndarray) -> tuple[float, float, float, float]:
-    """(x, y, z, w) of a rotation matrix (from its largest diagonal term, for accuracy)."""
-    m = rotation
-    trace = m[0, 0] + m[1, 1] + m[2, 2]
-    if trace > 0:
-        s = 2.0 * np.sqrt(trace + 1.0)
-        q = ((m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, s / 4)
-    else:
-        i = int(np.argmax(np.diag(m)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
-        ijk = [0.0, 0.0, 0.0]
-        ijk[i] = s / 4
-        ijk[j] = (m[j, i] + m[i, j]) / s
-        ijk[k] = (m[k, i] + m[i, k]) / s
-        q = (*ijk, (m[k, j] - m[j, k]) / s)
-    x, y, z, w = (float(v) for v in q)
-    return x, y, z, w

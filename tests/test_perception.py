@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 import pybullet as p
 import pytest
@@ -9,6 +12,9 @@ import pytest
 from core.catalogue import load_scene
 from core.catalogue.markers import corners, tag_in_thing
 from core.catalogue.types import Marker
+from core.errors import ConfigError
+from core.msgs import WorldState
+from robot.launch.config import load_launch
 from robot.perception.markers import (
     CameraModel,
     MarkerDetector,
@@ -72,3 +78,46 @@ def test_decals_take_no_part_in_the_physics() -> None:
         for body_id in scene.decals.body_ids:
             assert p.getDynamicsInfo(body_id, -1, physicsClientId=world.client)[0] == 0.0
             assert p.getCollisionShapeData(body_id, -1, physicsClientId=world.client) == ()
+
+
+def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it() -> None:
+    """The child renders its own copy of the scene, posed from a snapshot of the twin;
+    the node publishes the things it saw (and only those) where it saw them."""
+    from robot.bus import Bus, latest
+    from robot.node import run_nodes
+    from robot.perception.node import PerceivedWorld
+    from robot.perception.process import CameraSpec, PerceptionProcess
+
+    with World() as world:
+        scene = build_scene(world, "tea", seed=TUNING_SEED)
+        truth = scene.state()
+        joints = scene.arm.state()[0]
+    bus = Bus()
+    worlds = bus.subscribe(WorldState, policy=latest)
+    node = PerceivedWorld(
+        bus,
+        PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED)),
+        lambda: truth,
+        lambda: joints,
+    )
+    deadline = time.monotonic() + 60.0
+    run_nodes([node], until=lambda: node.frames >= 1 or time.monotonic() > deadline)
+    published = worlds.get(timeout=1.0)
+    assert {"teapot", "cup_red", "cup_blue"} <= set(published.objects)
+    assert "tray" not in published.objects  # its tag is out of the side camera's view
+    for name in ("teapot", "cup_red", "cup_blue"):
+        error_m = np.linalg.norm(
+            np.array(published.objects[name].position) - np.array(truth.objects[name].position)
+        )
+        assert error_m < 0.005, f"{name}: {error_m * 1e3:.1f} mm off"
+    assert published.objects["teapot"].filled == truth.objects["teapot"].filled
+    assert published.persons == truth.persons
+
+
+def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Path) -> None:
+    launch = tmp_path / "cell.toml"
+    launch.write_text(
+        '[limbs]\nbackend = "serial"\nport = "/dev/ttyUSB0"\n\n[camera]\nsource = "/dev/video0"\n'
+    )
+    with pytest.raises(ConfigError, match=r"camera\.model"):
+        load_launch(launch)

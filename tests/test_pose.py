@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.pose import quat_from_yaw, quat_matrix, tilt_of, yaw_of
+from core.pose import quat_from_matrix, quat_from_yaw, quat_matrix, tilt_of, yaw_of
 
 
 @pytest.mark.parametrize("yaw", [-3.0, -1.2, 0.0, 0.4, 2.9])
@@ -27,3 +27,13 @@ def test_tilt_is_the_angle_of_the_body_z_axis_from_the_vertical() -> None:
         [0.0, -math.sin(angle), math.cos(angle)]
     )
     assert tilt_of((1.0, 0.0, 0.0, 0.0)) == pytest.approx(math.pi)  # upside down
+
+
+def test_a_rotation_matrix_gives_back_its_quaternion() -> None:
+    rng = np.random.default_rng(7)
+    # Random ones, and the half turns whose trace is -1 (the formula's hard case).
+    quats = [q / np.linalg.norm(q) for q in rng.normal(size=(200, 4))]
+    quats += [np.array(q, dtype=float) for q in ((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0))]
+    for q in quats:
+        back = np.array(quat_from_matrix(quat_matrix(tuple(q))))
+        assert min(np.abs(back - q).max(), np.abs(back + q).max()) < 1e-9

@@ -151,6 +151,16 @@ class WorldSection(_Section):
     --world-out`); "" for none (the brain then plans from the scene's start)."""
 
 
+class CameraSection(_Section):
+    source: str = ""
+    """Where `WorldState`'s things come from when they are seen (robot/perception):
+    "twin" for the twin's side camera (`hil` only), an OpenCV device ("/dev/video0",
+    "0") for a real camera (`serial`), "" for none."""
+    model: str = ""
+    """A real camera's model (JSON: intrinsics and pose, robot/perception/markers.py:
+    `load_camera_model`); "" for the twin's own."""
+
+
 class BusSection(_Section):
     backend: Literal["inprocess", "zenoh"] = "inprocess"
     listen: list[str] = []
@@ -265,6 +275,7 @@ class Launch(_Section):
     scene: SceneSection = SceneSection()
     limbs: LimbsSection = LimbsSection()
     world: WorldSection = WorldSection()
+    camera: CameraSection = CameraSection()
     bus: BusSection = BusSection()
     rates: RatesSection = RatesSection()
     cerebellum: CerebellumSection = CerebellumSection()
@@ -307,6 +318,20 @@ def _check(launch: Launch, path: Path) -> None:
                 fail(f"{name}.{key}", f"must be {kind} {allowed}, got {value!r}")
     if launch.limbs.backend == "serial" and not launch.limbs.port:
         fail("limbs.port", "is required when limbs.backend = 'serial'")
+    camera = launch.camera
+    if camera.source == "twin" and launch.limbs.backend != "hil":
+        fail("camera.source", "'twin' renders the twin of the hil path: needs limbs.backend 'hil'")
+    if camera.source not in ("", "twin"):
+        if launch.limbs.backend != "serial":
+            fail(
+                "camera.source", f"{camera.source!r} is a real camera: needs limbs.backend 'serial'"
+            )
+        if not camera.model or not launch.world.file:
+            fail(
+                "camera.model",
+                "and world.file are needed with a real camera: its model, "
+                "and the cell's fixture for what it does not see",
+            )
     if launch.limits.protective_distance_m >= launch.limits.slow_distance_m:
         fail("limits.protective_distance_m", "must be below limits.slow_distance_m")
     for key, listening in (("listen", True), ("connect", False)):

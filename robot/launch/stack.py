@@ -267,8 +267,12 @@ def _hil_stack(
         realtime=loop_realtime(launch),
         brain_link=brain_link,
     )
+    if launch.camera.source:
+        world: Node = _perceived_world(launch, bus, hil.state, hil.world.position, seed)
+    else:
+        world = WorldPublisher(bus, hil.state)
     return Stack(
-        nodes=[WorldPublisher(bus, hil.state), cerebellum],
+        nodes=[world, cerebellum],
         sim_time_s=hil.sim_time_s,
         world_state=hil.state,
         spilled=hil.spilled,
@@ -313,12 +317,33 @@ def _serial_stack(
 
 
 def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
-    """The `world` layer of a real cell: its fixture file as `WorldState`."""
+    """The `world` layer of a real cell: its fixture file as `WorldState`, with the
+    things its camera sees where it sees them."""
     if not launch.world.file:
         raise ConfigError(f"{launch.path}: the 'world' layer needs [world] file")
-    world = WorldFile(bus, launch.resolve(launch.world.file))
-    stack.world_state = world.state
-    return world
+    fixture = WorldFile(bus, launch.resolve(launch.world.file))
+    stack.world_state = fixture.state
+    if launch.camera.source:
+        return _perceived_world(launch, bus, fixture.state, None, launch.scene.seed)
+    return fixture
+
+
+def _perceived_world(
+    launch: Launch,
+    bus: Bus,
+    known: Callable[[], WorldState],
+    joints: Callable[[], np.ndarray] | None,
+    seed: int,
+) -> Node:
+    """The world as `[camera]` sees it, in a perception process (robot/perception)."""
+    from robot.perception.markers import load_camera_model
+    from robot.perception.node import PerceivedWorld
+    from robot.perception.process import CameraSpec, PerceptionProcess
+
+    camera = launch.camera
+    model = load_camera_model(launch.resolve(camera.model)) if camera.model else None
+    spec = CameraSpec(camera.source, launch.scene.name, seed, launch.robot.profile, model)
+    return PerceivedWorld(bus, PerceptionProcess(spec), known, joints)
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

@@ -20,13 +20,16 @@ the vertical; a thing in the air (in the gripper) keeps its tag's own pose.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from core.catalogue.markers import corners, tag_in_thing
 from core.catalogue.types import Marker, Thing
+from core.errors import ConfigError
 
 DEPTH_TOLERANCE = 0.12
 """A thing stands on a support when its tag's own pose puts the tag this near (a fraction
@@ -71,6 +74,38 @@ class CameraModel:
         # Pixel centres at integers, as OpenCV counts them: the image centre is (w-1)/2.
         matrix = np.array([[focal, 0, (width - 1) / 2], [0, focal, (height - 1) / 2], [0, 0, 1]])
         return CameraModel(matrix, np.zeros(5), pose, width, height)
+
+
+def load_camera_model(path: Path) -> CameraModel:
+    """A camera's model from its JSON file (`save_camera_model`); ConfigError naming the
+    file and the key for a file that is not one."""
+    try:
+        data = json.loads(path.read_text())
+        model = CameraModel(
+            np.array(data["matrix"], dtype=float).reshape(3, 3),
+            np.array(data["distortion"], dtype=float).ravel(),
+            np.array(data["pose"], dtype=float).reshape(4, 4),
+            int(data["width"]),
+            int(data["height"]),
+        )
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the camera's model: {err.strerror}") from err
+    except (ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"{path}: not a camera model ({type(err).__name__}: {err})") from err
+    return model
+
+
+def save_camera_model(model: CameraModel, path: Path) -> None:
+    """Write `model` as JSON: `matrix` (3x3 px), `distortion` (OpenCV's), `pose` (4x4,
+    the camera in the cell's frame, m), `width`, `height` (px)."""
+    data = {
+        "width": model.width,
+        "height": model.height,
+        "matrix": model.matrix.tolist(),
+        "distortion": model.distortion.tolist(),
+        "pose": model.pose.tolist(),
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 @dataclass(frozen=True)
