@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("sim.cli", "open a scene in the PyBullet twin, take snapshots"),
     "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash..."),
     "cell": ("robot.cell.cli", "a real cell: layout, world file, bus certificates"),
+    "camera": ("robot.perception.cli", "a camera's model: calibrate, locate"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording"),
 }
