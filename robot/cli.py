@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "servo": ("robot.servo.cli", "servo bring-up: scan, set-id, flash..."),
     "cell": ("robot.cell.cli", "a real cell: layout, world file, bus certificates"),
     "camera": ("robot.perception.cli", "a camera's model: calibrate, locate"),
+    "teach": ("robot.cell.teach", "where a camera-less cell's things are, taught with the arm"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording"),
 }
