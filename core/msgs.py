@@ -172,11 +172,17 @@ class SkillStatus(Message, frozen=True, kw_only=True):
 
 
 class ObjectState(msgspec.Struct, frozen=True):
-    """An object's pose in the world frame and how full it is (0..1; 0 for solids)."""
+    """An object's pose in the world frame and how full it is (0..1; 0 for solids).
+
+    seen_ns: when a camera last saw it (`time.monotonic_ns()` of the frame), its pose
+    then as sure as `confidence` (0..1) says; None for a pose known now (the twin's
+    truth, a fixture file)."""
 
     position: Vec3
     orientation: Quat = (0.0, 0.0, 0.0, 1.0)
     filled: float = 0.0
+    seen_ns: int | None = None
+    confidence: float = 1.0
 
 
 class PersonState(msgspec.Struct, frozen=True):

@@ -30,6 +30,8 @@ def test_runs_skill_calls_from_the_bus_and_publishes_the_world(no_thread_left: N
         try:
             bus.publish(SkillCall(plan_seq=3, index=0, step=Step("pick", {"object": "cup_red"})))
             assert statuses.get(timeout=WAIT_S).state == "running"
+            closed = statuses.get(timeout=WAIT_S)  # again when the jaws closed on the cup
+            assert (closed.state, closed.holding) == ("running", "cup_red"), closed
             done = statuses.get(timeout=WAIT_S)
             assert (done.plan_seq, done.index, done.state) == (3, 0, "succeeded"), done.reason
             assert worlds.get(timeout=WAIT_S).scene == "tea"

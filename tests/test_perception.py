@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pybullet as p
 import pytest
@@ -13,7 +14,9 @@ from core.catalogue import load_scene
 from core.catalogue.markers import corners, tag_in_thing
 from core.catalogue.types import Marker
 from core.errors import ConfigError
-from core.msgs import WorldState
+from core.msgs import JointState, SkillStatus, WorldState
+from core.profile import load_profile
+from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.launch.config import load_launch
 from robot.perception.markers import (
     CameraModel,
@@ -22,6 +25,7 @@ from robot.perception.markers import (
     markers_of,
     things_seen,
 )
+from robot.perception.process import Seen
 from sim.cameras import HEIGHT, WIDTH, camera, render
 from sim.scenes import build_scene
 from sim.world import World
@@ -92,14 +96,12 @@ def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it
         scene = build_scene(world, "tea", seed=TUNING_SEED)
         truth = scene.state()
         joints = scene.arm.state()[0]
+        base, base_yaw = scene.arm.base_position, scene.arm.base_yaw
     bus = Bus()
     worlds = bus.subscribe(WorldState, policy=latest)
-    node = PerceivedWorld(
-        bus,
-        PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED)),
-        lambda: truth,
-        lambda: joints,
-    )
+    arm = ArmModel.from_profile(load_profile("so101"), BasePose(*base, yaw=base_yaw))
+    camera = PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED))
+    node = PerceivedWorld(bus, camera, lambda: truth, arm, lambda: joints)
     deadline = time.monotonic() + 60.0
     run_nodes([node], until=lambda: node.frames >= 1 or time.monotonic() > deadline)
     published = worlds.get(timeout=1.0)
@@ -121,3 +123,54 @@ def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Pat
     )
     with pytest.raises(ConfigError, match=r"camera\.model"):
         load_launch(launch)
+
+
+class _StillCamera:
+    """A perception process that saw the teapot once, at rest on the table."""
+
+    def __init__(self, pose: np.ndarray) -> None:
+        self._first: Seen | None = Seen(1, {"teapot": pose}, {"teapot": 0.9}, 0.1)
+
+    def send_snapshot(self, world: WorldState, joints: np.ndarray) -> None:
+        pass
+
+    def poll(self) -> Seen | None:
+        first, self._first = self._first, None
+        return first
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_held_thing_no_frame_shows_is_carried_with_the_gripper() -> None:
+    """Its tag hidden by a jaw, the teapot goes where the tool goes, at the offset in
+    the hand it had when the jaws closed; its seen_ns stays the sighting's."""
+    from robot.bus import Bus, latest
+    from robot.perception.node import PerceivedWorld
+
+    arm = ArmModel.from_profile(load_profile("so101"), BasePose())
+    grasped = (0.0, -0.4, 0.5, 0.2, 0.0, 0.3)
+    lifted = (0.0, -0.7, 0.6, 0.3, 0.0, 0.3)
+    on_table = np.eye(4)
+    on_table[:3, 3] = (0.25, 0.0, 0.0)
+    known = WorldState(scene="tea")
+    bus = Bus()
+    worlds = bus.subscribe(WorldState, policy=latest)
+    node = PerceivedWorld(bus, _StillCamera(on_table), lambda: known, arm)  # type: ignore[arg-type]
+    status = SkillStatus(plan_seq=1, index=0, skill="pick", state="running")
+    bus.publish(JointState(position=grasped))
+    node.tick()
+    bus.publish(msgspec.structs.replace(status, holding="teapot"))
+    node.tick()
+    assert worlds.get(timeout=1.0).objects["teapot"].position == pytest.approx((0.25, 0.0, 0.0))
+    bus.publish(JointState(position=lifted))
+    node.tick()
+    carried = worlds.get(timeout=1.0).objects["teapot"]
+    in_hand = np.linalg.inv(arm.tool_pose(grasped)) @ on_table
+    expected = arm.tool_pose(lifted) @ in_hand
+    assert carried.position == pytest.approx(tuple(expected[:3, 3]))
+    assert carried.seen_ns == 1 and carried.confidence == 0.9
+    bus.publish(msgspec.structs.replace(status, holding=None, state="succeeded"))
+    bus.publish(JointState(position=grasped))
+    node.tick()  # let go: it stays where it was carried to
+    assert worlds.get(timeout=1.0).objects["teapot"].position == pytest.approx(carried.position)

@@ -268,7 +268,7 @@ def _hil_stack(
         brain_link=brain_link,
     )
     if launch.camera.source:
-        world: Node = _perceived_world(launch, bus, hil.state, hil.world.position, seed)
+        world: Node = _perceived_world(launch, bus, model, hil.state, hil.world.position, seed)
     else:
         world = WorldPublisher(bus, hil.state)
     return Stack(
@@ -297,11 +297,9 @@ def _serial_stack(
         launch.limbs.port,
         **_limb_options(launch),
     )
-    where = launch.robot
-    base = BasePose(where.base_x_m, where.base_y_m, where.base_z_m, where.base_yaw_rad)
     cerebellum = Cerebellum(
         bus,
-        ArmModel.from_profile(profile, base),
+        _placed_arm(launch),
         limb,
         rate_hz=launch.rates.control_hz,
         safety=safety_config(launch),
@@ -324,13 +322,22 @@ def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
     fixture = WorldFile(bus, launch.resolve(launch.world.file))
     stack.world_state = fixture.state
     if launch.camera.source:
-        return _perceived_world(launch, bus, fixture.state, None, launch.scene.seed)
+        arm = _placed_arm(launch)
+        return _perceived_world(launch, bus, arm, fixture.state, None, launch.scene.seed)
     return fixture
+
+
+def _placed_arm(launch: Launch) -> ArmModel:
+    """A real cell's arm, standing where `[robot] base_*` says."""
+    where = launch.robot
+    base = BasePose(where.base_x_m, where.base_y_m, where.base_z_m, where.base_yaw_rad)
+    return ArmModel.from_profile(load_profile(where.profile), base)
 
 
 def _perceived_world(
     launch: Launch,
     bus: Bus,
+    arm: ArmModel,
     known: Callable[[], WorldState],
     joints: Callable[[], np.ndarray] | None,
     seed: int,
@@ -343,7 +350,7 @@ def _perceived_world(
     camera = launch.camera
     model = load_camera_model(launch.resolve(camera.model)) if camera.model else None
     spec = CameraSpec(camera.source, launch.scene.name, seed, launch.robot.profile, model)
-    return PerceivedWorld(bus, PerceptionProcess(spec), known, joints)
+    return PerceivedWorld(bus, PerceptionProcess(spec), known, arm, joints)
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

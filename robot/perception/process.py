@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from core.catalogue import SceneDescription, load_scene
+from core.catalogue.types import HANDOVER_ABOVE_PALM_M
 from core.errors import RobotError
 from core.msgs import WorldState
 from core.processes import ignore_interrupts, reap, spawn_context
@@ -238,10 +239,14 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
 
 
 def _supports(description: SceneDescription) -> list[float]:
-    """Heights (m) of the scene's fixed surfaces' tops: where things stand."""
+    """Heights (m) of where things stand: the scene's fixed surfaces' tops, and the
+    palms its persons hold out."""
     tops = []
     for placed in description.file.fixtures:
         surface = description.things[placed.name].surface
         if surface is not None:
             tops.append(placed.position_m[2] + surface.top_m)
+    for person in description.file.persons:
+        if person.handover_m is not None:
+            tops.append(person.handover_m[2] - HANDOVER_ABOVE_PALM_M)
     return tops

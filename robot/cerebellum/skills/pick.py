@@ -68,6 +68,10 @@ class Pick(Skill):
             return tool[:3, 3] + UP * LIFT_M, tool[:3, 0]
 
         def came_along(c: SkillContext) -> str | None:
+            if c.require_world().objects[what].seen_ns is not None:
+                # A camera's world has not seen the lift yet (3-4 frames a second, and a
+                # jaw may hide the tag): the jaws closing on something is the check.
+                return None
             risen = float(c.object_position(what)[2]) - start_z[0]
             if risen < CAME_ALONG_M:
                 c.held = None

@@ -65,7 +65,9 @@ class SkillRunner:
         return self._status("running")
 
     def update(self, world: WorldState | None, now_s: float) -> SkillStatus | None:
-        """Advance the running skill; returns a status when it finished, else None."""
+        """Advance the running skill; returns a status when it finished, or when what
+        the gripper holds changed (a "running" one: a camera's world carries the thing
+        with the gripper from then on), else None."""
         if world is not None:
             self.ctx.world = world
         self.ctx.now_s = now_s
@@ -73,12 +75,15 @@ class SkillRunner:
             return None
         if self.ctx.core.estop_engaged:
             return self.cancel("protective stop", state="failed")
+        held = self.ctx.held
         try:
             done = self.skill.update(self.ctx)
         except SkillFailed as err:
             self.hold()
             return self._finish("failed", err.reason)
-        return self._finish("succeeded") if done else None
+        if done:
+            return self._finish("succeeded")
+        return self._status("running") if self.ctx.held != held else None
 
     def cancel(self, reason: str, state: str = "cancelled") -> SkillStatus | None:
         """Stop the running skill where the arm is; returns its final status."""
