@@ -10,12 +10,13 @@ almost alike; the one that stands its thing more upright is kept.
 `things_seen` turns the tags' poses into their things' poses with the catalogue's
 `Marker` placements. A tag 20 px across is far along its ray only to a few centimetres;
 where it is across the ray, to a fraction of a millimetre. So a thing whose tag puts it
-near a support it may stand on (the table's top, a seen tray's) is placed where its
-tag's centre ray meets the height its tag must have there, turned as its tag says about
-the vertical; a thing in the air (in the gripper) keeps its tag's own pose.
+near a support it may stand on (a table's top, a palm held out) is placed where its
+tag's centre ray meets the height its tag must have there, turned about the vertical
+as best matches the tag's corners; a thing in the air keeps its tag's own pose.
 
     markers = markers_of(scene_things)
-    seen = things_seen(MarkerDetector(camera, markers).detect(rgb), markers, [table_top_z])
+    sightings = MarkerDetector(camera, markers).detect(rgb)
+    seen = things_seen(sightings, markers, [table_top_z], camera)
 """
 
 from __future__ import annotations

@@ -126,12 +126,17 @@ class _TwinCamera:
     """The twin's side camera, rendering a copy of the scene posed from snapshots."""
 
     def __init__(self, spec: CameraSpec) -> None:
+        import pybullet as p
+
         from sim.cameras import HEIGHT, WIDTH, camera
         from sim.scenes import build_scene
         from sim.world import World
 
         self._world = World()
         self.scene = build_scene(self._world, spec.scene, seed=spec.seed, profile=spec.profile)
+        # The copy never steps: its tea would hang where the pot first stood.
+        for particle in list(self.scene.liquid.particles):
+            p.removeBody(particle, physicsClientId=self._world.client)
         view = camera(self.scene, "side")
         self.model = spec.model or CameraModel.looking(
             np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
