@@ -9,6 +9,7 @@ already, so the tag cannot be one of them; and between renders nobody looks at i
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -28,22 +29,24 @@ PIXELS_PER_CELL = 16
 STANDOFF_M = 0.0005
 """How far a decal stands off the face it is stuck on, so the face never shows through."""
 
-_texture_folder: Path | None = None
 
-
+@functools.cache
 def tag_texture(tag_id: int) -> str:
     """The path of a PNG of AprilTag 36h11 `tag_id` with its white margin, made once per
-    process."""
-    global _texture_folder
-    if _texture_folder is None:
-        _texture_folder = Path(tempfile.mkdtemp(prefix="robot-tags-"))
-        atexit.register(shutil.rmtree, _texture_folder, ignore_errors=True)
-    path = _texture_folder / f"tag36h11_{tag_id}.png"
-    if not path.exists():
-        from PIL import Image
+    process (PyBullet loads textures from files only)."""
+    from PIL import Image
 
-        Image.fromarray(tag_image(tag_id, PIXELS_PER_CELL)).save(path)
+    path = _texture_folder() / f"tag36h11_{tag_id}.png"
+    Image.fromarray(tag_image(tag_id, PIXELS_PER_CELL)).save(path)
     return str(path)
+
+
+@functools.cache
+def _texture_folder() -> Path:
+    """A folder of this process's own, removed when it exits."""
+    folder = Path(tempfile.mkdtemp(prefix="robot-tags-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 @dataclass(frozen=True)
