@@ -71,12 +71,13 @@ class PerceivedWorld(Node):
         self._measured = bus.subscribe(JointState, policy=latest)
         self._tool: np.ndarray | None = None
         self._seen: dict[str, _Sighting] = {}
-        """Each thing's pose as published: seen, or carried."""
-        self._before_grasp: dict[str, _Sighting] = {}
-        """Each thing's last sighting while no gripper held it."""
+        """Each thing's pose while no gripper holds it: its last sighting, or where it was
+        let go."""
         self._held: str | None = None
         self._in_hand: np.ndarray | None = None
         """The held thing's pose in the tool frame (4x4), from when the jaws closed."""
+        self._carried: _Sighting | None = None
+        """The held thing where the tool has it now."""
         self.frames = 0
         """Frames searched so far."""
 
@@ -91,9 +92,11 @@ class PerceivedWorld(Node):
             self.frames += 1
             for name, pose in seen.poses.items():
                 if name != self._held:
-                    sighting = _Sighting(pose, seen.stamp_ns, seen.confidence[name])
-                    self._seen[name] = self._before_grasp[name] = sighting
+                    self._seen[name] = _Sighting(pose, seen.stamp_ns, seen.confidence[name])
         self._follow_the_gripper()
+        published = dict(self._seen)
+        if self._held is not None and self._carried is not None:
+            published[self._held] = self._carried
         objects = {
             name: ObjectState(
                 position=tuple(float(v) for v in s.pose[:3, 3]),  # type: ignore[arg-type]
@@ -102,7 +105,7 @@ class PerceivedWorld(Node):
                 seen_ns=s.stamp_ns,
                 confidence=s.confidence,
             )
-            for name, s in self._seen.items()
+            for name, s in published.items()
         }
         self._pub.publish(
             WorldState(
@@ -111,19 +114,22 @@ class PerceivedWorld(Node):
         )
 
     def _follow_the_gripper(self) -> None:
-        """Carry the held thing with the tool, whatever frames show of it meanwhile."""
+        """Carry the held thing with the tool, whatever frames show of it meanwhile; a
+        thing let go stays where it was carried to."""
         while (status := self._statuses.poll()) is not None:
             if status.holding == self._held:
                 continue
-            self._held, self._in_hand = status.holding, None
-            grasped = self._before_grasp.get(status.holding) if status.holding else None
+            if self._held is not None and self._carried is not None:
+                self._seen[self._held] = self._carried
+            self._held, self._in_hand, self._carried = status.holding, None, None
+            grasped = self._seen.get(status.holding) if status.holding else None
             if grasped is not None and self._tool is not None:
                 self._in_hand = np.linalg.inv(self._tool) @ grasped.pose
         if self._held is None or self._in_hand is None or self._tool is None:
             return
-        before = self._before_grasp[self._held]
+        grasped = self._seen[self._held]
         carried = self._tool @ self._in_hand
-        self._seen[self._held] = _Sighting(carried, before.stamp_ns, before.confidence)
+        self._carried = _Sighting(carried, grasped.stamp_ns, grasped.confidence)
 
     def teardown(self) -> None:
         self._statuses.close()
