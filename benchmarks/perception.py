@@ -24,9 +24,14 @@ import numpy as np
 
 from benchmarks.common import parser, percentile, report
 from core.catalogue import load_scene
-from robot.perception.markers import CameraModel, MarkerDetector, markers_of, things_seen
-from robot.perception.process import CameraSpec, PerceptionProcess
-from sim.cameras import HEIGHT, WIDTH, camera, render
+from robot.perception.markers import MarkerDetector, markers_of, things_seen
+from robot.perception.process import (
+    CameraSpec,
+    PerceptionProcess,
+    supports_of,
+    twin_camera_model,
+)
+from sim.cameras import HEIGHT, WIDTH, render
 from sim.scenes import build_scene
 from sim.world import World
 
@@ -48,16 +53,14 @@ def main() -> None:
     detect_ms: list[float] = []
     marked = in_range_missed = beyond_range = 0
     for scene_name in SCENES:
-        markers = markers_of(load_scene(scene_name).things)
+        description = load_scene(scene_name)
+        markers = markers_of(description.things)
+        supports = supports_of(description)
         for seed in range(args.seed_start, args.seed_start + args.seeds):
             with World() as world:
                 scene = build_scene(world, scene_name, seed=seed)
-                view = camera(scene, "side")
-                model = CameraModel.looking(
-                    np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
-                )
+                model = twin_camera_model(scene)
                 detector = MarkerDetector(model, markers)
-                supports = [s.top_centre[2] for s in scene.surfaces.values()]
                 started = time.perf_counter()
                 picture = render(scene, "side")
                 rendered = time.perf_counter()

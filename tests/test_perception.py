@@ -25,8 +25,8 @@ from robot.perception.markers import (
     markers_of,
     things_seen,
 )
-from robot.perception.process import Seen
-from sim.cameras import HEIGHT, WIDTH, camera, render
+from robot.perception.process import Seen, supports_of, twin_camera_model
+from sim.cameras import HEIGHT, WIDTH, render
 from sim.scenes import build_scene
 from sim.world import World
 
@@ -34,16 +34,13 @@ TUNING_SEED = 40000  # benchmarks/perception.py: 40000-40009 tuned, 41000 on hel
 
 
 def test_the_side_camera_finds_the_tea_things_and_places_them_within_millimetres() -> None:
-    markers = markers_of(load_scene("tea").things)
+    description = load_scene("tea")
+    markers = markers_of(description.things)
     with World() as world:
         scene = build_scene(world, "tea", seed=TUNING_SEED)
-        view = camera(scene, "side")
-        model = CameraModel.looking(
-            np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
-        )
+        model = twin_camera_model(scene)
         sightings = MarkerDetector(model, markers).detect(render(scene, "side").rgb)
-        supports = [s.top_centre[2] for s in scene.surfaces.values()]
-        seen = things_seen(sightings, markers, supports, model)
+        seen = things_seen(sightings, markers, supports_of(description), model)
         truth = scene.state().objects
     # Decoded as their own ids: a texture drawn mirrored would decode as none.
     assert {"teapot", "cup_red", "cup_blue"} <= set(seen)

@@ -20,7 +20,7 @@ import numpy as np
 
 from core.catalogue.markers import corners
 from core.errors import RobotError
-from robot.perception.markers import CameraModel
+from robot.perception.markers import CameraModel, tag_detector
 
 BOARD_SQUARES = (7, 5)
 """Squares across and down the board."""
@@ -114,10 +114,7 @@ def locate(picture: np.ndarray, intrinsics: Intrinsics, table: TableMarker) -> C
     """The camera's model with its pose in the cell's frame, from a picture of the
     table's marker."""
     grey = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    family = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h11)
-    parameters = cv2.aruco.DetectorParameters()
-    parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-    found, ids, _ = cv2.aruco.ArucoDetector(family, parameters).detectMarkers(grey)
+    found, ids, _ = tag_detector().detectMarkers(grey)
     if ids is None or TABLE_MARKER_ID not in ids.ravel():
         seen = sorted(int(i) for i in ids.ravel()) if ids is not None else []
         raise CalibrationError(

@@ -39,6 +39,7 @@ from robot.perception.markers import (
     load_camera_model,
     save_camera_model,
 )
+from robot.perception.process import open_camera, read_rgb
 
 METRES_PER_INCH = 0.0254
 VIEW_PERIOD_S = 0.7
@@ -145,16 +146,10 @@ def _pictures(args: argparse.Namespace, count: int) -> Iterator[np.ndarray]:
                     raise ConfigError(f"{path}: not a picture OpenCV can read")
                 yield cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)
         return
-    device: int | str = int(args.device) if args.device.isdigit() else args.device
-    capture = cv2.VideoCapture(device)
-    if not capture.isOpened():
-        raise ConfigError(f"camera {args.device!r} does not open")
+    capture = open_camera(args.device)
     try:
         for _ in range(count):
-            ok, frame = capture.read()
-            if not ok:
-                raise ConfigError(f"camera {args.device!r}: no picture")
-            yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            yield read_rgb(capture, args.device)
             time.sleep(VIEW_PERIOD_S)
     finally:
         capture.release()

@@ -125,6 +125,14 @@ class Sighting:
     confidence: float
 
 
+def tag_detector() -> cv2.aruco.ArucoDetector:
+    """OpenCV's detector for AprilTag 36h11, corners refined to a fraction of a pixel."""
+    family = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h11)
+    parameters = cv2.aruco.DetectorParameters()
+    parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    return cv2.aruco.ArucoDetector(family, parameters)
+
+
 def markers_of(things: dict[str, Thing]) -> dict[str, Marker]:
     """The markers of the things that carry one, by thing name."""
     return {name: t.marker for name, t in things.items() if t.marker is not None}
@@ -136,10 +144,7 @@ class MarkerDetector:
     def __init__(self, camera: CameraModel, markers: dict[str, Marker]) -> None:
         self.camera = camera
         self._sizes = {m.id: m.size_m for m in markers.values()}
-        family = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h11)
-        parameters = cv2.aruco.DetectorParameters()
-        parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-        self._detector = cv2.aruco.ArucoDetector(family, parameters)
+        self._detector = tag_detector()
         self._up_in_camera = camera.pose[:3, :3].T @ np.array([0.0, 0.0, 1.0])
         self._thing_up = {m.id: tag_in_thing(m)[:3, :3].T[:, 2] for m in markers.values()}
         """Each thing's up (its z) in its tag's frame."""

@@ -23,6 +23,7 @@ import logging
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 import numpy as np
 
@@ -128,7 +129,6 @@ class _TwinCamera:
     def __init__(self, spec: CameraSpec) -> None:
         import pybullet as p
 
-        from sim.cameras import HEIGHT, WIDTH, camera
         from sim.scenes import build_scene
         from sim.world import World
 
@@ -137,10 +137,7 @@ class _TwinCamera:
         # The copy never steps: its tea would hang where the pot first stood.
         for particle in list(self.scene.liquid.particles):
             p.removeBody(particle, physicsClientId=self._world.client)
-        view = camera(self.scene, "side")
-        self.model = spec.model or CameraModel.looking(
-            np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
-        )
+        self.model = spec.model or twin_camera_model(self.scene)
         self.posed = False
 
     def pose(self, world: WorldState, joints: np.ndarray) -> None:
@@ -175,10 +172,7 @@ class _DeviceCamera:
             )
         self.model = spec.model
         self._source = spec.source
-        device: int | str = int(spec.source) if spec.source.isdigit() else spec.source
-        self._capture = cv2.VideoCapture(device)
-        if not self._capture.isOpened():
-            raise PerceptionError(f"camera {spec.source!r} does not open")
+        self._capture = open_camera(spec.source)
         self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.model.width)
         self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.model.height)
 
@@ -186,20 +180,47 @@ class _DeviceCamera:
         pass  # the world poses a real camera's subjects itself
 
     def grab(self) -> np.ndarray | None:
-        import cv2
-
-        ok, frame = self._capture.read()
-        if not ok:
-            raise PerceptionError(f"camera {self._source!r}: no frame")
+        frame = read_rgb(self._capture, self._source)
         if frame.shape[1] != self.model.width or frame.shape[0] != self.model.height:
             raise PerceptionError(
                 f"camera gives {frame.shape[1]}x{frame.shape[0]}, its model is for "
                 f"{self.model.width}x{self.model.height}: calibrate at that size"
             )
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        return frame
 
     def close(self) -> None:
         self._capture.release()
+
+
+def twin_camera_model(scene: Any) -> CameraModel:
+    """The model of the twin's side camera over `scene` (a `sim.scene.Scene`), as it
+    renders: an ideal pinhole, 640x480."""
+    from sim.cameras import HEIGHT, WIDTH, camera
+
+    view = camera(scene, "side")
+    return CameraModel.looking(
+        np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
+    )
+
+
+def open_camera(source: str) -> Any:
+    """The OpenCV capture of `source` (a device number or path), opened."""
+    import cv2
+
+    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+    if not capture.isOpened():
+        raise PerceptionError(f"camera {source!r} does not open")
+    return capture
+
+
+def read_rgb(capture: Any, source: str) -> np.ndarray:
+    """The next frame of `capture` (opened on `source`), RGB."""
+    import cv2
+
+    ok, frame = capture.read()
+    if not ok:
+        raise PerceptionError(f"camera {source!r}: no frame")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
 def _serve(spec: CameraSpec, conn: Connection) -> None:
@@ -208,7 +229,7 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
         camera = _TwinCamera(spec) if spec.source == TWIN else _DeviceCamera(spec)
         things = load_scene(spec.scene)
         markers = markers_of(things.things)
-        supports = _supports(things)
+        supports = supports_of(things)
         detector = MarkerDetector(camera.model, markers)
     except Exception as err:  # reported to the parent, which raises it
         conn.send(f"{type(err).__name__}: {err}")
@@ -243,7 +264,7 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
         camera.close()
 
 
-def _supports(description: SceneDescription) -> list[float]:
+def supports_of(description: SceneDescription) -> list[float]:
     """Heights (m) of where things stand: the scene's fixed surfaces' tops, and the
     palms its persons hold out."""
     tops = []
