@@ -14,16 +14,14 @@ Issue 16's target: every family >= 0.9 over 20 held-out seeds.
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 
 from benchmarks.common import parser, report
 from benchmarks.link_loss import ROOT, robot
+from benchmarks.split_episodes import succeeded
 
 REQUESTS = ("Bring the guest a cup of tea.", "Put the blue cup on the tray.")
-RUN_TIMEOUT_S = 600.0
-FAILURE_LINES = 8
 
 
 def launch_with_camera(folder: Path, seed: int) -> Path:
@@ -35,24 +33,12 @@ def launch_with_camera(folder: Path, seed: int) -> Path:
     return path
 
 
-def episode(launch: Path, request: str, folder: Path) -> tuple[bool, str]:
-    """Whether `robot run` succeeded, and its judge's words or the end of its output."""
-    out = folder / "report.json"
-    try:
-        done = subprocess.run(
-            robot("run", str(launch), "-i", request, "--report", str(out)),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired:
-        return False, f"no end within {RUN_TIMEOUT_S:.0f} s"
-    said = [line for line in done.stdout.splitlines() if "=>" in line]
-    if done.returncode == 0:
-        return True, said[-1].strip() if said else ""
-    tail = (said or (done.stdout + done.stderr).strip().splitlines())[-FAILURE_LINES:]
-    return False, " | ".join(line.strip() for line in tail)
+def episode(launch: Path, request: str) -> tuple[bool, str]:
+    """Whether `robot run` succeeded, and its judge's words (a failed run's last lines
+    are printed by `succeeded`)."""
+    ok, said = succeeded(robot("run", str(launch), "-i", request))
+    judged = [line.strip() for line in said.splitlines() if "=>" in line]
+    return ok, judged[-1] if judged else said.strip()[-200:]
 
 
 def main() -> None:
@@ -66,7 +52,7 @@ def main() -> None:
         for seed in range(args.seed_start, args.seed_start + args.seeds):
             launch = launch_with_camera(folder, seed)
             for request in REQUESTS:
-                ok, said = episode(launch, request, folder)
+                ok, said = episode(launch, request)
                 wins[request] += ok
                 print(f"seed {seed} {request!r}: {'ok' if ok else 'FAILED'} {said}", flush=True)
     n = args.seeds
