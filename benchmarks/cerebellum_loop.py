@@ -20,7 +20,10 @@ Two measurements:
    CPUs kept out of deep idle states, see
    robot/cerebellum/realtime.py; `ts`: the normal time-sharing scheduler), and a
    load (`alone`, or `loaded`: the brain planning the tea and care requests back to
-   back with the committed model, one onnxruntime thread, as the brain node does).
+   back with the committed model, one onnxruntime thread, as the brain node does),
+   and, with `--camera on` or `both`, the perception process beside it (the twin's
+   side camera on the tea scene, rendered and searched back to back, fed the scene's
+   state every 50 ms as `PerceivedWorld` does; keys end in `_camera`).
    All loads of one kind run first, then the other, modes and schedulings
    interleaved so that a change in the shared machine's load hits them alike.
    Each run records the load average and the hypervisor's steal time (from
@@ -161,12 +164,13 @@ class RunConfig:
     mode: str
     realtime: bool
     loaded: bool
+    camera: bool = False
 
     @property
     def key(self) -> str:
-        return (
-            f"{self.mode}_{'rt' if self.realtime else 'ts'}_{'loaded' if self.loaded else 'alone'}"
-        )
+        load = "loaded" if self.loaded else "alone"
+        seeing = "_camera" if self.camera else ""
+        return f"{self.mode}_{'rt' if self.realtime else 'ts'}_{load}{seeing}"
 
 
 # -- the machine around the run ------------------------------------------------------------
@@ -229,6 +233,42 @@ def brain_load(enabled: bool, remote: bool = False) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+
+
+@contextmanager
+def camera_load(enabled: bool, frames: list[int]) -> Iterator[None]:
+    """For the body's duration, the perception process looking at the tea scene through
+    the twin's side camera, sent the scene's state and taken its findings every
+    `PerceivedWorld` period, as the world node does; `frames` gets how many frames it
+    searched meanwhile."""
+    if not enabled:
+        yield
+        return
+    from robot.perception.node import PERIOD_S as PERCEPTION_PERIOD_S
+    from robot.perception.process import CameraSpec, PerceptionProcess
+    from sim.scenes import build_scene
+    from sim.world import World
+
+    with World() as world:
+        scene = build_scene(world, "tea")
+        state, joints = scene.state(), np.asarray(scene.arm.state()[0])
+    camera = PerceptionProcess(CameraSpec("twin", "tea"))
+    stop, seen = threading.Event(), [0]
+
+    def feed() -> None:
+        while not stop.wait(PERCEPTION_PERIOD_S):
+            camera.send_snapshot(state, joints)
+            seen[0] += camera.poll() is not None
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        camera.close()
+        frames.append(seen[0])
 
 
 # -- jitter ----------------------------------------------------------------------------------
@@ -518,7 +558,11 @@ def measure(
     """One configuration, with the machine's load and steal time around it.
     switch_interval_s: the interpreter's switch interval for the loop in a thread."""
     request = RealtimeRequest(cpu=cpu) if config.realtime else None
-    with brain_load(config.loaded, remote=config.mode == "stack"):
+    frames: list[int] = []
+    with (
+        brain_load(config.loaded, remote=config.mode == "stack"),
+        camera_load(config.camera, frames),
+    ):
         load_before, steal_before = loadavg_1min(), steal_ms()
         if config.mode == "thread":
             result, scheduling = jitter_run(seconds, limb_kind, switch_interval_s, request)
@@ -532,6 +576,8 @@ def measure(
     result["steal_percent"] = 100.0 * steal / (seconds * 1000.0 * (os.cpu_count() or 1))
     result["loadavg_1min_before"] = load_before
     result["loadavg_1min_after"] = load_after
+    if frames:
+        result["camera_frames_per_s"] = frames[0] / seconds
     print(
         f"  {config.key:<20} {scheduling:<28} p99 {result['jitter_p99_us']:8.1f} us"
         f"  p99.9 {result['jitter_p999_us']:8.1f} us  overruns/10k "
@@ -635,9 +681,17 @@ def tick_costs(
 # -- the command -----------------------------------------------------------------------------
 
 
-def configurations(modes: list[str], realtimes: list[bool], loads: list[bool]) -> list[RunConfig]:
-    """Loads outermost, modes and schedulings interleaved inside each."""
-    return [RunConfig(m, r, loaded) for loaded in loads for m in modes for r in realtimes]
+def configurations(
+    modes: list[str], realtimes: list[bool], loads: list[bool], cameras: tuple[bool, ...] = (False,)
+) -> list[RunConfig]:
+    """Loads outermost, modes, schedulings and the camera interleaved inside each."""
+    return [
+        RunConfig(m, r, loaded, camera)
+        for loaded in loads
+        for m in modes
+        for r in realtimes
+        for camera in cameras
+    ]
 
 
 def flatten(results: dict[RunConfig, dict[str, float]]) -> dict[str, float]:
@@ -694,6 +748,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--load", choices=("alone", "loaded", "both"), default="both", help="brain planning"
     )
+    parser.add_argument(
+        "--camera",
+        choices=("off", "on", "both"),
+        default="off",
+        help="the perception process seeing the twin beside the loop (both: without, then with)",
+    )
     parser.add_argument("--cpu", type=int, help="with --realtime: pin the loop to this CPU")
     parser.add_argument("--limb", choices=("echo", "twin"), default="echo")
     parser.add_argument(
@@ -713,6 +773,7 @@ def main(argv: list[str] | None = None) -> int:
         choices(args.mode, ("thread", "process"), ("thread", "stack", "process")),
         [v == "on" for v in choices(args.realtime, ("off", "on"))],
         [v == "loaded" for v in choices(args.load, ("alone", "loaded"))],
+        tuple(v == "on" for v in choices(args.camera, ("off", "on"))),
     )
     print(
         f"cerebellum loop: {1 / PERIOD_S:.0f} Hz, {args.seconds:.0f} s per run, "

@@ -18,6 +18,7 @@ from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.lockstep import Lockstep
 from robot.cerebellum.motion import MotionCore
 from robot.cerebellum.skills.go_home import default_home
+from robot.cerebellum.skills.phases import SEE_AGAIN_S
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.limbs.twin import TwinLimb
 from sim.scene import Scene
@@ -101,6 +102,43 @@ def test_pick_and_place_a_cup_on_the_tray(cell: Cell) -> None:
     assert np.all(np.abs(cup[:2] - tray.position[:2]) <= np.asarray(tray.half_extents[:2]))
     assert cup[2] == pytest.approx(tray.position[2], abs=0.01)  # standing on it
     assert cell.run("go_home").state == "succeeded"
+
+
+def _seen_every(cell: Cell, period_s: float | None) -> None:
+    """Make the skills' world a camera's: every thing stamped as seen at the last
+    multiple of `period_s` of simulated time (None: seen once, at the start, never
+    again)."""
+    truth = cell.lockstep.world_state
+
+    def camera() -> WorldState:
+        state = truth()
+        frame = 1 if period_s is None else 1 + int(cell.lockstep.time_s / period_s)
+        objects = {n: msgspec.structs.replace(o, seen_ns=frame) for n, o in state.objects.items()}
+        return msgspec.structs.replace(state, objects=objects)
+
+    cell.lockstep.world_state = camera
+
+
+def test_a_pick_in_a_camera_world_waits_to_see_the_thing_again(cell: Cell) -> None:
+    """It may have moved since the plan was made: the grasp waits for a newer sighting,
+    and fails, the arm unmoved, naming the thing when none comes."""
+    _seen_every(cell, None)
+    before = cell.scene.arm.state()[0]
+    status = cell.run("pick", object="cup_red")
+    assert status.state == "failed"
+    assert status.reason == f"cannot see cup_red: not seen for {SEE_AGAIN_S:.0f} s"
+    assert np.allclose(cell.scene.arm.state()[0], before, atol=0.01)
+    _seen_every(cell, 0.3)
+    status = cell.run("pick", object="cup_red")
+    assert status.state == "succeeded", status.reason
+    # Let go, its check waits for a sighting of where it came to rest, and without one
+    # judges where the world last had it.
+    _seen_every(cell, None)
+    waited: list[float] = []
+    cell.lockstep.before_skills = when("look", lambda ls: waited.append(ls.time_s))
+    status = cell.run("place", object="cup_red", target="tray")
+    assert status.state == "succeeded", status.reason
+    assert cell.lockstep.time_s - waited[0] > SEE_AGAIN_S - 0.05  # to a skill period
 
 
 def test_handover_brings_the_cup_to_the_guest_and_lets_go(cell: Cell) -> None:

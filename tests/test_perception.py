@@ -12,9 +12,9 @@ import pytest
 
 from core.catalogue import load_scene
 from core.catalogue.markers import corners, tag_in_thing
-from core.catalogue.types import Marker
+from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Marker
 from core.errors import ConfigError
-from core.msgs import JointState, SkillStatus, WorldState
+from core.msgs import JointState, PersonState, SkillStatus, WorldState
 from core.profile import load_profile
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.launch.config import load_launch
@@ -25,7 +25,7 @@ from robot.perception.markers import (
     markers_of,
     things_seen,
 )
-from robot.perception.process import Seen, supports_of, twin_camera_model
+from robot.perception.process import Seen, scene_layout, supports_of, twin_camera_model
 from sim.cameras import HEIGHT, WIDTH, render
 from sim.scenes import build_scene
 from sim.world import World
@@ -98,19 +98,28 @@ def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it
     worlds = bus.subscribe(WorldState, policy=latest)
     arm = ArmModel.from_profile(load_profile("so101"), BasePose(*base, yaw=base_yaw))
     camera = PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED))
-    node = PerceivedWorld(bus, camera, lambda: truth, arm, lambda: joints)
+    description = load_scene("tea")
+    layout = scene_layout(description)
+    node = PerceivedWorld(
+        bus, camera, lambda: layout, arm, description.things, lambda: (truth, joints)
+    )
     deadline = time.monotonic() + 60.0
     run_nodes([node], until=lambda: node.frames >= 1 or time.monotonic() > deadline)
     published = worlds.get(timeout=1.0)
-    assert {"teapot", "cup_red", "cup_blue"} <= set(published.objects)
-    assert "tray" not in published.objects  # its tag is out of the side camera's view
-    for name in ("teapot", "cup_red", "cup_blue"):
+    assert set(published.objects) == {"teapot", "cup_red", "cup_blue", "tray"}
+    for name in ("teapot", "cup_red", "cup_blue", "tray"):
         error_m = np.linalg.norm(
             np.array(published.objects[name].position) - np.array(truth.objects[name].position)
         )
         assert error_m < 0.005, f"{name}: {error_m * 1e3:.1f} mm off"
     assert published.objects["teapot"].filled == truth.objects["teapot"].filled
+    # The layout is the scene file's: where the twin put its persons and fixed surfaces;
+    # the tray's top is where its thing was seen.
     assert published.persons == truth.persons
+    for name in ("table", "tray"):
+        surface = published.surfaces[name]
+        assert surface.position == pytest.approx(truth.surfaces[name].position, abs=0.005)
+        assert surface.half_extents == pytest.approx(truth.surfaces[name].half_extents)
 
 
 def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Path) -> None:
@@ -123,10 +132,10 @@ def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Pat
 
 
 class _StillCamera:
-    """A perception process that saw the teapot once, at rest on the table."""
+    """A perception process that saw one thing (the teapot) once, at rest."""
 
-    def __init__(self, pose: np.ndarray) -> None:
-        self._first: Seen | None = Seen(1, {"teapot": pose}, {"teapot": 0.9}, 0.1)
+    def __init__(self, pose: np.ndarray, name: str = "teapot") -> None:
+        self._first: Seen | None = Seen(1, {name: pose}, {name: 0.9}, 0.1)
 
     def send_snapshot(self, world: WorldState, joints: np.ndarray) -> None:
         pass
@@ -153,7 +162,13 @@ def test_a_held_thing_no_frame_shows_is_carried_with_the_gripper() -> None:
     known = WorldState(scene="tea")
     bus = Bus()
     worlds = bus.subscribe(WorldState, policy=latest)
-    node = PerceivedWorld(bus, _StillCamera(on_table), lambda: known, arm)  # type: ignore[arg-type]
+    node = PerceivedWorld(
+        bus,
+        _StillCamera(on_table),  # type: ignore[arg-type]
+        lambda: known,
+        arm,
+        load_scene("tea").things,
+    )
     status = SkillStatus(plan_seq=1, index=0, skill="pick", state="running")
     bus.publish(JointState(position=grasped))
     node.tick()
@@ -169,5 +184,66 @@ def test_a_held_thing_no_frame_shows_is_carried_with_the_gripper() -> None:
     assert carried.seen_ns == 1 and carried.confidence == 0.9
     bus.publish(msgspec.structs.replace(status, holding=None, state="succeeded"))
     bus.publish(JointState(position=grasped))
-    node.tick()  # let go: it stays where it was carried to
+    node.tick()  # let go over nothing: it stays where it was carried to
     assert worlds.get(timeout=1.0).objects["teapot"].position == pytest.approx(carried.position)
+
+
+def test_a_thing_let_go_over_a_palm_rests_on_it() -> None:
+    """Pressed onto a palm, a held thing slides up in the jaws: carried, it ends below
+    the palm's top; let go, it is where the palm holds it."""
+    from robot.bus import Bus, latest
+    from robot.perception.node import PerceivedWorld
+
+    arm = ArmModel.from_profile(load_profile("so101"), BasePose())
+    joints = (0.0, -0.4, 0.5, 0.2, 0.0, 0.3)
+    on_table = np.eye(4)
+    on_table[:3, 3] = (0.25, 0.0, 0.0)
+    carried = on_table[:3, 3]  # the joints do not move: carried where it was grasped
+    palm_top = carried[2] + 0.012
+    hand = (carried[0] + 0.02, carried[1], palm_top + HANDOVER_ABOVE_PALM_M)
+    layout = WorldState(scene="tea", persons={"guest": PersonState(position=hand)})
+    bus = Bus()
+    worlds = bus.subscribe(WorldState, policy=latest)
+    node = PerceivedWorld(
+        bus,
+        _StillCamera(on_table),  # type: ignore[arg-type]
+        lambda: layout,
+        arm,
+        load_scene("tea").things,
+    )
+    status = SkillStatus(plan_seq=1, index=0, skill="handover", state="running")
+    bus.publish(JointState(position=joints))
+    node.tick()
+    bus.publish(msgspec.structs.replace(status, holding="teapot"))
+    node.tick()
+    bus.publish(msgspec.structs.replace(status, holding=None))
+    node.tick()
+    rests = worlds.get(timeout=1.0).objects["teapot"].position
+    assert rests == pytest.approx((carried[0], carried[1], palm_top))
+
+
+def test_a_tray_seen_is_a_surface_where_it_was_seen() -> None:
+    from robot.bus import Bus, latest
+    from robot.perception.node import PerceivedWorld
+
+    description = load_scene("tea")
+    surface = description.things["tray"].surface
+    assert surface is not None
+    seen = np.eye(4)
+    seen[:3, :3] = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]  # turned 90 deg
+    seen[:3, 3] = (0.3, 0.1, 0.02)
+    bus = Bus()
+    worlds = bus.subscribe(WorldState, policy=latest)
+    node = PerceivedWorld(
+        bus,
+        _StillCamera(seen, "tray"),  # type: ignore[arg-type]
+        lambda: scene_layout(description),
+        ArmModel.from_profile(load_profile("so101"), BasePose()),
+        description.things,
+    )
+    node.tick()
+    published = worlds.get(timeout=1.0)
+    tray = published.surfaces["tray"]
+    assert tray.position == pytest.approx((0.3, 0.1, 0.02 + surface.top_m))
+    assert tray.half_extents == pytest.approx((*surface.half_extents_m, 0.0))
+    assert "table" in published.surfaces  # the layout's, beside it

@@ -1,5 +1,4 @@
-"""The lidded teapot pours through its spout only, and the pour skill's stop rule:
-what is in flight counts toward the target, so one teapot fills two cups."""
+"""The lidded teapot pours through its spout only."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import math
 
 import numpy as np
 import pybullet as p
-import pytest
 from things import capacity, pot
 
 from core.catalogue import thing
@@ -17,10 +15,6 @@ from core.catalogue.geometry import (
     spout_tip,
     window_bottom,
 )
-from core.catalogue.types import Container
-from core.msgs import ObjectState, WorldState
-from robot.brain.world import FULL_FRACTION
-from robot.cerebellum.skills import pour
 from sim.bodies import build_body
 from sim.liquids import PARTICLE_RADIUS, TEA, Liquid, Vessel, spawn_points
 from sim.props import prop_of
@@ -91,57 +85,3 @@ def test_a_teapot_on_its_side_pours_through_its_spout_only() -> None:
         assert len(crossed) >= capacity("teapot") // 3
         misses = [xy for xy in crossed.values() if np.linalg.norm(xy - tip[:2]) > SPOUT_REACH_M]
         assert not misses, (tip[:2], misses)
-
-
-def _world(source: float, target: float) -> WorldState:
-    return WorldState(
-        scene="tea",
-        objects={
-            "teapot": ObjectState(position=(0.0, 0.0, 0.0), filled=source),
-            "cup_red": ObjectState(position=(0.0, 0.0, 0.0), filled=target),
-        },
-    )
-
-
-def _container(name: str) -> Container:
-    spec = thing(name).container
-    assert spec is not None
-    return spec
-
-
-def test_stop_level_and_volumes_match_the_props_and_the_brain() -> None:
-    assert pour.FULL > FULL_FRACTION
-    pot_ml, cup_ml = (_container(n).full_volume_ml for n in ("teapot", "cup_red"))
-    assert pot_ml == capacity("teapot") * ML_PER_PARTICLE
-    assert cup_ml == capacity("cup_red") * ML_PER_PARTICLE
-    # One teapot holds what two cups need to reach the stop level.
-    assert 2 * pour.FULL * cup_ml <= pot_ml
-
-
-def test_drops_in_flight_count_until_they_land_or_are_given_up() -> None:
-    flow = pour.Flow("teapot", "cup_red", capacity("teapot") / capacity("cup_red"))
-    drop_in_pot = 1.0 / capacity("teapot")
-    drop_in_cup = 1.0 / capacity("cup_red")
-    flow.record(0.0, _world(1.0, 0.0))
-    assert flow.in_flight() == 0.0
-    flow.record(0.1, _world(1.0 - 2 * drop_in_pot, 0.0))  # two drops left the pot
-    assert flow.in_flight() == pytest.approx(2 * drop_in_cup)
-    assert flow.rate() > 0.0
-    flow.record(0.3, _world(1.0 - 2 * drop_in_pot, drop_in_cup))  # one landed
-    assert flow.in_flight() == pytest.approx(drop_in_cup)
-    flow.record(0.3 + pour.FLIGHT_S + 0.1, _world(1.0 - 2 * drop_in_pot, drop_in_cup))
-    assert flow.in_flight() == 0.0  # the other one spilled or stuck: no longer counted
-    assert flow.rate() == 0.0
-
-
-def test_an_unknown_vessel_counts_nothing_in_flight() -> None:
-    flow = pour.Flow("teapot", "bowl", 0.0)
-    world = WorldState(
-        scene="tea",
-        objects={
-            "teapot": ObjectState(position=(0.0, 0.0, 0.0), filled=0.5),
-            "bowl": ObjectState(position=(0.0, 0.0, 0.0), filled=0.0),
-        },
-    )
-    flow.record(0.0, world)
-    assert flow.in_flight() == 0.0 and flow.rate() == 0.0

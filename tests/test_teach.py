@@ -84,4 +84,10 @@ def test_robot_teach_reads_the_arm_over_its_serial_bus(tmp_path, monkeypatch) ->
         assert main(["teach", str(launch), "--out", str(out)]) == 0
     world = read_world(out)
     assert list(world.objects) == ["tray"]  # the scene's first, where the arm was
-    assert np.linalg.norm(world.objects["tray"].position) < 1.0  # within the arm's reach
+    tray = world.objects["tray"].position
+    assert np.linalg.norm(tray) < 1.0  # within the arm's reach
+    surface = load_scene("tea").things["tray"].surface
+    assert surface is not None  # so things can be placed on it where it was taught
+    assert world.surfaces["tray"].position == pytest.approx(
+        (tray[0], tray[1], tray[2] + surface.top_m)
+    )

@@ -138,7 +138,9 @@ class Container(Struct):
     """It holds liquid. capacity: particles that make it full (a particle is ~7 ml);
     full_volume_ml: what it holds when full; fill_at_start: 0..1; liquid: what it
     starts with ("tea") and its colour; hot: what it holds is hot (never handed to
-    a person, never poured near one)."""
+    a person, never poured near one); held_at_tilt: [tilt in degrees, fill level] pairs,
+    what it keeps tilted that far lip first (core/catalogue/pouring.py), measured; if
+    absent, an open vessel's comes from its cavity."""
 
     capacity: int
     full_volume_ml: float
@@ -146,6 +148,7 @@ class Container(Struct):
     liquid: str = "water"
     liquid_colour: RGBA = (0.30, 0.65, 1.00, 1.0)
     hot: bool = False
+    held_at_tilt: list[tuple[float, float]] | None = None
 
 
 class Surface(Struct):

@@ -89,6 +89,10 @@ def teach(
             bottom = (float(point[0]), float(point[1]), float(point[2]))
             filled = thing.container.fill_at_start if thing.container is not None else 0.0
             objects[placed.name] = ObjectState(bottom, quat_from_yaw(taught.yaw), filled)
+            if thing.surface is not None:  # a tray: things go on its top
+                top = (bottom[0], bottom[1], bottom[2] + thing.surface.top_m)
+                extents = (*thing.surface.half_extents_m, 0.0)
+                surfaces[placed.name] = SurfaceState(top, extents)
     for placed in scene.file.fixtures:
         surface = scene.things[placed.name].surface
         if surface is None:

@@ -268,7 +268,9 @@ def _hil_stack(
         brain_link=brain_link,
     )
     if launch.camera.source:
-        world: Node = _perceived_world(launch, bus, model, hil.state, hil.world.position, seed)
+        world: Node = _perceived_world(
+            launch, bus, model, seed, snapshot=lambda: (hil.state(), hil.world.position())
+        )
     else:
         world = WorldPublisher(bus, hil.state)
     return Stack(
@@ -323,7 +325,7 @@ def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
     stack.world_state = fixture.state
     if launch.camera.source:
         arm = _placed_arm(launch)
-        return _perceived_world(launch, bus, arm, fixture.state, None, launch.scene.seed)
+        return _perceived_world(launch, bus, arm, launch.scene.seed, layout=fixture.state)
     return fixture
 
 
@@ -338,19 +340,31 @@ def _perceived_world(
     launch: Launch,
     bus: Bus,
     arm: ArmModel,
-    known: Callable[[], WorldState],
-    joints: Callable[[], np.ndarray] | None,
     seed: int,
+    *,
+    layout: Callable[[], WorldState] | None = None,
+    snapshot: Callable[[], tuple[WorldState, np.ndarray]] | None = None,
 ) -> Node:
-    """The world as `[camera]` sees it, in a perception process (robot/perception)."""
+    """The world as `[camera]` sees it, in a perception process (robot/perception), in a
+    cell whose fixed surfaces and persons `layout` gives (a taught world file; None: the
+    scene file's). `snapshot`: the twin's state, which poses the twin camera's copy."""
+    from core.catalogue import load_scene
     from robot.perception.markers import load_camera_model
     from robot.perception.node import PerceivedWorld
-    from robot.perception.process import CameraSpec, PerceptionProcess
+    from robot.perception.process import CameraSpec, PerceptionProcess, scene_layout
+
+    description = load_scene(launch.scene.name)
+    if layout is None:
+        scene_file = scene_layout(description)
+
+        def layout() -> WorldState:
+            return scene_file
 
     camera = launch.camera
     model = load_camera_model(launch.resolve(camera.model)) if camera.model else None
     spec = CameraSpec(camera.source, launch.scene.name, seed, launch.robot.profile, model)
-    return PerceivedWorld(bus, PerceptionProcess(spec), known, arm, joints)
+    camera_process = PerceptionProcess(spec)
+    return PerceivedWorld(bus, camera_process, layout, arm, description.things, snapshot)
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

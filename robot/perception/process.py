@@ -30,7 +30,7 @@ import numpy as np
 from core.catalogue import SceneDescription, load_scene
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M
 from core.errors import RobotError
-from core.msgs import WorldState
+from core.msgs import PersonState, SurfaceState, WorldState
 from core.processes import ignore_interrupts, reap, spawn_context
 from robot.perception.markers import CameraModel, MarkerDetector, markers_of, things_seen
 
@@ -264,15 +264,29 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
         camera.close()
 
 
-def supports_of(description: SceneDescription) -> list[float]:
-    """Heights (m) of where things stand: the scene's fixed surfaces' tops, and the
-    palms its persons hold out."""
-    tops = []
+def scene_layout(description: SceneDescription) -> WorldState:
+    """What does not move in a scene, from its file: the fixtures' surfaces (their tops'
+    centres) and where each person takes things (`handover_m`). A real cell's comes
+    from its taught world file instead (robot/cell/teach.py)."""
+    surfaces = {}
     for placed in description.file.fixtures:
         surface = description.things[placed.name].surface
         if surface is not None:
-            tops.append(placed.position_m[2] + surface.top_m)
-    for person in description.file.persons:
-        if person.handover_m is not None:
-            tops.append(person.handover_m[2] - HANDOVER_ABOVE_PALM_M)
-    return tops
+            x, y, z = placed.position_m
+            surfaces[placed.name] = SurfaceState(
+                position=(x, y, z + surface.top_m), half_extents=(*surface.half_extents_m, 0.0)
+            )
+    persons = {
+        placed.name: PersonState(position=placed.handover_m)
+        for placed in description.file.persons
+        if placed.handover_m is not None
+    }
+    return WorldState(scene=description.name, persons=persons, surfaces=surfaces)
+
+
+def supports_of(description: SceneDescription) -> list[float]:
+    """Heights (m) of where things stand: the scene's fixed surfaces' tops, and the
+    palms its persons hold out."""
+    layout = scene_layout(description)
+    palms = [p.position[2] - HANDOVER_ABOVE_PALM_M for p in layout.persons.values()]
+    return [s.position[2] for s in layout.surfaces.values()] + palms

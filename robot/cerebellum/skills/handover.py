@@ -16,6 +16,7 @@ from robot.cerebellum.skills.phases import (
     Check,
     LineGoal,
     MoveLine,
+    SeeAgain,
     let_go_and_retreat,
     transit,
 )
@@ -221,6 +222,7 @@ class Handover(Skill):
             Check("still held", lambda c: slipped(c, what, grasp)),
             LowerOntoPalm("lower", lower, LOWER_SPEED_M_S, f"{person}'s hand"),
             *let_go_and_retreat(grasp.open_rad, SETTLE_S, RETREAT_SPEED_M_S, retreat_up),
+            SeeAgain("look", what, needed=False),
             Check(
                 "verify",
                 lambda c: off_palm(c.require_world(), person, c.object_position(what), what),

@@ -253,6 +253,41 @@ class Do(Phase):
         return True
 
 
+SEE_AGAIN_S = 3.0
+"""A camera's world shows a thing again within this (s): several frames at 3.5 a second
+(benchmarks/perception.py), some of them with the arm out of the way."""
+
+
+class SeeAgain(Phase):
+    """Wait until `what` is seen again (its `seen_ns` newer than when this began): before
+    a grasp, so it aims where the thing is, not where it was when the plan was made;
+    after a release, so the check that follows judges where the thing came to rest, not
+    where the gripper carried it. Fail if no frame shows it within SEE_AGAIN_S when
+    `needed`; else go on with what the world last said. A world that is not a camera's
+    (no `seen_ns`: the twin's truth, a fixture) is current already."""
+
+    def __init__(self, name: str, what: str, needed: bool = True) -> None:
+        self.name = name
+        self.what = what
+        self.needed = needed
+        self._seen_ns: int | None = None
+        self._since_s = 0.0
+
+    def start(self, ctx: SkillContext) -> None:
+        self._seen_ns = ctx.require_world().objects[self.what].seen_ns
+        self._since_s = ctx.now_s
+
+    def update(self, ctx: SkillContext) -> bool:
+        seen_ns = ctx.require_world().objects[self.what].seen_ns
+        if seen_ns is None or self._seen_ns is None or seen_ns > self._seen_ns:
+            return True
+        if ctx.now_s - self._since_s <= SEE_AGAIN_S:
+            return False
+        if self.needed:
+            raise SkillFailed(f"cannot see {self.what}: not seen for {SEE_AGAIN_S:.0f} s")
+        return True
+
+
 class Wait(Phase):
     """Let things settle for `seconds`."""
 

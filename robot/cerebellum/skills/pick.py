@@ -1,4 +1,5 @@
-"""pick(object): pre-grasp, approach, close until contact, lift, verify it came along."""
+"""pick(object): see it again (with a camera), pre-grasp, approach, close until contact,
+lift, verify it came along."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import numpy as np
 
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext
 from robot.cerebellum.skills.lines import solve_line
-from robot.cerebellum.skills.phases import Check, CloseOnObject, MoveLine, SetGripper, transit
+from robot.cerebellum.skills.phases import (
+    Check,
+    CloseOnObject,
+    MoveLine,
+    SeeAgain,
+    SetGripper,
+    transit,
+)
 from robot.cerebellum.skills.poses import UP, grasp_pose, require_grasp
 
 PRE_GRASP_CLEARANCE_M = 0.04
@@ -80,6 +88,7 @@ class Pick(Skill):
 
         return [
             Check("check", free_hand),
+            SeeAgain("look", what),
             SetGripper("open", grasp.open_rad),
             *transit("pre-grasp", pre_grasp, TRANSIT_SPEED, watches=(what,)),
             MoveLine("approach", grasp_line, APPROACH_SPEED_M_S, what, watches=(what,)),

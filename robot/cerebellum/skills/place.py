@@ -13,6 +13,7 @@ from robot.cerebellum.skills.phases import (
     RETREAT_M,
     Check,
     MoveLine,
+    SeeAgain,
     let_go_and_retreat,
     transit,
 )
@@ -283,5 +284,6 @@ class Place(Skill):
                 "lower", lower, LOWER_SPEED_M_S, f"{target}", watches=watches, contact_ok=True
             ),
             *let_go_and_retreat(grasp.open_rad, SETTLE_S, RETREAT_SPEED_M_S, retreat_up),
+            SeeAgain("look", what, needed=False),
             Check("verify", landed),
         ]

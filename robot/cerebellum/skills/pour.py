@@ -1,6 +1,6 @@
 """pour(source, target): pour over the held vessel's lip, keeping the lip over the
-target while the vessel tilts, until the target is full or the source empty; untilt
-the same way; verify something arrived.
+target while the vessel tilts as far as its model says gives the target its share;
+untilt the same way; verify something arrived.
 
 The held vessel pours over its lip on the gripper's +y side (a pot's spout tip, or
 its rim; core/catalogue/geometry.py `pour_shape`): rolling the wrist negative about
@@ -11,27 +11,26 @@ per TILT_STEP_RAD, each placing the lip (measured from the vessel's pose in the
 gripper when the tilt starts, and again whenever it slipped, not where it was meant
 to sit) LIP_LEAD_M short of the target's centre, LIP_ABOVE_RIM_M above its rim, or
 higher while the vessel's body would otherwise come closer than BODY_ABOVE_RIM_M to
-the rim. The tilt runs fast until the first drops leave, then slowly, backing off
-while drops leave (a dribble, not a gush), and back the same way.
+the rim. The tilt runs fast until just short of where the model puts the first drop,
+then slowly (a thin stream lands where it is aimed), and back the same way.
 
-When to stop: a vessel tilted past its lip keeps pouring while the wrist turns back,
-and drops in the spout or the air land after the tilt has stopped. `Flow` counts
-both from the fill levels of source and target (their catalogue `full_volume_ml`
-turns one into the other): the tilt ends when what is in the target plus what is in
-flight reaches FULL, and backs off to let the stream land when the present rate would
-get there within STOP_LATENCY_S. So the first of two cups takes only its share of a teapot.
+How far to tilt: the pour sees no liquid. It follows the source's model
+(core/catalogue/pouring.py: what a vessel keeps at each tilt, held): from the fill
+levels the world says at the start, the target should end AIM full, so the source
+should keep what it holds less what that takes; the tilt stops where the source's
+measured lean keeps no more (`tilt_to_keep`), and holds DWELL_S for the last drops.
+The twin's particles judge the result; nothing here counts them.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.catalogue.geometry import WALL_M, PourShape, pour_shape
-from core.msgs import WorldState
+from core.catalogue.pouring import tilt_of, tilt_to_keep
 from core.pose import quat_matrix
 from robot.cerebellum.safety import Settle
 from robot.cerebellum.skills.base import Phase, Skill, SkillContext, SkillFailed
@@ -59,25 +58,25 @@ MAX_TILT_RAD = 2.1
 MIN_TILT_RAD = 1.4
 """A pour path that cannot tilt at least this far (80 degrees) is out of reach."""
 FAST_TILT_RAD_S = 0.8
-"""Until the first drops leave the source..."""
+"""Until the source is FIRST_DROP_RAD short of where its model says it starts to pour..."""
 POUR_TILT_RAD_S = 0.2
 """...then this slowly: the stream stays thin and lands where it is aimed."""
+FIRST_DROP_RAD = math.radians(15.0)
+NEAR_GOAL_RAD = math.radians(6.0)
+"""This close to where the tilt should stop..."""
+NEAR_GOAL_TILT_RAD_S = 0.05
+"""...it creeps: the lean is measured, and the arm stops a lag behind the word (at the
+slow rate the vessel leaned 1-3 degrees past its goal, near a spout's emptying tilt a
+tenth of the pot each)."""
 UNTILT_RAD_S = 0.8
 PATH_JOINT_SPEED = 0.6
 """Fraction of the joints' limits for moving from one path pose to the next."""
-FULL = 0.55
-"""Target fill level (0..1) at which the tilt stops, counting what is in flight
-(`Flow.in_flight`): just over the brain's "full" (0.5, robot/brain/world.py), so one
-teapot fills two cups."""
-STOP_LATENCY_S = 0.3
-"""From deciding to stop until the tilting back closes the lip (s): when what pours
-at the present rate for this long would fill the target, the tilt backs off and lets
-the stream land first (then tops up if it is still short)."""
-RATE_WINDOW_S = 0.4
-"""The pouring rate is measured over this long (s)."""
-FLIGHT_S = 0.8
-"""A drop reaches the target within this long after leaving the source (s); one that
-has not is stuck or spilled, and no longer counts as on its way."""
+AIM = 0.75
+"""The target's fill level (0..1) a pour aims at: between the brain's "full" (0.5,
+robot/brain/world.py FULL_FRACTION) and spilling over, with room for the model's
+error either way (near where a full teapot empties, what it keeps varies by a third)."""
+DWELL_S = 2.0
+"""Held at the tilt so long: drops stop leaving within 1.5 s of the tilt stopping."""
 EMPTY = 0.05
 FULL_ENOUGH = 0.5
 """A pour that leaves its target below this fill level (the brain's "full",
@@ -88,16 +87,7 @@ the tilt plan its path again from the vessel's pose now..."""
 REPLAN_AFTER_S = 0.5
 """...at most this often, and only with the arm at rest on its path."""
 SLOW_FROM_RAD = math.radians(55.0)
-"""Past this tilt the tilt slows down even before the first drop leaves."""
-FLOW_PAUSE_S = 0.3
-"""While drops are leaving (the source's fill fell within this long) the tilt backs
-off: held still, a vessel whose surface is over its lip keeps pouring faster and
-faster; tilted back a little, it lets one more drop go and stops..."""
-BACK_OFF_RAD_S = 0.4
-"""...at this rate..."""
-BACK_OFF_MAX_RAD = math.radians(8.0)
-"""...but never further than this below the tilt where the first drop left."""
-DWELL_AT_MAX_S = 1.5
+"""Past this tilt the tilt slows down wherever the model puts the first drop."""
 POURED_AT_LEAST = 0.05
 TRANSIT_SPEED = 0.4
 
@@ -217,56 +207,23 @@ def pour_path(
     return path
 
 
-class Flow:
-    """What a pour has moved, from the fill levels of its source and target, in the
-    target's fill level (0..1): what is in flight (left the source within FLIGHT_S
-    and not landed: in the spout or the air) and how fast the source pours."""
-
-    def __init__(self, source: str, target: str, ratio: float) -> None:
-        """`ratio`: the target's fill level that a whole source makes (0: unknown)."""
-        self.source = source
-        self.target = target
-        self.known = ratio > 0
-        self.ratio = ratio
-        self._start: tuple[float, float] | None = None
-        self._history: deque[tuple[float, float]] = deque()
-        self._now: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-    def record(self, now_s: float, world: WorldState) -> None:
-        """Note the source's and target's fill levels at `now_s` (s)."""
-        source = world.objects[self.source].filled
-        target = world.objects[self.target].filled
-        if self._start is None:
-            self._start = (source, target)
-        self._now = (now_s, source, target)
-        self._history.append((now_s, source))
-        while self._history[0][0] < now_s - max(FLIGHT_S, RATE_WINDOW_S):
-            self._history.popleft()
-
-    def _since(self, seconds: float) -> float:
-        """How much left the source in the last `seconds` (target fill level)."""
-        now_s, source, _ = self._now
-        then = next((f for t, f in self._history if t >= now_s - seconds), source)
-        return max(0.0, then - source) * self.ratio
-
-    def in_flight(self) -> float:
-        if not self.known or self._start is None:
-            return 0.0
-        _, source, target = self._now
-        missing = (self._start[0] - source) * self.ratio - (target - self._start[1])
-        return max(0.0, min(missing, self._since(FLIGHT_S)))
-
-    def rate(self) -> float:
-        """Target fill level per s, over the last RATE_WINDOW_S."""
-        return self._since(RATE_WINDOW_S) / RATE_WINDOW_S if self.known else 0.0
+def tilt_goal(ctx: SkillContext, source: str, target: str) -> tuple[float, float]:
+    """(where the source starts to pour, where it has given the target its share), as
+    the source's lean (rad), from the world's fill levels now and the source's model."""
+    world = ctx.require_world()
+    have, got = world.objects[source].filled, world.objects[target].filled
+    ratio = volume_ratio(ctx, source, target)
+    give = max(0.0, AIM - got) / ratio if ratio > 0 else have
+    vessel = ctx.thing(source)
+    return tilt_to_keep(vessel, have), tilt_to_keep(vessel, have - give)
 
 
 class Tilt(Phase):
-    """Walk the pour path at FAST_TILT_RAD_S until the source starts to pour (or the
-    tilt reaches SLOW_FROM_RAD), then at POUR_TILT_RAD_S, backing off while drops
-    leave (a dribble the target can count, not a gush), until the target is full, the
-    source empty, or the path's end (then wait DWELL_AT_MAX_S). `reached` is the index
-    of the last pose commanded."""
+    """Walk the pour path at FAST_TILT_RAD_S to FIRST_DROP_RAD short of where the source
+    starts to pour (or SLOW_FROM_RAD), then at POUR_TILT_RAD_S, the last NEAR_GOAL_RAD
+    at NEAR_GOAL_TILT_RAD_S, until the source's measured lean reaches `tilt_goal`'s
+    share (or the path ends), and hold it DWELL_S.
+    `reached` is the index of the last pose commanded."""
 
     budget_s = 25.0
 
@@ -281,11 +238,9 @@ class Tilt(Phase):
         self.reached = 0
         self._tilt = 0.0
         self._last_s = 0.0
-        self._last_fill = 1.0
-        self.flow = Flow(source, target, 0.0)
-        self._flowed_s = -math.inf
-        self._first_drop_tilt: float | None = None
-        self._end_since: float | None = None
+        self._slow_from = SLOW_FROM_RAD
+        self._goal = MAX_TILT_RAD
+        self._there_since: float | None = None
 
     def start(self, ctx: SkillContext) -> None:
         planned = pour_path(ctx, self.source, self.target)
@@ -295,52 +250,43 @@ class Tilt(Phase):
         self.reached = 0
         self._tilt = 0.0
         self._last_s = ctx.now_s
-        world = ctx.require_world()
-        self._last_fill = world.objects[self.source].filled
-        self.flow = Flow(self.source, self.target, volume_ratio(ctx, self.source, self.target))
-        self.flow.record(ctx.now_s, world)
-        self._flowed_s = -math.inf
-        self._first_drop_tilt = None
-        self._end_since = None
+        first_drop, self._goal = tilt_goal(ctx, self.source, self.target)
+        self._slow_from = min(SLOW_FROM_RAD, first_drop - FIRST_DROP_RAD)
+        self._there_since = None
         ctx.request(self.path[0], PATH_JOINT_SPEED, self.upright)
 
     def update(self, ctx: SkillContext) -> bool:
-        world = ctx.require_world()
-        source = world.objects[self.source].filled
-        self.flow.record(ctx.now_s, world)
-        expected = world.objects[self.target].filled + self.flow.in_flight()
-        if expected >= FULL or source <= EMPTY:
-            ctx.request(self.path[self.reached], PATH_JOINT_SPEED, self.upright)  # stop here
-            return True
+        if self._there_since is not None:
+            return ctx.now_s - self._there_since > DWELL_S
+        lean = tilt_of(ctx.require_world().objects[self.source].orientation)
+        if lean >= self._goal:
+            # Held where it is: the next pose on the path is up to TILT_STEP_RAD further,
+            # which near a spout's emptying tilt is a fifth of the pot. Untilting walks
+            # back from the pose behind.
+            self._there_since = ctx.now_s
+            here = ctx.full_target(ctx.model.chain_q(ctx.measured()))
+            ctx.request(here, PATH_JOINT_SPEED, self.upright)
+            self.reached = max(0, self.reached - 1)
+            return False
+        if self.reached == len(self.path) - 1 and ctx.arrived(self.path[-1]):
+            self._there_since = ctx.now_s
+            return False
         dt = max(0.0, ctx.now_s - self._last_s)
         self._last_s = ctx.now_s
-        if source < self._last_fill - 1e-9:
-            self._last_fill, self._flowed_s = source, ctx.now_s
-            if self._first_drop_tilt is None:
-                self._first_drop_tilt = self._tilt
-        if expected + self.flow.rate() * STOP_LATENCY_S >= FULL:
-            self._flowed_s = ctx.now_s  # nearly full: back off and let the stream land
         if not ctx.held_by_safety():
-            self._tilt = self._next_tilt(ctx.now_s, dt)
+            self._tilt += dt * self._rate(lean)
         self._follow_the_lip(ctx)
         index = min(int(self._tilt / TILT_STEP_RAD), len(self.path) - 1)
         if index != self.reached:
             self.reached = index
             ctx.request(self.path[index], PATH_JOINT_SPEED, self.upright)
-        if index < len(self.path) - 1:
-            return False
-        if self._end_since is None:
-            self._end_since = ctx.now_s
-        # Done once nothing has left the source for DWELL_AT_MAX_S at the path's end.
-        return ctx.now_s - max(self._end_since, self._flowed_s) > DWELL_AT_MAX_S
+        return False
 
-    def _next_tilt(self, now_s: float, dt: float) -> float:
-        """The tilt (rad) after `dt` s: back off while drops leave, else tilt on."""
-        if self._first_drop_tilt is not None and now_s - self._flowed_s < FLOW_PAUSE_S:
-            lowest = self._first_drop_tilt - BACK_OFF_MAX_RAD
-            return max(lowest, self._tilt - dt * BACK_OFF_RAD_S)
-        started = self._first_drop_tilt is not None or self._tilt >= SLOW_FROM_RAD
-        return self._tilt + dt * (POUR_TILT_RAD_S if started else FAST_TILT_RAD_S)
+    def _rate(self, lean: float) -> float:
+        """How fast the tilt goes on (rad/s), the source leaning `lean` (rad)."""
+        if lean >= self._goal - NEAR_GOAL_RAD:
+            return NEAR_GOAL_TILT_RAD_S
+        return POUR_TILT_RAD_S if self._tilt >= self._slow_from else FAST_TILT_RAD_S
 
     def _follow_the_lip(self, ctx: SkillContext) -> None:
         """The vessel slipped in the gripper (its lip is LIP_DRIFT_M off the aim, the
@@ -419,8 +365,8 @@ class Pour(Skill):
             if filled - before[0] < POURED_AT_LEAST:
                 return f"nothing poured into {target}"
             if filled < FULL_ENOUGH and objects[source].filled > EMPTY:
-                # Drops stuck in the spout counted as on their way and ended the tilt
-                # early: say so, and the brain pours again (a top-up).
+                # The source kept more than its model said (a jam in the spout): say
+                # so, and the brain pours again (a top-up).
                 return f"{target} only {filled:.0%} full: the pour stopped early"
             return None
 
