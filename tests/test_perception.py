@@ -16,6 +16,7 @@ from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Marker
 from core.errors import ConfigError
 from core.msgs import JointState, PersonState, SkillStatus, WorldState
 from core.profile import load_profile
+from robot.bus import Bus, Subscription, latest
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.launch.config import load_launch
 from robot.perception.markers import (
@@ -25,6 +26,7 @@ from robot.perception.markers import (
     markers_of,
     things_seen,
 )
+from robot.perception.node import PerceivedWorld
 from robot.perception.process import Seen, scene_layout, supports_of, twin_camera_model
 from sim.cameras import HEIGHT, WIDTH, render
 from sim.scenes import build_scene
@@ -84,9 +86,7 @@ def test_decals_take_no_part_in_the_physics() -> None:
 def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it() -> None:
     """The child renders its own copy of the scene, posed from a snapshot of the twin;
     the node publishes the things it saw (and only those) where it saw them."""
-    from robot.bus import Bus, latest
     from robot.node import run_nodes
-    from robot.perception.node import PerceivedWorld
     from robot.perception.process import CameraSpec, PerceptionProcess
 
     with World() as world:
@@ -148,27 +148,28 @@ class _StillCamera:
         pass
 
 
+def _world_node(
+    seen: np.ndarray, layout: WorldState, name: str = "teapot"
+) -> tuple[Bus, Subscription[WorldState], PerceivedWorld]:
+    """A bus, what it publishes as the world, and a `PerceivedWorld` (an SO-101 at the
+    origin) whose camera saw `name` once, at `seen`."""
+    bus = Bus()
+    worlds = bus.subscribe(WorldState, policy=latest)
+    arm = ArmModel.from_profile(load_profile("so101"), BasePose())
+    camera = _StillCamera(seen, name)
+    node = PerceivedWorld(bus, camera, lambda: layout, arm, load_scene("tea").things)  # type: ignore[arg-type]
+    return bus, worlds, node
+
+
 def test_a_held_thing_no_frame_shows_is_carried_with_the_gripper() -> None:
     """Its tag hidden by a jaw, the teapot goes where the tool goes, at the offset in
     the hand it had when the jaws closed; its seen_ns stays the sighting's."""
-    from robot.bus import Bus, latest
-    from robot.perception.node import PerceivedWorld
-
     arm = ArmModel.from_profile(load_profile("so101"), BasePose())
     grasped = (0.0, -0.4, 0.5, 0.2, 0.0, 0.3)
     lifted = (0.0, -0.7, 0.6, 0.3, 0.0, 0.3)
     on_table = np.eye(4)
     on_table[:3, 3] = (0.25, 0.0, 0.0)
-    known = WorldState(scene="tea")
-    bus = Bus()
-    worlds = bus.subscribe(WorldState, policy=latest)
-    node = PerceivedWorld(
-        bus,
-        _StillCamera(on_table),  # type: ignore[arg-type]
-        lambda: known,
-        arm,
-        load_scene("tea").things,
-    )
+    bus, worlds, node = _world_node(on_table, WorldState(scene="tea"))
     status = SkillStatus(plan_seq=1, index=0, skill="pick", state="running")
     bus.publish(JointState(position=grasped))
     node.tick()
@@ -191,10 +192,6 @@ def test_a_held_thing_no_frame_shows_is_carried_with_the_gripper() -> None:
 def test_a_thing_let_go_over_a_palm_rests_on_it() -> None:
     """Pressed onto a palm, a held thing slides up in the jaws: carried, it ends below
     the palm's top; let go, it is where the palm holds it."""
-    from robot.bus import Bus, latest
-    from robot.perception.node import PerceivedWorld
-
-    arm = ArmModel.from_profile(load_profile("so101"), BasePose())
     joints = (0.0, -0.4, 0.5, 0.2, 0.0, 0.3)
     on_table = np.eye(4)
     on_table[:3, 3] = (0.25, 0.0, 0.0)
@@ -202,15 +199,7 @@ def test_a_thing_let_go_over_a_palm_rests_on_it() -> None:
     palm_top = carried[2] + 0.012
     hand = (carried[0] + 0.02, carried[1], palm_top + HANDOVER_ABOVE_PALM_M)
     layout = WorldState(scene="tea", persons={"guest": PersonState(position=hand)})
-    bus = Bus()
-    worlds = bus.subscribe(WorldState, policy=latest)
-    node = PerceivedWorld(
-        bus,
-        _StillCamera(on_table),  # type: ignore[arg-type]
-        lambda: layout,
-        arm,
-        load_scene("tea").things,
-    )
+    bus, worlds, node = _world_node(on_table, layout)
     status = SkillStatus(plan_seq=1, index=0, skill="handover", state="running")
     bus.publish(JointState(position=joints))
     node.tick()
@@ -223,24 +212,13 @@ def test_a_thing_let_go_over_a_palm_rests_on_it() -> None:
 
 
 def test_a_tray_seen_is_a_surface_where_it_was_seen() -> None:
-    from robot.bus import Bus, latest
-    from robot.perception.node import PerceivedWorld
-
     description = load_scene("tea")
     surface = description.things["tray"].surface
     assert surface is not None
     seen = np.eye(4)
     seen[:3, :3] = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]  # turned 90 deg
     seen[:3, 3] = (0.3, 0.1, 0.02)
-    bus = Bus()
-    worlds = bus.subscribe(WorldState, policy=latest)
-    node = PerceivedWorld(
-        bus,
-        _StillCamera(seen, "tray"),  # type: ignore[arg-type]
-        lambda: scene_layout(description),
-        ArmModel.from_profile(load_profile("so101"), BasePose()),
-        description.things,
-    )
+    _, worlds, node = _world_node(seen, scene_layout(description), "tray")
     node.tick()
     published = worlds.get(timeout=1.0)
     tray = published.surfaces["tray"]

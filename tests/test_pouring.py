@@ -5,13 +5,14 @@ sees the particles (they only judge it)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import msgspec
 import numpy as np
 import pybullet as p
 import pytest
 
-from core.catalogue import load_scene, thing
+from core.catalogue import THINGS_DIR, load_scene, load_thing, thing
 from core.catalogue.geometry import FLOOR_M, pour_shape
 from core.catalogue.pouring import held_at, tilt_of, tilt_to_keep
 from core.catalogue.types import Container, Thing
@@ -68,14 +69,24 @@ def test_tilt_to_keep_reads_the_curve_backwards() -> None:
     assert math.degrees(tilt_to_keep(pot, 0.0)) == table[-1][0]  # type: ignore[index]
 
 
-def test_a_curve_that_rises_is_refused_naming_the_thing() -> None:
-    pot = thing("teapot")
-    bad = msgspec.structs.replace(
-        pot.container,  # type: ignore[arg-type]
-        held_at_tilt=[(0.0, 1.0), (80.0, 0.5), (90.0, 0.6)],
-    )
-    with pytest.raises(ConfigError, match=r"teapot.*held_at_tilt"):
-        held_at(msgspec.structs.replace(pot, container=bad), 1.0)
+@pytest.mark.parametrize(
+    ("curve", "key"),
+    [
+        ("held_at_tilt = [[0, 1.0], [80, 0.5], [90, 0.6]]", "held_at_tilt"),
+        ("held_at_tilt = [[0, 1.0], [90, 0.5], [80, 0.2]]", "held_at_tilt"),
+        ("", "held_at_tilt is missing"),
+    ],
+)
+def test_a_pot_without_a_falling_curve_is_refused_naming_file_and_key(
+    tmp_path: Path, curve: str, key: str
+) -> None:
+    text = (THINGS_DIR / "teapot.toml").read_text()
+    start = text.index("held_at_tilt = [")
+    end = text.index("]\n", text.index("\n]", start)) + 2
+    path = tmp_path / "pot.toml"
+    path.write_text(text[:start] + curve + "\n" + text[end:])
+    with pytest.raises(ConfigError, match=rf"pot\.toml: \$\.container\.{key}"):
+        load_thing(path)
 
 
 def test_the_aim_leaves_room_both_ways_and_a_teapot_fills_a_cup() -> None:
@@ -155,3 +166,19 @@ def test_a_pour_that_sees_only_the_model_fills_the_cup_in_the_twin(seed: int) ->
     real = result.world.objects["cup_red"].filled
     assert real >= FULL_FRACTION
     assert fills.levels["cup_red"] == pytest.approx(real, abs=0.3)
+
+
+def test_the_curve_tool_tilts_a_pot_in_the_twin_and_tables_what_it_keeps() -> None:
+    """`python -m sim.pour_curve`: a full teapot keeps its tea at 45 degrees and pours
+    it all out at 100 (on this seed: a jam in the window keeps some on others); the
+    table it prints starts full and never rises."""
+    from sim.pour_curve import curve, held_after_tilt
+
+    assert held_after_tilt("tea", "teapot", 1, math.radians(45.0)) == 1.0
+    assert held_after_tilt("tea", "teapot", 1, math.radians(100.0)) == 0.0
+    assert curve([(80.0, 0.8), (84.0, 0.9), (88.0, 0.5)]) == [
+        (0.0, 1.0),
+        (80.0, 0.8),
+        (84.0, 0.8),
+        (88.0, 0.5),
+    ]

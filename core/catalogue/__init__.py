@@ -17,11 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import msgspec
 
-from core.catalogue.types import Mesh, Placed, SceneFile, Thing
+from core.catalogue.types import Mesh, Placed, SceneFile, SpoutedPot, Thing
 from core.errors import ConfigError
 from core.toml_file import load_toml
 
@@ -148,6 +149,22 @@ def load_thing(path: Path) -> Thing:
         for lang in ("en", "de", "zh"):
             if lang not in thing.names.say:
                 raise ConfigError(f"{path}: $.names.say needs {lang!r}: how the robot names it")
+    container = thing.container
+    if container is not None and container.held_at_tilt is not None:
+        curve = container.held_at_tilt
+        tilts, kept = [d for d, _ in curve], [f for _, f in curve]
+        rising = all(a < b for a, b in pairwise(tilts))
+        falling = all(a >= b for a, b in pairwise(kept))
+        if curve[0] != (0.0, 1.0) or not rising or not falling:
+            raise ConfigError(
+                f"{path}: $.container.held_at_tilt must start at [0, 1.0] and rise in tilt "
+                "while what is kept falls"
+            )
+    elif container is not None and isinstance(thing.body, SpoutedPot):
+        raise ConfigError(
+            f"{path}: $.container.held_at_tilt is missing: a spouted pot's flow depends on "
+            "its spout, so measure it (python -m sim.pour_curve)"
+        )
     body = thing.body
     if isinstance(body, Mesh):
         mesh = path.parent / body.file

@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 
 from core.catalogue.geometry import FLOOR_M
-from core.catalogue.types import SpoutedPot, Thing, Vessel
+from core.catalogue.types import Thing, Vessel
 from core.errors import ConfigError
 
 CURVE_STEP_DEG = 1.0
@@ -63,20 +63,14 @@ def tilt_to_keep(thing: Thing, keep: float) -> float:
 
 
 def _curve(thing: Thing) -> tuple[np.ndarray, np.ndarray]:
-    """(tilts in degrees, fill levels kept), fill levels non-increasing."""
+    """(tilts in degrees, fill levels kept), fill levels non-increasing (checked when the
+    thing's file was loaded)."""
     if thing.container is None:
         raise ConfigError(f"{thing.name} holds no liquid: it has no [container]")
     table = thing.container.held_at_tilt
-    if table is not None:
-        degrees = np.array([d for d, _ in table], dtype=float)
-        fractions = np.array([f for _, f in table], dtype=float)
-        if np.any(np.diff(degrees) <= 0) or np.any(np.diff(fractions) > 0) or fractions[0] != 1:
-            raise ConfigError(
-                f"{thing.name}: [container] held_at_tilt must start at 1.0 and rise in tilt "
-                "while it falls in what is kept"
-            )
-        return degrees, fractions
-    return _cavity_curve(thing)
+    if table is None:
+        return _cavity_curve(thing)
+    return np.array([d for d, _ in table], dtype=float), np.array([f for _, f in table])
 
 
 @cache
@@ -105,11 +99,6 @@ def _cavity_curve(thing: Thing) -> tuple[np.ndarray, np.ndarray]:
     """An open vessel's curve from its shape: the cavity below its rim's lowest point,
     full to the rim at 1."""
     body = thing.body
-    if isinstance(body, SpoutedPot):
-        raise ConfigError(
-            f"{thing.name}: a spouted pot's flow depends on its spout; measure its "
-            "[container] held_at_tilt (python -m sim.pour_curve)"
-        )
     if not isinstance(body, Vessel):
-        raise ConfigError(f"{thing.name} is no vessel: it has no cavity to pour from")
+        raise ConfigError(f"{thing.name} has no curve of what it keeps: [container] held_at_tilt")
     return _cavity_curve_of(body.inner_radius_m, FLOOR_M, body.height_m)

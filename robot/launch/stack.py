@@ -354,17 +354,17 @@ def _perceived_world(
     from robot.perception.process import CameraSpec, PerceptionProcess, scene_layout
 
     description = load_scene(launch.scene.name)
-    if layout is None:
-        scene_file = scene_layout(description)
+    scene_file = scene_layout(description)
 
-        def layout() -> WorldState:
-            return scene_file
+    def from_scene_file() -> WorldState:
+        return scene_file
 
     camera = launch.camera
     model = load_camera_model(launch.resolve(camera.model)) if camera.model else None
     spec = CameraSpec(camera.source, launch.scene.name, seed, launch.robot.profile, model)
-    camera_process = PerceptionProcess(spec)
-    return PerceivedWorld(bus, camera_process, layout, arm, description.things, snapshot)
+    return PerceivedWorld(
+        bus, PerceptionProcess(spec), layout or from_scene_file, arm, description.things, snapshot
+    )
 
 
 def _base(position: tuple[float, float, float] | np.ndarray, yaw: float) -> BasePose:

@@ -40,6 +40,10 @@ FULL_CONFIDENCE_PX = 30.0
 """A tag this many pixels across (or more) is located as well as the camera allows."""
 WORST_REPROJECTION_PX = 2.0
 """A pose that misses its corners by this much (rms) has no confidence left."""
+CELL_SAMPLES_PX = 8
+"""Each of a tag's cells is read from this many pixels a side once the tag is unwarped
+(OpenCV's default, 4, misread small tags seen at a slant: a pill box's lid across the
+table was missed in 4 of 40 care scenes, none at 8; tuning seeds 40000-40039)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def tag_detector() -> cv2.aruco.ArucoDetector:
     family = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_APRILTAG_36h11)
     parameters = cv2.aruco.DetectorParameters()
     parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    parameters.perspectiveRemovePixelPerCell = CELL_SAMPLES_PX
     return cv2.aruco.ArucoDetector(family, parameters)
 
 

@@ -133,21 +133,32 @@ class PerceivedWorld(Node):
             for name, (position, orientation) in poses.items()
         }
         layout = self._layout()
+        self._surfaces = self._surfaces_of(layout, objects)
+        self._pub.publish(
+            WorldState(
+                scene=layout.scene,
+                objects=objects,
+                persons=layout.persons,
+                surfaces=self._surfaces,
+            )
+        )
+
+    def _surfaces_of(
+        self, layout: WorldState, objects: Mapping[str, ObjectState]
+    ) -> dict[str, SurfaceState]:
+        """The layout's surfaces, and the top of each thing among `objects` that is one
+        (a tray, a basket) where the thing is."""
         surfaces = dict(layout.surfaces)
-        for name, (position, orientation) in poses.items():
+        for name, state in objects.items():
             surface = self._things[name].surface if name in self._things else None
             if surface is not None:
-                top = position + quat_matrix(orientation) @ (0.0, 0.0, surface.top_m)
+                up = quat_matrix(state.orientation) @ (0.0, 0.0, surface.top_m)
+                top = np.asarray(state.position) + up
                 surfaces[name] = SurfaceState(
                     position=tuple(float(v) for v in top),  # type: ignore[arg-type]
                     half_extents=(*surface.half_extents_m, 0.0),
                 )
-        self._surfaces = surfaces
-        self._pub.publish(
-            WorldState(
-                scene=layout.scene, objects=objects, persons=layout.persons, surfaces=surfaces
-            )
-        )
+        return surfaces
 
     def _follow_the_gripper(self) -> None:
         """Carry the held thing with the tool, whatever frames show of it meanwhile; a
