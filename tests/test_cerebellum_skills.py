@@ -249,3 +249,26 @@ def test_a_thread_paused_after_reading_the_limb_is_no_stale_state_in_simulated_t
     status = cell.run("pick", object="cup_red")
     assert status.state == "succeeded", status.reason
     assert not [e for e in cell.events if e.kind == "watchdog"]
+
+
+def test_seeing_again_waits_for_a_thing_the_world_does_not_have_yet() -> None:
+    """A camera's world may lack the thing for a while (no frame found it): that is not
+    a sighting, and one coming later is."""
+    from types import SimpleNamespace
+
+    from core.msgs import ObjectState
+    from robot.cerebellum.skills.base import SkillFailed
+    from robot.cerebellum.skills.phases import SeeAgain
+
+    world = SimpleNamespace(objects={})
+    ctx = SimpleNamespace(now_s=0.0, require_world=lambda: world)
+    phase = SeeAgain("look", "cup_red")
+    phase.start(ctx)  # type: ignore[arg-type]
+    assert not phase.update(ctx)  # type: ignore[arg-type]
+    world.objects = {"cup_red": ObjectState(position=(0.3, 0.0, 0.0), seen_ns=5)}
+    assert phase.update(ctx)  # type: ignore[arg-type]
+    world.objects = {}
+    phase.start(ctx)  # type: ignore[arg-type]
+    ctx.now_s = SEE_AGAIN_S + 0.1
+    with pytest.raises(SkillFailed, match="cannot see cup_red"):
+        phase.update(ctx)  # type: ignore[arg-type]

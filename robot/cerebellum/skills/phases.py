@@ -274,11 +274,11 @@ class SeeAgain(Phase):
         self._since_s = 0.0
 
     def start(self, ctx: SkillContext) -> None:
-        self._seen_ns = ctx.require_world().objects[self.what].seen_ns
+        self._seen_ns = self._stamp(ctx)
         self._since_s = ctx.now_s
 
     def update(self, ctx: SkillContext) -> bool:
-        seen_ns = ctx.require_world().objects[self.what].seen_ns
+        seen_ns = self._stamp(ctx)
         if seen_ns is None or self._seen_ns is None or seen_ns > self._seen_ns:
             return True
         if ctx.now_s - self._since_s <= SEE_AGAIN_S:
@@ -286,6 +286,11 @@ class SeeAgain(Phase):
         if self.needed:
             raise SkillFailed(f"cannot see {self.what}: not seen for {SEE_AGAIN_S:.0f} s")
         return True
+
+    def _stamp(self, ctx: SkillContext) -> int | None:
+        """`what`'s `seen_ns`, or -1 while the world has no such thing."""
+        thing = ctx.require_world().objects.get(self.what)
+        return -1 if thing is None else thing.seen_ns
 
 
 class Wait(Phase):
