@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from core.catalogue import load_scene, scene_names
+from core.catalogue.types import Surface
+from core.msgs import Quat, SurfaceState, Vec3
+from core.pose import quat_matrix
+
+UPRIGHT: Quat = (0.0, 0.0, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -62,3 +69,14 @@ def scene_spec(name: str) -> SceneSpec:
 
 SCENES: dict[str, SceneSpec] = {name: scene_spec(name) for name in scene_names()}
 """The scenes that ship with the stack, by name."""
+
+
+def surface_state(surface: Surface, position: Vec3, orientation: Quat = UPRIGHT) -> SurfaceState:
+    """`surface` (its thing's, from the catalogue) as world state, its thing's reference
+    point at `position` (m) turned by `orientation`: the centre of its top, and its half
+    sizes in its own frame."""
+    top = np.asarray(position) + quat_matrix(orientation) @ (0.0, 0.0, surface.top_m)
+    return SurfaceState(
+        position=(float(top[0]), float(top[1]), float(top[2])),
+        half_extents=(*surface.half_extents_m, 0.0),
+    )

@@ -26,6 +26,7 @@ from core.catalogue.types import Thing
 from core.errors import ConfigError
 from core.msgs import ObjectState, PersonState, SurfaceState, WorldState, encode_json
 from core.pose import quat_from_yaw
+from core.scenes import surface_state
 from robot.cerebellum.arm_model import ArmModel, BasePose
 
 CM_PER_M = 100.0
@@ -90,9 +91,7 @@ def teach(
             filled = thing.container.fill_at_start if thing.container is not None else 0.0
             objects[placed.name] = ObjectState(bottom, quat_from_yaw(taught.yaw), filled)
             if thing.surface is not None:  # a tray: things go on its top
-                top = (bottom[0], bottom[1], bottom[2] + thing.surface.top_m)
-                extents = (*thing.surface.half_extents_m, 0.0)
-                surfaces[placed.name] = SurfaceState(top, extents)
+                surfaces[placed.name] = surface_state(thing.surface, bottom)
     for placed in scene.file.fixtures:
         surface = scene.things[placed.name].surface
         if surface is None:

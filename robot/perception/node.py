@@ -34,7 +34,8 @@ import numpy as np
 
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Thing
 from core.msgs import JointState, ObjectState, SkillStatus, SurfaceState, WorldState
-from core.pose import quat_from_matrix, quat_matrix
+from core.pose import quat_from_matrix
+from core.scenes import surface_state
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.node import Node
@@ -152,12 +153,7 @@ class PerceivedWorld(Node):
         for name, state in objects.items():
             surface = self._things[name].surface if name in self._things else None
             if surface is not None:
-                up = quat_matrix(state.orientation) @ (0.0, 0.0, surface.top_m)
-                top = np.asarray(state.position) + up
-                surfaces[name] = SurfaceState(
-                    position=tuple(float(v) for v in top),  # type: ignore[arg-type]
-                    half_extents=(*surface.half_extents_m, 0.0),
-                )
+                surfaces[name] = surface_state(surface, state.position, state.orientation)
         return surfaces
 
     def _follow_the_gripper(self) -> None:

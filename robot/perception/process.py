@@ -30,8 +30,9 @@ import numpy as np
 from core.catalogue import SceneDescription, load_scene
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M
 from core.errors import RobotError
-from core.msgs import PersonState, SurfaceState, WorldState
+from core.msgs import PersonState, WorldState
 from core.processes import ignore_interrupts, reap, spawn_context
+from core.scenes import surface_state
 from robot.perception.markers import CameraModel, MarkerDetector, markers_of, things_seen
 
 log = logging.getLogger(__name__)
@@ -272,10 +273,7 @@ def scene_layout(description: SceneDescription) -> WorldState:
     for placed in description.file.fixtures:
         surface = description.things[placed.name].surface
         if surface is not None:
-            x, y, z = placed.position_m
-            surfaces[placed.name] = SurfaceState(
-                position=(x, y, z + surface.top_m), half_extents=(*surface.half_extents_m, 0.0)
-            )
+            surfaces[placed.name] = surface_state(surface, placed.position_m)
     persons = {
         placed.name: PersonState(position=placed.handover_m)
         for placed in description.file.persons
