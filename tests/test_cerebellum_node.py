@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from core.msgs import EStop, JointState, LoopStats, SkillCall, SkillStatus, Step
+from core.msgs import EStop, JointCommand, JointState, LoopStats, SkillCall, SkillStatus, Step
 from core.profile import load_profile
 from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
@@ -73,3 +73,21 @@ def test_the_loop_runs_at_the_rate_asked_when_the_limb_keeps_up(no_thread_left: 
     finally:
         node.stop()
     assert node.failure is None
+
+
+def test_each_reading_is_published_with_the_command_sent_beside_it(no_thread_left: None) -> None:
+    bus = Bus()
+    states = bus.subscribe(JointState, policy=fifo(4096))
+    commands = bus.subscribe(JointCommand, policy=fifo(4096))
+    node = Cerebellum(bus, ArmModel.from_profile(PROFILE, BasePose()), partial(EchoLimb, PROFILE))
+    node.start()
+    try:
+        command = commands.get(timeout=WAIT_S)
+    finally:
+        node.stop()
+    assert node.failure is None
+    by_stamp = {s.stamp_ns: s for s in iter(states.poll, None)}
+    assert command.stamp_ns in by_stamp  # paired by stamp: a dataset frame's state and action
+    assert len(command.position) == len(PROFILE.joints)
+    # An echo limb reads back what it was sent last tick.
+    assert command.position == pytest.approx(by_stamp[command.stamp_ns].position, abs=1e-6)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.catalogue import load_scene
-from core.msgs import SkillCall, SkillStatus, Step, WorldState
+from core.msgs import JointCommand, JointState, SkillCall, SkillStatus, Step, WorldState
 from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.sim_node import SimCerebellum
@@ -18,6 +18,8 @@ def test_runs_skill_calls_from_the_bus_and_publishes_the_world(no_thread_left: N
     bus = Bus()
     statuses = bus.subscribe(SkillStatus, policy=fifo(16))
     worlds = bus.subscribe(WorldState)
+    states = bus.subscribe(JointState, policy=fifo(100_000))
+    commands = bus.subscribe(JointCommand, policy=fifo(100_000))
     with World() as world:
         scene = build_scene(world, "tea", seed=0)
         model = ArmModel.from_profile(
@@ -39,3 +41,9 @@ def test_runs_skill_calls_from_the_bus_and_publishes_the_world(no_thread_left: N
         finally:
             node.stop()
         assert node.failure is None
+    # Every reading goes out with the command sent in its tick, stamped alike.
+    state_stamps = [s.stamp_ns for s in iter(states.poll, None)]
+    sent = list(iter(commands.poll, None))
+    assert len(state_stamps) > 100
+    assert [c.stamp_ns for c in sent] == state_stamps
+    assert any(c.position != sent[0].position for c in sent)  # the pick moved the arm

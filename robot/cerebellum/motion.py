@@ -94,6 +94,8 @@ class MotionCore:
 
     clock: monotonic time in ns (the twin may pass its simulated clock).
     on_event: called with each `SafetyEvent` the supervisor raises (publish it).
+    on_state: called every `state_every` ticks with the limb's reading and the
+    command sent in that tick (publish both).
     """
 
     def __init__(
@@ -105,7 +107,7 @@ class MotionCore:
         estops: StopRequests | None = None,
         worlds: Subscription[WorldState] | None = None,
         on_event: Callable[[SafetyEvent], None] | None = None,
-        on_state: Callable[[JointState], None] | None = None,
+        on_state: Callable[[JointState, JointCommand], None] | None = None,
         state_every: int = 10,
         clock: Callable[[], int] = time.monotonic_ns,
     ) -> None:
@@ -218,7 +220,12 @@ class MotionCore:
             self._limb_said(said)
         self.ticks += 1
         if self.on_state is not None and self.ticks % self.state_every == 0:
-            self.on_state(state)
+            # The command is stamped as the reading it answers, so the two pair up
+            # (a recorded dataset's observation and action of one frame).
+            sent = JointCommand(
+                position=command.position, velocity=command.velocity, stamp_ns=state.stamp_ns
+            )
+            self.on_state(state, sent)
 
     def _poll_inputs(self) -> None:
         if self.estops is not None:

@@ -11,7 +11,8 @@ Three parts:
   (IK, Cartesian segments: the slow work) and publishes `SkillStatus`;
 - a relay thread: forwards stop requests (the moment they arrive) and the reaching hand
   of the latest `WorldState` to the loop, and publishes what the loop reports:
-  `JointState` (~100 Hz), `SafetyEvent`s, `LoopStats` (every second).
+  `JointState` with the `JointCommand` sent with it (~100 Hz), `SafetyEvent`s,
+  `LoopStats` (every second).
 
 Thread or process: in a thread, the loop waits for the interpreter lock after each
 sleep while the skills, the bus or a twin run Python beside it; in its own process
@@ -29,6 +30,7 @@ from collections.abc import Callable
 
 from core.errors import QueueFull, ReceiveTimeout
 from core.msgs import (
+    JointCommand,
     JointState,
     LoopStats,
     M,
@@ -106,6 +108,7 @@ class Cerebellum(Node):
         self._status_pub = bus.publisher(SkillStatus)
         self._event_pub = bus.publisher(SafetyEvent)
         self._state_pub = bus.publisher(JointState)
+        self._command_pub = bus.publisher(JointCommand)
         self._stats_pub = bus.publisher(LoopStats)
         self.handle(SkillCall, self.on_skill_call, policy=fifo(SKILL_QUEUE))
         self.handle(WorldState, self.on_world, policy=latest)
@@ -161,7 +164,10 @@ class Cerebellum(Node):
                 snapshot = motion.snapshot()
                 if snapshot is not None and snapshot.version != published:
                     published = snapshot.version
-                    self._publish_safely(self._state_pub.publish, snapshot.state)
+                    state = snapshot.state
+                    self._publish_safely(self._state_pub.publish, state)
+                    command = JointCommand(position=snapshot.commanded, stamp_ns=state.stamp_ns)
+                    self._publish_safely(self._command_pub.publish, command)
         except BaseException as err:  # kept and re-raised through the node: not swallowed
             self.failure = err  # the node fails now, when it happened, not at its teardown
             log.debug("cerebellum loop failed", exc_info=True)

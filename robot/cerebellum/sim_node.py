@@ -9,7 +9,8 @@ the brain over the bus exactly like `Cerebellum` does:
 - takes `SkillCall`s (fifo), `RunUntil`s (fifo) and stop requests (`StopRequests`,
   polled every tick);
 - publishes `WorldState` (at start, then every skill period), `SkillStatus` (each
-  stamped with the simulated time it was made at), `JointState` (every 10th tick),
+  stamped with the simulated time it was made at), `JointState` and the
+  `JointCommand` sent in the same tick (every 10th tick),
   `SafetyEvent`s.
 
 realtime=True paces the simulated clock to the wall clock (demos, the kiosk): the
@@ -43,6 +44,7 @@ from collections.abc import Callable
 
 from core.msgs import (
     Heartbeat,
+    JointCommand,
     JointState,
     RunUntil,
     SafetyEvent,
@@ -101,6 +103,12 @@ class SimCerebellum(Node):
         self._world_pub = bus.publisher(WorldState)
         self._event_pub = event_pub = bus.publisher(SafetyEvent)
         state_pub = bus.publisher(JointState)
+        command_pub = bus.publisher(JointCommand)
+
+        def publish_state(state: JointState, command: JointCommand) -> None:
+            state_pub.publish(state)
+            command_pub.publish(command)
+
         dt = 1.0 / rate_hz
         self.core = MotionCore.for_arm(
             model,
@@ -110,7 +118,7 @@ class SimCerebellum(Node):
             velocity_scale,
             estops=StopRequests(bus, ESTOP_QUEUE),
             on_event=event_pub.publish,
-            on_state=state_pub.publish,
+            on_state=publish_state,
         )
         self.runner = SkillRunner(model, self.core, home or default_home(model))
         self.lockstep = Lockstep(
