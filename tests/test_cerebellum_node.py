@@ -91,3 +91,23 @@ def test_each_reading_is_published_with_the_command_sent_beside_it(no_thread_lef
     assert len(command.position) == len(PROFILE.joints)
     # An echo limb reads back what it was sent last tick.
     assert command.position == pytest.approx(by_stamp[command.stamp_ns].position, abs=1e-6)
+
+
+def test_a_call_that_arrives_with_the_first_world_is_started_seeing_it(
+    no_thread_left: None,
+) -> None:
+    """A kiosk visitor may ask before the camera's first world reaches the cerebellum:
+    the call and that world then wait together, and the call must not fail for want of
+    a world it has been sent."""
+    from core.msgs import ObjectState, WorldState
+
+    bus = Bus()
+    statuses = bus.subscribe(SkillStatus, policy=fifo(16))
+    node = Cerebellum(bus, ArmModel.from_profile(PROFILE, BasePose()), partial(EchoLimb, PROFILE))
+    bus.publish(SkillCall(plan_seq=1, index=0, step=Step("pick", {"object": "cup_red"})))
+    cup = ObjectState(position=(0.25, 0.0, 0.0), orientation=(0.0, 0.0, 0.0, 1.0))
+    bus.publish(WorldState(scene="tea", objects={"cup_red": cup}))
+    node.dispatch()  # both waiting, as in one turn of the node's thread
+    first = statuses.poll()
+    assert first is not None
+    assert "no world state" not in first.reason, first.reason

@@ -24,6 +24,7 @@ def test_the_launch_files_are_there() -> None:
         "koch_hil.toml",
         "so101_serial.toml",
         "expo.toml",
+        "expo_hil.toml",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import cv2
 import msgspec
 import numpy as np
 import pybullet as p
@@ -14,9 +15,9 @@ from core.catalogue import load_scene
 from core.catalogue.markers import corners, tag_in_thing
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Marker
 from core.errors import ConfigError
-from core.msgs import JointState, PersonState, SkillStatus, WorldState
+from core.msgs import CameraFrame, JointState, PersonState, SkillStatus, WorldState
 from core.profile import load_profile
-from robot.bus import Bus, Subscription, latest
+from robot.bus import Bus, Subscription, fifo, latest
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.launch.config import load_launch
 from robot.perception.markers import (
@@ -27,7 +28,16 @@ from robot.perception.markers import (
     things_seen,
 )
 from robot.perception.node import PerceivedWorld
-from robot.perception.process import Seen, scene_layout, supports_of, twin_camera_model
+from robot.perception.process import (
+    FOUND_COLOUR,
+    CameraSpec,
+    Picture,
+    Seen,
+    preview,
+    scene_layout,
+    supports_of,
+    twin_camera_model,
+)
 from sim.cameras import HEIGHT, WIDTH, render
 from sim.scenes import build_scene
 from sim.world import World
@@ -87,7 +97,7 @@ def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it
     """The child renders its own copy of the scene, posed from a snapshot of the twin;
     the node publishes the things it saw (and only those) where it saw them."""
     from robot.node import run_nodes
-    from robot.perception.process import CameraSpec, PerceptionProcess
+    from robot.perception.process import PerceptionProcess
 
     with World() as world:
         scene = build_scene(world, "tea", seed=TUNING_SEED)
@@ -96,6 +106,7 @@ def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it
         base, base_yaw = scene.arm.base_position, scene.arm.base_yaw
     bus = Bus()
     worlds = bus.subscribe(WorldState, policy=latest)
+    frames = bus.subscribe(CameraFrame, policy=fifo(16))
     arm = ArmModel.from_profile(load_profile("so101"), BasePose(*base, yaw=base_yaw))
     camera = PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED))
     description = load_scene("tea")
@@ -120,6 +131,27 @@ def test_the_perception_process_sees_the_twin_and_the_world_is_published_from_it
         surface = published.surfaces[name]
         assert surface.position == pytest.approx(truth.surfaces[name].position, abs=0.005)
         assert surface.half_extents == pytest.approx(truth.surfaces[name].half_extents)
+    # Each frame's picture goes out for people to watch, as JPEG.
+    frame = frames.get(timeout=1.0)
+    assert (frame.camera, frame.encoding, frame.width, frame.height) == ("side", "jpeg", 480, 360)
+    image = cv2.imdecode(np.frombuffer(frame.data, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (360, 480, 3)
+
+
+def test_the_picture_outlines_each_tag_found_at_the_preview_scale() -> None:
+    frame = np.full((480, 640, 3), 128, np.uint8)
+    quad = np.array([[100.0, 100.0], [200.0, 100.0], [200.0, 200.0], [100.0, 200.0]])
+    sighting = Sighting(3, np.eye(4), quad, 0.5, 100.0, 0.2, 0.9)
+    picture = preview(frame, [sighting])
+    image = cv2.cvtColor(
+        cv2.imdecode(np.frombuffer(picture.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB
+    )
+    assert (picture.width, picture.height) == (480, 360) == (image.shape[1], image.shape[0])
+    scale = 480 / 640
+    on_edge = image[round(150 * scale), round(100 * scale)].astype(int)
+    inside = image[round(150 * scale), round(150 * scale)].astype(int)
+    assert np.abs(on_edge - FOUND_COLOUR).max() < 40, on_edge
+    assert np.abs(inside - 128).max() < 10, inside  # only the outline is drawn
 
 
 def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Path) -> None:
@@ -134,8 +166,11 @@ def test_a_real_camera_without_its_model_is_refused_naming_the_key(tmp_path: Pat
 class _StillCamera:
     """A perception process that saw one thing (the teapot) once, at rest."""
 
+    spec = CameraSpec("twin", "tea")
+
     def __init__(self, pose: np.ndarray, name: str = "teapot") -> None:
-        self._first: Seen | None = Seen(1, {name: pose}, {name: 0.9}, 0.1)
+        picture = Picture(b"", 0, 0)
+        self._first: Seen | None = Seen(1, {name: pose}, {name: 0.9}, 0.1, picture)
 
     def send_snapshot(self, world: WorldState, joints: np.ndarray) -> None:
         pass
@@ -225,3 +260,34 @@ def test_a_tray_seen_is_a_surface_where_it_was_seen() -> None:
     assert tray.position == pytest.approx((0.3, 0.1, 0.02 + surface.top_m))
     assert tray.half_extents == pytest.approx((*surface.half_extents_m, 0.0))
     assert "table" in published.surfaces  # the layout's, beside it
+
+
+def test_a_camera_opencv_opens_feeds_the_same_detector_and_a_picture(tmp_path: Path) -> None:
+    """A real camera's path (`[camera] source` a device), fed from a video file OpenCV
+    opens as it opens /dev/video0: things located, the picture for the kiosk sent."""
+    from robot.perception.process import PerceptionProcess
+
+    with World() as world:
+        scene = build_scene(world, "tea", seed=TUNING_SEED)
+        model = twin_camera_model(scene)
+        rgb = render(scene, "side", WIDTH, HEIGHT).rgb
+        truth = scene.state()
+    video = tmp_path / "camera.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5.0, (WIDTH, HEIGHT))
+    assert writer.isOpened()
+    for _ in range(10):
+        writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    writer.release()
+    camera = PerceptionProcess(CameraSpec(str(video), "tea", model=model))
+    try:
+        deadline = time.monotonic() + 60.0
+        while (seen := camera.poll()) is None:
+            assert time.monotonic() < deadline, "no frame from the video"
+            time.sleep(0.05)
+    finally:
+        camera.close()
+    assert camera.spec.name == "cell"
+    error_m = np.linalg.norm(seen.poses["cup_red"][:3, 3] - truth.objects["cup_red"].position)
+    assert error_m < 0.005, f"cup_red {error_m * 1e3:.1f} mm off"
+    assert (seen.picture.width, seen.picture.height) == (480, 360)
+    assert seen.picture.jpeg[:2] == b"\xff\xd8"

@@ -168,7 +168,8 @@ def test_a_twin_arm_with_a_kiosk_elsewhere_publishes_its_camera(tmp_path: Path) 
 def test_the_kiosk_layer_says_once_per_camera_that_it_skips_raw_frames(caplog) -> None:
     from core.msgs import CameraFrame
     from robot.bus import Bus
-    from robot.launch.node_cli import kiosk_nodes, show_frame
+    from robot.kiosk.cli import show_frame
+    from robot.launch.node_cli import kiosk_nodes
 
     kiosk = kiosk_nodes(kiosk_on_any_port(load_launch(ROOT / "launch/expo.toml")), Bus())[0]
     raw = CameraFrame(camera="wrist", width=1, height=1, encoding="rgb8", data=bytes(3))

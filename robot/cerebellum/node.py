@@ -110,8 +110,9 @@ class Cerebellum(Node):
         self._state_pub = bus.publisher(JointState)
         self._command_pub = bus.publisher(JointCommand)
         self._stats_pub = bus.publisher(LoopStats)
-        self.handle(SkillCall, self.on_skill_call, policy=fifo(SKILL_QUEUE))
+        # The world first: a call that arrives with the first world is started seeing it.
         self.handle(WorldState, self.on_world, policy=latest)
+        self.handle(SkillCall, self.on_skill_call, policy=fifo(SKILL_QUEUE))
         self._estops = StopRequests(bus, ESTOP_QUEUE)
         self._worlds = bus.subscribe(WorldState, policy=latest)
         self.motion = MotionProcess(
@@ -219,6 +220,7 @@ class Cerebellum(Node):
 
     def on_world(self, msg: WorldState) -> None:
         self._world = msg
+        self.runner.see(msg)
 
     def on_skill_call(self, msg: SkillCall) -> None:
         if self.runner.busy:

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from core.errors import ConfigError
+from core.msgs import CameraFrame
 from robot.bus import Bus
 from robot.kiosk.server import Kiosk
 from robot.launch.cli import make_bus
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 FRAME_FPS = 5.0
 FRAME_SIZE = (480, 360)  # px
 JPEG_QUALITY = 80
+OVERVIEW = "overview"
+"""The twin's camera the page shows in a sim stack (sim/cameras.py)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,16 +48,23 @@ def jpeg(rgb: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def frame_sink(show: Callable[[bytes], None]) -> Callable[[np.ndarray], None]:
-    """Hands rendered frames to `show` as JPEG bytes. It runs in the physics thread, so
-    a frame that fails to encode or show is logged and skipped: the page keeps the last
-    one, and the physics (and with it the arm's control) goes on."""
+def frame_sink(bus: Bus) -> Callable[[np.ndarray], None]:
+    """Publishes rendered frames as JPEG `CameraFrame`s of the overview camera. It runs
+    in the physics thread, so a frame that fails to encode or publish is logged and
+    skipped: the page keeps the last one, and the physics (and with it the arm's
+    control) goes on."""
     failures = 0
+    pub = bus.publisher(CameraFrame)
 
     def sink(rgb: np.ndarray) -> None:
         nonlocal failures
+        height, width = rgb.shape[:2]
         try:
-            show(jpeg(rgb))
+            pub.publish(
+                CameraFrame(
+                    camera=OVERVIEW, width=width, height=height, encoding="jpeg", data=jpeg(rgb)
+                )
+            )
         except Exception:
             failures += 1
             if failures == 1:
@@ -101,11 +111,13 @@ class KioskRun:
 
 
 def make_kiosk(launch: Launch, bus: Bus, port: int | None = None) -> Kiosk:
-    """The kiosk node of `launch`'s [kiosk] on `bus` (`port` overrides the file's)."""
+    """The kiosk node of `launch`'s [kiosk] on `bus` (`port` overrides the file's),
+    showing the camera frames on the bus: the twin's overview camera, or the camera
+    perception looks through (the twin's on the hil path, a real one on a real cell)."""
     section = launch.kiosk
     if section is None:
         raise ConfigError(f"{launch.path}: no [kiosk] section")
-    return Kiosk(
+    kiosk = Kiosk(
         bus,
         section.requests,
         host=section.host,
@@ -115,17 +127,36 @@ def make_kiosk(launch: Launch, bus: Bus, port: int | None = None) -> Kiosk:
         hosts=section.hosts,
         scene=launch.scene.name,
     )
+    kiosk.handle(CameraFrame, lambda frame: show_frame(kiosk, frame))
+    return kiosk
 
 
-def tap_camera(stack: Stack, show: Callable[[bytes], None]) -> None:
-    """Hand the twin's overview camera, as JPEG at the kiosk's rate and size, to `show`
-    (a stack without a simulated scene has no camera here: nothing happens)."""
+_RAW_CAMERAS_SAID: set[str] = set()
+
+
+def show_frame(kiosk: Kiosk, frame: CameraFrame) -> None:
+    """Put a compressed frame on the page; raw ones are skipped, said once per camera."""
+    if frame.encoding == "rgb8":
+        if frame.camera not in _RAW_CAMERAS_SAID:
+            _RAW_CAMERAS_SAID.add(frame.camera)
+            log.warning(
+                "kiosk: skipping raw (rgb8) frames of %r: the page shows JPEG or PNG",
+                frame.camera,
+            )
+        return
+    kiosk.set_frame(frame.data, f"image/{frame.encoding}")
+
+
+def tap_camera(stack: Stack, bus: Bus) -> None:
+    """Publish the twin's overview camera on `bus`, as JPEG at the kiosk's rate and size
+    (a stack without a simulated scene in this process has no such camera: nothing
+    happens; on the hil path the camera perception looks through feeds the page)."""
     if stack.scene is None or stack.add_step_hook is None:
         return
     from sim.video import FrameTap
 
     width, height = FRAME_SIZE
-    tap = FrameTap(stack.scene, frame_sink(show), fps=FRAME_FPS, width=width, height=height)
+    tap = FrameTap(stack.scene, frame_sink(bus), fps=FRAME_FPS, width=width, height=height)
     stack.add_step_hook(tap.on_step)
 
 
@@ -146,7 +177,7 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         stack.close()
         bus.close()
         raise
-    tap_camera(stack, lambda image: kiosk.set_frame(image, "image/jpeg"))
+    tap_camera(stack, bus)
     return KioskRun(kiosk, stack, [kiosk, *stack.nodes], bus)
 
 

@@ -18,13 +18,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
 
 from core.errors import ConfigError
-from core.msgs import CameraFrame
 from robot.bus import Bus
-from robot.kiosk.cli import FRAME_SIZE, make_kiosk, tap_camera
-from robot.kiosk.server import Kiosk
+from robot.kiosk.cli import make_kiosk, tap_camera
 from robot.launch.cli import host_layers, make_bus
 from robot.launch.config import LAYERS, Launch, Layer, load_launch
 from robot.launch.stack import Stack, build_stack
@@ -60,40 +57,9 @@ def layer_host(launch: Launch, layer: Layer, host: str | None) -> str:
     return host
 
 
-def camera_publisher(bus: Bus, width: int, height: int) -> Callable[[bytes], None]:
-    """Publishes each JPEG frame of the twin's overview camera as a `CameraFrame`."""
-    pub = bus.publisher(CameraFrame)
-
-    def publish(image: bytes) -> None:
-        frame = CameraFrame(
-            camera="overview", width=width, height=height, encoding="jpeg", data=image
-        )
-        pub.publish(frame)
-
-    return publish
-
-
-_RAW_CAMERAS_SAID: set[str] = set()
-
-
-def show_frame(kiosk: Kiosk, frame: CameraFrame) -> None:
-    """Put a compressed frame on the page; raw ones are skipped, said once per camera."""
-    if frame.encoding == "rgb8":
-        if frame.camera not in _RAW_CAMERAS_SAID:
-            _RAW_CAMERAS_SAID.add(frame.camera)
-            log.warning(
-                "kiosk: skipping raw (rgb8) frames of %r: the page shows JPEG or PNG",
-                frame.camera,
-            )
-        return
-    kiosk.set_frame(frame.data, f"image/{frame.encoding}")
-
-
 def kiosk_nodes(launch: Launch, bus: Bus) -> list[Node]:
     """The kiosk alone: its page, fed from the bus (camera frames included)."""
-    kiosk = make_kiosk(launch, bus)
-    kiosk.handle(CameraFrame, lambda frame: show_frame(kiosk, frame))
-    return [kiosk]
+    return [make_kiosk(launch, bus)]
 
 
 def build_layer(launch: Launch, layer: Layer, bus: Bus, seed: int | None) -> Stack:
@@ -104,7 +70,7 @@ def build_layer(launch: Launch, layer: Layer, bus: Bus, seed: int | None) -> Sta
     realtime = launch.host_of("kiosk") is not None
     stack = build_stack(launch, bus, seed=seed, realtime=realtime, layers=(layer,))
     if realtime:
-        tap_camera(stack, camera_publisher(bus, *FRAME_SIZE))
+        tap_camera(stack, bus)
     return stack
 
 

@@ -33,14 +33,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Thing
-from core.msgs import JointState, ObjectState, SkillStatus, SurfaceState, WorldState
+from core.msgs import (
+    CameraFrame,
+    JointState,
+    ObjectState,
+    SkillStatus,
+    SurfaceState,
+    WorldState,
+)
 from core.pose import quat_from_matrix
 from core.scenes import surface_state
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.node import Node
 from robot.perception.fills import Fills
-from robot.perception.process import PerceptionProcess
+from robot.perception.process import PerceptionProcess, Seen
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +74,8 @@ class PerceivedWorld(Node):
     arm (`arm`'s kinematics), the fill levels of the vessels among `things` (the scene's)
     by their model. `layout()`: the cell's fixed surfaces and persons; `snapshot()`:
     the twin's state and arm's joints, when the camera is the twin's (its copy of the
-    scene is posed from them)."""
+    scene is posed from them). Each frame's picture, the tags found outlined, goes out
+    as a `CameraFrame` for people to watch."""
 
     def __init__(
         self,
@@ -85,6 +93,7 @@ class PerceivedWorld(Node):
         self._arm = arm
         self._snapshot = snapshot
         self._pub = bus.publisher(WorldState)
+        self._frame_pub = bus.publisher(CameraFrame)
         self._statuses = bus.subscribe(SkillStatus, policy=fifo(STATUS_QUEUE))
         self._measured = bus.subscribe(JointState, policy=latest)
         self._tool: np.ndarray | None = None
@@ -110,6 +119,7 @@ class PerceivedWorld(Node):
         seen = self._camera.poll()
         if seen is not None:
             self.frames += 1
+            self._show(seen)
             for name, pose in seen.poses.items():
                 if name != self._held:
                     self._seen[name] = _Sighting(pose, seen.stamp_ns, seen.confidence[name])
@@ -143,6 +153,19 @@ class PerceivedWorld(Node):
                 surfaces=self._surfaces,
             )
         )
+
+    def _show(self, seen: Seen) -> None:
+        """Publish the frame's picture for people to watch (the kiosk, the live view)."""
+        picture = seen.picture
+        frame = CameraFrame(
+            camera=self._camera.spec.name,
+            width=picture.width,
+            height=picture.height,
+            encoding="jpeg",
+            data=picture.jpeg,
+            stamp_ns=seen.stamp_ns,
+        )
+        self._frame_pub.publish(frame)
 
     def _surfaces_of(
         self, layout: WorldState, objects: Mapping[str, ObjectState]

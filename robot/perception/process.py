@@ -33,16 +33,33 @@ from core.errors import RobotError
 from core.msgs import PersonState, WorldState
 from core.processes import ignore_interrupts, reap, spawn_context
 from core.scenes import surface_state
-from robot.perception.markers import CameraModel, MarkerDetector, markers_of, things_seen
+from robot.perception.markers import (
+    CameraModel,
+    MarkerDetector,
+    Sighting,
+    markers_of,
+    things_seen,
+)
 
 log = logging.getLogger(__name__)
 
 TWIN = "twin"
+TWIN_CAMERA = "side"
+"""The twin's camera that perception renders (sim/cameras.py)."""
+CELL_CAMERA = "cell"
+"""A real camera's name on the bus: the one that watches the cell."""
 START_TIMEOUT_S = 60.0
 """Spawning an interpreter, importing PyBullet and OpenCV, building the scene's copy."""
 STOP_TIMEOUT_S = 2.0
 IDLE_S = 0.01
 """How long the twin's camera waits for its first snapshot between looks (s)."""
+PREVIEW_WIDTH = 480
+"""The width (px) of the picture sent with each frame's findings, for people to watch
+(the kiosk, a live view); its height keeps the camera's aspect."""
+PREVIEW_QUALITY = 75
+"""JPEG quality of that picture (0-100): about 25 kB at 480x360."""
+FOUND_COLOUR = (40, 200, 60)
+"""RGB of the outline drawn round each tag found, so watchers see what the arm sees."""
 
 
 class PerceptionError(RobotError):
@@ -61,6 +78,21 @@ class CameraSpec:
     profile: str = "so101"
     model: CameraModel | None = None
 
+    @property
+    def name(self) -> str:
+        """What its frames are called on the bus (`CameraFrame.camera`)."""
+        return TWIN_CAMERA if self.source == TWIN else CELL_CAMERA
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The frame for people to watch: JPEG bytes, `width` x `height` px, the tags found
+    outlined."""
+
+    jpeg: bytes
+    width: int
+    height: int
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -72,6 +104,7 @@ class Seen:
     confidence: dict[str, float]
     frame_s: float
     """How long grabbing and searching the frame took (s)."""
+    picture: Picture
 
 
 class PerceptionProcess:
@@ -154,7 +187,7 @@ class _TwinCamera:
 
         if not self.posed:
             return None
-        return render(self.scene, "side", WIDTH, HEIGHT).rgb
+        return render(self.scene, TWIN_CAMERA, WIDTH, HEIGHT).rgb
 
     def close(self) -> None:
         self._world.close()
@@ -198,7 +231,7 @@ def twin_camera_model(scene: Any) -> CameraModel:
     renders: an ideal pinhole, 640x480."""
     from sim.cameras import HEIGHT, WIDTH, camera
 
-    view = camera(scene, "side")
+    view = camera(scene, TWIN_CAMERA)
     return CameraModel.looking(
         np.array(view.eye), np.array(view.target), view.fov_deg, WIDTH, HEIGHT
     )
@@ -255,7 +288,7 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
                 for name in poses
             }
             took = (time.monotonic_ns() - started) / 1e9
-            conn.send(Seen(started, poses, confidence, took))
+            conn.send(Seen(started, poses, confidence, took, preview(frame, sightings)))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
     except Exception as err:
@@ -263,6 +296,27 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
             conn.send(f"{type(err).__name__}: {err}")
     finally:
         camera.close()
+
+
+def preview(frame: np.ndarray, sightings: list[Sighting]) -> Picture:
+    """`frame` (RGB) with each sighting's tag outlined, scaled to PREVIEW_WIDTH, as JPEG."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    scale = min(1.0, PREVIEW_WIDTH / width)
+    size = (round(width * scale), round(height * scale))
+    small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+    small = np.ascontiguousarray(small)
+    for sighting in sightings:
+        outline = np.round(sighting.corners_px * scale).astype(np.int32)
+        cv2.polylines(small, [outline], isClosed=True, color=FOUND_COLOUR, thickness=2)
+    # OpenCV encodes BGR; the frame is RGB.
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_QUALITY]
+    )
+    if not ok:
+        raise PerceptionError("a camera frame did not encode as JPEG")
+    return Picture(data.tobytes(), size[0], size[1])
 
 
 def scene_layout(description: SceneDescription) -> WorldState:

@@ -64,12 +64,16 @@ class SkillRunner:
             return self._finish("failed", err.reason)
         return self._status("running")
 
+    def see(self, world: WorldState) -> None:
+        """Take `world` as the latest: the next skill started reads it."""
+        self.ctx.world = world
+
     def update(self, world: WorldState | None, now_s: float) -> SkillStatus | None:
         """Advance the running skill; returns a status when it finished, or when what
         the gripper holds changed (a "running" one: a camera's world carries the thing
         with the gripper from then on), else None."""
         if world is not None:
-            self.ctx.world = world
+            self.see(world)
         self.ctx.now_s = now_s
         if self.skill is None:
             return None
