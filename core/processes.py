@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
+import sys
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
 
@@ -36,3 +39,19 @@ def reap(process: BaseProcess, timeout_s: float) -> None:
         process.kill()
         process.join()
     process.close()
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2)'s option: the signal this process gets when its parent dies."""
+
+
+def end_with_parent(parent_pid: int, sig: int = signal.SIGINT) -> None:
+    """Ask Linux to send `sig` to this process when its parent (`parent_pid`) dies: a
+    child in a session of its own (`robot up`'s layers) otherwise outlives a parent
+    that was killed. For `subprocess.Popen(preexec_fn=partial(end_with_parent, pid))`;
+    elsewhere than Linux, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig))
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os.kill(os.getpid(), sig)

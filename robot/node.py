@@ -217,14 +217,18 @@ def run_nodes(
     thread for the signal handling; elsewhere it works without it.
     """
     nodes = list(nodes)
-    stop = threading.Event()
+    signals = 0
     in_main = threading.current_thread() is threading.main_thread()
     previous: dict[int, Any] = {}
 
+    # A handler runs between two bytecodes of the main thread, perhaps inside a lock's
+    # code: taking a lock here (an Event's) deadlocks when a second signal comes while
+    # the first one's handler holds it. So it only counts, and the loop below looks.
     def on_signal(*_: object) -> None:
-        if stop.is_set():
+        nonlocal signals
+        signals += 1
+        if signals > 1:
             kill_children()
-        stop.set()
 
     if in_main:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -232,12 +236,12 @@ def run_nodes(
     try:
         for node in nodes:
             node.start()
-        while not stop.is_set():
+        while not signals:
             if until is not None and until():
                 break
             if any(n.failure is not None or not n.running for n in nodes):
                 break
-            stop.wait(poll_s)
+            time.sleep(poll_s)
     finally:
         for node in nodes:
             node.request_stop()

@@ -291,3 +291,47 @@ def test_a_camera_opencv_opens_feeds_the_same_detector_and_a_picture(tmp_path: P
     assert error_m < 0.005, f"cup_red {error_m * 1e3:.1f} mm off"
     assert (seen.picture.width, seen.picture.height) == (480, 360)
     assert seen.picture.jpeg[:2] == b"\xff\xd8"
+
+
+def test_a_camera_whose_process_dies_is_said_and_started_again(monkeypatch) -> None:
+    """Killed mid-run, the perception process is said once (naming how it ended) and
+    started again; frames come again, and the node (with the stack) lives on."""
+    import os
+    import signal
+
+    import robot.perception.node as node_module
+    from core.msgs import SafetyEvent
+    from robot.node import run_nodes
+    from robot.perception.process import PerceptionProcess
+
+    monkeypatch.setattr(node_module, "RESTART_S", 0.2)
+    with World() as world:
+        scene = build_scene(world, "tea", seed=TUNING_SEED)
+        truth, joints = scene.state(), scene.arm.state()[0]
+        base, base_yaw = scene.arm.base_position, scene.arm.base_yaw
+    bus = Bus()
+    events = bus.subscribe(SafetyEvent, policy=fifo(16))
+    arm = ArmModel.from_profile(load_profile("so101"), BasePose(*base, yaw=base_yaw))
+    camera = PerceptionProcess(CameraSpec("twin", "tea", TUNING_SEED))
+    description = load_scene("tea")
+    layout = scene_layout(description)
+    node = PerceivedWorld(
+        bus, camera, lambda: layout, arm, description.things, lambda: (truth, joints)
+    )
+    killed_at_frame: list[int] = []
+
+    def kill_once_then_wait() -> bool:
+        if node.frames >= 1 and not killed_at_frame:
+            killed_at_frame.append(node.frames)
+            os.kill(camera._process.pid, signal.SIGKILL)
+        return bool(killed_at_frame) and node.frames > killed_at_frame[0] + 1
+
+    deadline = time.monotonic() + 90.0
+    run_nodes([node], until=lambda: kill_once_then_wait() or time.monotonic() > deadline)
+    assert node.failure is None
+    assert node.frames > killed_at_frame[0] + 1, "no frame after the camera was started again"
+    assert node.restarts == 1
+    said = events.get(timeout=1.0)
+    assert (said.kind, said.severity) == ("fault", "warning")
+    assert "'twin'" in said.detail and "killed by signal 9" in said.detail, said.detail
+    assert events.poll() is None  # said once

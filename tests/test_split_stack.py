@@ -18,6 +18,9 @@ from robot.bus_zenoh import free_port
 from robot.launch.config import load_launch
 
 EXIT_WITHIN_S = 30.0
+SETTLE_S = 1.0
+"""A layer that said it runs is left this long (s) to be running before `robot up` is
+killed (its Ctrl-C handling in place)."""
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -89,6 +92,40 @@ def test_a_request_runs_with_the_brain_on_another_host(
         if up.poll() is None:
             up.kill()
             up.wait()
+
+
+def test_robot_up_killed_outright_leaves_no_layer_running(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer) gives `robot up` no time to stop its layers, which run
+    in sessions of their own: the kernel sends each its Ctrl-C instead."""
+    up = subprocess.Popen(
+        robot("up", str(split_launch(tmp_path, free_port())), "--host", "brain-box"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert up.stdout is not None and "runs brain" in up.stdout.readline()
+        # The layer shares our stdout: its own line says it joined the bus and runs.
+        assert "robot node brain: on host 'brain-box'" in up.stdout.readline()
+        time.sleep(SETTLE_S)
+        children_file = Path(f"/proc/{up.pid}/task/{up.pid}/children")
+        layers = [int(pid) for pid in children_file.read_text().split()]
+        assert len(layers) == 1  # the brain's layer
+    finally:
+        up.kill()
+        up.wait()
+    deadline = time.monotonic() + EXIT_WITHIN_S
+    while any(Path(f"/proc/{pid}").exists() and not zombie(pid) for pid in layers):
+        assert time.monotonic() < deadline, f"layer processes {layers} outlived robot up"
+        time.sleep(0.1)
+
+
+def zombie(pid: int) -> bool:
+    """The process has ended and waits for its parent (here: init) to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def test_the_arm_holds_and_the_run_ends_when_the_brain_dies_mid_skill(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ host's certificate), so the layers of one host need one port between
 them, and what comes from the network passes the router first. Runs until Ctrl-C or
 SIGTERM, or until a layer process ends: then the others are stopped too (Ctrl-C to
 each, so the arm ends held), and the exit code is not 0 when a layer ended first.
+Killed outright (SIGKILL, the OOM killer), it leaves no layer behind: each gets its
+Ctrl-C from the kernel.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from core.errors import ConfigError
+from core.processes import end_with_parent
 from robot.bus import Bus
 from robot.bus_zenoh import ZenohBackend, free_port
 from robot.launch.cli import cell_security, host_layers
@@ -92,8 +96,13 @@ def run(args: argparse.Namespace) -> int:
             for layer in layers:
                 command = layer_command(args.launch, layer, args.host, via, args.seed)
                 # Own session: a terminal's Ctrl-C reaches only us, and we pass it on to
-                # every layer, then wait for them, the router closing last.
-                children[layer] = subprocess.Popen(command, start_new_session=True)
+                # every layer, then wait for them, the router closing last. Killed
+                # ourselves, the layers get their Ctrl-C from the kernel instead.
+                children[layer] = subprocess.Popen(
+                    command,
+                    start_new_session=True,
+                    preexec_fn=partial(end_with_parent, os.getpid()),
+                )
             print(f"robot up: {args.host} runs {', '.join(layers)} (Ctrl-C to stop)", flush=True)
             while not stop.is_set() and ended is None:
                 ended = next(

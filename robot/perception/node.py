@@ -22,11 +22,18 @@ layout, which does not move, comes from `layout` (the taught world file on a rea
 the scene file in the twin: `scene_layout`): the fixed surfaces and where each person
 takes things. The twin's own state only poses the copy of the scene its camera renders
 (`snapshot`); nothing else reads it.
+
+A camera lost (its process killed, a cable pulled) does not end the stack: it is said
+once (a log line and a `SafetyEvent`, naming the camera and how its process ended) and
+started again every `RESTART_S` until it looks. The world meanwhile is what was last
+seen, and a pick, which waits for a sighting newer than its start, fails naming the
+thing it cannot see.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -37,6 +44,7 @@ from core.msgs import (
     CameraFrame,
     JointState,
     ObjectState,
+    SafetyEvent,
     SkillStatus,
     SurfaceState,
     WorldState,
@@ -47,7 +55,7 @@ from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.node import Node
 from robot.perception.fills import Fills
-from robot.perception.process import PerceptionProcess, Seen
+from robot.perception.process import PerceptionError, PerceptionProcess, Seen
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,9 @@ SETTLE_M = 0.03
 bottom, above or below..."""
 PALM_RADIUS_M = 0.06
 """...a palm's being one within this of its person's hand-over point, across (m)."""
+RESTART_S = 5.0
+"""How long after a camera is lost (its process died, a cable pulled) it is started
+again, and between tries while it does not start (s)."""
 STATUS_QUEUE = 64
 
 
@@ -110,13 +121,16 @@ class PerceivedWorld(Node):
         """The surfaces as last published."""
         self.frames = 0
         """Frames searched so far."""
+        self.restarts = 0
+        """Times the camera was started again after it was lost."""
+        self._restart_at: float | None = None
+        """When to start the lost camera again (`time.monotonic`), None while it looks."""
+        self._event_pub = bus.publisher(SafetyEvent)
 
     def tick(self) -> None:
-        if self._snapshot is not None:
-            self._camera.send_snapshot(*self._snapshot())
         if (state := self._measured.poll()) is not None:
             self._tool = self._arm.tool_pose(state.position)
-        seen = self._camera.poll()
+        seen = self._look()
         if seen is not None:
             self.frames += 1
             self._show(seen)
@@ -153,6 +167,31 @@ class PerceivedWorld(Node):
                 surfaces=self._surfaces,
             )
         )
+
+    def _look(self) -> Seen | None:
+        """The camera's newest findings, or None. A camera lost is said once and started
+        again every RESTART_S until it looks; meanwhile the world is what was last seen,
+        and a pick, which waits for a fresh sighting, fails naming its thing."""
+        camera = self._camera
+        try:
+            if self._restart_at is not None:
+                if time.monotonic() < self._restart_at:
+                    return None
+                camera.restart()
+                self._restart_at = None
+                self.restarts += 1
+                log.warning("perception: camera %r looks again", camera.spec.source)
+            if self._snapshot is not None:
+                camera.send_snapshot(*self._snapshot())
+            return camera.poll()
+        except PerceptionError as err:
+            if self._restart_at is None:  # lost now, not a restart that failed again
+                log.error("perception: %s; starting it again every %.0f s", err, RESTART_S)
+                detail = f"{err}: the world is what it last saw"
+                event = SafetyEvent(kind="fault", severity="warning", detail=detail)
+                self._event_pub.publish(event)
+            self._restart_at = time.monotonic() + RESTART_S
+            return None
 
     def _show(self, seen: Seen) -> None:
         """Publish the frame's picture for people to watch (the kiosk, the live view)."""

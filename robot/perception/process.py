@@ -112,24 +112,41 @@ class PerceptionProcess:
 
     def __init__(self, spec: CameraSpec) -> None:
         self.spec = spec
+        self._start()
+
+    def _start(self) -> None:
         ctx = spawn_context()
         self._conn, child = ctx.Pipe()
         self._process = ctx.Process(
-            target=_serve, args=(spec, child), name="perception", daemon=True
+            target=_serve, args=(self.spec, child), name="perception", daemon=True
         )
         self._process.start()
         child.close()
+        source = self.spec.source
         if not self._conn.poll(START_TIMEOUT_S):
             self.close()
-            raise PerceptionError(f"camera {spec.source!r}: no word within {START_TIMEOUT_S} s")
-        said = self._conn.recv()
+            raise PerceptionError(f"camera {source!r}: no word within {START_TIMEOUT_S} s")
+        try:
+            said = self._conn.recv()
+        except (EOFError, OSError) as err:
+            self.close()
+            raise PerceptionError(f"camera {source!r}: {self._ended()} while starting") from err
         if said != "ok":
             self.close()
-            raise PerceptionError(f"camera {spec.source!r} could not start: {said}")
+            raise PerceptionError(f"camera {source!r} could not start: {said}")
+
+    def restart(self) -> None:
+        """End the child and start a new one on the same camera (blocks until it looks,
+        up to START_TIMEOUT_S); PerceptionError if it cannot start."""
+        self.close()
+        self._start()
 
     def send_snapshot(self, world: WorldState, joints: np.ndarray) -> None:
         """Pose the twin's copy as the twin is now (the twin's camera only)."""
-        self._conn.send(("snapshot", world, np.asarray(joints, dtype=float)))
+        try:
+            self._conn.send(("snapshot", world, np.asarray(joints, dtype=float)))
+        except OSError as err:  # a broken pipe: the child is gone
+            raise PerceptionError(f"camera {self.spec.source!r}: {self._ended()}") from err
 
     def poll(self) -> Seen | None:
         """The newest frame's findings since the last poll, or None."""
@@ -141,8 +158,18 @@ class PerceptionProcess:
                     raise PerceptionError(f"camera {self.spec.source!r}: {said}")
                 newest = said
         except (EOFError, OSError) as err:
-            raise PerceptionError(f"camera {self.spec.source!r}: the process ended") from err
+            raise PerceptionError(f"camera {self.spec.source!r}: {self._ended()}") from err
         return newest
+
+    def _ended(self) -> str:
+        """How the child ended, for a message."""
+        self._process.join(STOP_TIMEOUT_S)
+        code = self._process.exitcode
+        if code is None:
+            return "the perception process stopped answering"
+        if code < 0:
+            return f"the perception process was killed by signal {-code}"
+        return f"the perception process ended (exit code {code})"
 
     def close(self) -> None:
         """End the child; safe twice."""
