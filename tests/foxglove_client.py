@@ -1,0 +1,86 @@
+"""A minimal client of Foxglove's WebSocket protocol, for tests:
+connects, reads the server's channel advertisements, subscribes to every channel and
+collects the messages it receives. Written from the protocol's description (JSON text
+frames for control: `serverInfo`, `advertise`, `subscribe`; binary frames for data: op
+0x01, subscription id u32 LE, log time u64 LE ns, payload)."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import websocket  # websocket-client
+
+SUBPROTOCOLS = ["foxglove.sdk.v1", "foxglove.websocket.v1"]
+"""The SDK's server (foxglove-sdk 0.30) speaks the protocol under the first name; the
+second is the older name, which the app also offers."""
+MESSAGE_DATA = 0x01
+
+
+@dataclass
+class Received:
+    channels: dict[int, dict] = field(default_factory=dict)
+    """Advertised channels by id (topic, encoding, schemaName, schema)."""
+    messages: dict[str, list[tuple[int, bytes]]] = field(default_factory=lambda: defaultdict(list))
+    """topic -> [(log time ns, payload)] in arrival order."""
+    arrivals: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """topic -> monotonic arrival times (s)."""
+
+    def topics(self) -> set[str]:
+        return {c["topic"] for c in self.channels.values()}
+
+
+def connect(url: str, headers: dict[str, str] | None = None, timeout_s: float = 5.0):
+    """A connected socket; raises `websocket.WebSocketBadStatusException` when refused."""
+    return websocket.create_connection(
+        url,
+        subprotocols=SUBPROTOCOLS,
+        header=[f"{k}: {v}" for k, v in (headers or {}).items()],
+        timeout=timeout_s,
+        suppress_origin=True,
+    )
+
+
+def collect(
+    url: str,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    until: set[str] | None = None,
+) -> Received:
+    """Subscribe to every channel advertised and collect for `seconds` (or until every
+    topic of `until` has been received at least once)."""
+    ws = connect(url, headers)
+    got = Received()
+    subscribed: dict[int, str] = {}
+    next_id = 1
+    deadline = time.monotonic() + seconds
+    ws.settimeout(0.2)
+    try:
+        while time.monotonic() < deadline:
+            if until is not None and until <= set(got.messages):
+                break
+            try:
+                opcode, data = ws.recv_data()
+            except websocket.WebSocketTimeoutException:
+                continue
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                msg = json.loads(data)
+                if msg.get("op") == "advertise":
+                    subs = []
+                    for channel in msg["channels"]:
+                        got.channels[channel["id"]] = channel
+                        subscribed[next_id] = channel["topic"]
+                        subs.append({"id": next_id, "channelId": channel["id"]})
+                        next_id += 1
+                    ws.send(json.dumps({"op": "subscribe", "subscriptions": subs}))
+            elif opcode == websocket.ABNF.OPCODE_BINARY and data[0] == MESSAGE_DATA:
+                sub_id, log_time = struct.unpack_from("<IQ", data, 1)
+                topic = subscribed.get(sub_id, "?")
+                got.messages[topic].append((log_time, bytes(data[13:])))
+                got.arrivals[topic].append(time.monotonic())
+    finally:
+        ws.close()
+    return got
