@@ -147,7 +147,12 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         bus.close()
         raise
     tap_camera(stack, lambda image: kiosk.set_frame(image, "image/jpeg"))
-    return KioskRun(kiosk, stack, [kiosk, *stack.nodes], bus)
+    nodes: list[Node] = [kiosk]
+    if launch.live is not None:  # the stand's live view in Foxglove (docs/live-view.md)
+        from robot.live.setup import live_view
+
+        nodes.append(live_view(launch, bus, stack, launch.live))
+    return KioskRun(kiosk, stack, [*nodes, *stack.nodes], bus)
 
 
 def run(args: argparse.Namespace) -> int:
