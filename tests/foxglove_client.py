@@ -34,13 +34,18 @@ class Received:
 
 
 def connect(url: str, headers: dict[str, str] | None = None, timeout_s: float = 5.0):
-    """A connected socket; raises `websocket.WebSocketBadStatusException` when refused."""
+    """A connected socket; raises `websocket.WebSocketBadStatusException` when refused.
+    `Host` and `Origin` in `headers` replace the client's own (it sends no Origin else)."""
+    extra = dict(headers or {})
+    host, origin = extra.pop("Host", None), extra.pop("Origin", None)
     return websocket.create_connection(
         url,
         subprotocols=SUBPROTOCOLS,
-        header=[f"{k}: {v}" for k, v in (headers or {}).items()],
+        header=[f"{k}: {v}" for k, v in extra.items()],
         timeout=timeout_s,
-        suppress_origin=True,
+        host=host,
+        origin=origin,
+        suppress_origin=origin is None,
     )
 
 
