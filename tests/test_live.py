@@ -303,3 +303,19 @@ def test_robot_run_record_replays_the_arm_measured_and_commanded(tmp_path: Path)
     assert stats["ticks"] == 1000 and math.isclose(stats["period_us"], 1000.0)
     urdf = json.loads(found["/robot_description"][0][1].data)["data"]
     assert 'name="so101"' in urdf or "<robot" in urdf
+
+
+# -- the layout ------------------------------------------------------------------------------
+
+
+def test_the_shipped_layout_is_the_one_the_code_builds() -> None:
+    from robot.live.layout import layout_json
+
+    shipped = (PROJECT_ROOT / "deploy" / "foxglove-layout.json").read_text()
+    assert shipped == layout_json(), (
+        "run: python -m robot.live.layout > deploy/foxglove-layout.json"
+    )
+    text = json.loads(shipped)
+    flat = json.dumps(text)
+    for topic in ("/robot_description", "/scene", "/camera/overview", "/log", "LoopStats"):
+        assert topic in flat
