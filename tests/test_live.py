@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import websocket
-from foxglove_client import collect, connect
 from foxglove_decode import decoder
 from mcap.reader import make_reader
 
+from benchmarks.live_client import collect, connect
 from core.catalogue import load_scene
 from core.errors import ConfigError
 from core.msgs import (

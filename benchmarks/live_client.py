@@ -1,4 +1,4 @@
-"""A minimal client of Foxglove's WebSocket protocol, for tests:
+"""A minimal client of Foxglove's WebSocket protocol, for tests and the loop benchmark:
 connects, reads the server's channel advertisements, subscribes to every channel and
 collects the messages it receives. Written from the protocol's description (JSON text
 frames for control: `serverInfo`, `advertise`, `subscribe`; binary frames for data: op
