@@ -54,18 +54,21 @@ def collect(
     seconds: float,
     headers: dict[str, str] | None = None,
     until: set[str] | None = None,
+    min_seconds: float = 0.0,
 ) -> Received:
-    """Subscribe to every channel advertised and collect for `seconds` (or until every
-    topic of `until` has been received at least once)."""
+    """Subscribe to every channel advertised and collect for `seconds` (or, after at
+    least `min_seconds`, until every topic of `until` has been received once)."""
     ws = connect(url, headers)
     got = Received()
     subscribed: dict[int, str] = {}
     next_id = 1
-    deadline = time.monotonic() + seconds
+    start = time.monotonic()
+    deadline = start + seconds
     ws.settimeout(0.2)
     try:
         while time.monotonic() < deadline:
-            if until is not None and until <= set(got.messages):
+            done = until is not None and until <= set(got.messages)
+            if done and time.monotonic() - start >= min_seconds:
                 break
             try:
                 opcode, data = ws.recv_data()
