@@ -321,3 +321,26 @@ def test_the_shipped_layout_is_the_one_the_code_builds() -> None:
     flat = json.dumps(text)
     for topic in ("/robot_description", "/scene", "/camera/overview", "/log", "LoopStats"):
         assert topic in flat
+
+
+def test_a_live_section_makes_the_kiosk_serve_the_view_too(tmp_path: Path) -> None:
+    """`robot kiosk` with `[live]` in its launch file: the view beside the page, the
+    twin's arm and camera on it."""
+    from robot.kiosk.cli import build_kiosk
+    from robot.node import run_nodes
+
+    path = tmp_path / "expo_live.toml"
+    path.write_text((PROJECT_ROOT / "launch" / "expo.toml").read_text() + "\n[live]\nport = 0\n")
+    served = build_kiosk(load_launch(path), port=0)
+    view = next(n for n in served.nodes if isinstance(n, LiveView))
+    done = threading.Event()
+    runner = threading.Thread(target=run_nodes, args=(served.nodes, done.is_set), daemon=True)
+    runner.start()
+    try:
+        assert view.serving.wait(20), view.failure
+        got = collect(view.url, WAIT_S, until={"/tf", "/tf_commanded", "/camera/overview"})
+    finally:
+        done.set()
+        runner.join(10)
+        served.close()
+    assert {"/tf", "/tf_commanded", "/camera/overview"} <= set(got.messages)

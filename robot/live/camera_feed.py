@@ -12,6 +12,7 @@ thread (measured in docs/live-view.md).
 from __future__ import annotations
 
 import io
+import logging
 import time
 
 from PIL import Image
@@ -20,6 +21,8 @@ from core.msgs import CameraFrame
 from robot.bus import Bus
 from sim.cameras import render
 from sim.scene import Scene
+
+log = logging.getLogger(__name__)
 
 DEFAULT_FPS = 5.0
 DEFAULT_WIDTH = 320  # px
@@ -49,6 +52,7 @@ class CameraFeed:
         self._next_sim_s = scene.world.sim_time_s
         self._next_wall_s = time.monotonic()
         self.frames = 0
+        self.failures = 0
 
     def on_step(self) -> None:
         """A world step hook: render and publish when a frame is due on both clocks."""
@@ -60,18 +64,24 @@ class CameraFeed:
             return
         self._next_sim_s = now_sim + self.period_s
         self._next_wall_s = now_wall + self.period_s
-        rgb = render(self.scene, self.camera, *self.size).rgb
-        out = io.BytesIO()
-        Image.fromarray(rgb).save(out, format="JPEG", quality=JPEG_QUALITY)
-        width, height = self.size
-        self._pub.publish(
-            CameraFrame(
-                camera=self.camera,
-                width=width,
-                height=height,
-                encoding="jpeg",
-                data=out.getvalue(),
-                time_s=now_sim,
+        try:
+            rgb = render(self.scene, self.camera, *self.size).rgb
+            out = io.BytesIO()
+            Image.fromarray(rgb).save(out, format="JPEG", quality=JPEG_QUALITY)
+            width, height = self.size
+            self._pub.publish(
+                CameraFrame(
+                    camera=self.camera,
+                    width=width,
+                    height=height,
+                    encoding="jpeg",
+                    data=out.getvalue(),
+                    time_s=now_sim,
+                )
             )
-        )
+        except Exception:  # in the physics thread: a lost frame must not stop the world
+            self.failures += 1
+            if self.failures == 1:
+                log.exception("live view: the %s camera's frame failed", self.camera)
+            return
         self.frames += 1
