@@ -344,3 +344,45 @@ def test_a_live_section_makes_the_kiosk_serve_the_view_too(tmp_path: Path) -> No
         runner.join(10)
         served.close()
     assert {"/tf", "/tf_commanded", "/camera/overview"} <= set(got.messages)
+
+
+def test_a_perceiving_camera_shows_its_frames_to_the_view_when_asked() -> None:
+    """On hil and serial cells the camera is the perception process's: with a preview
+    rate it also sends small JPEGs of what it searched, published as `CameraFrame`s."""
+    import io
+
+    from PIL import Image
+
+    from core.msgs import CameraFrame
+    from robot.bus import fifo
+    from robot.node import run_nodes
+    from robot.perception.node import PerceivedWorld
+    from robot.perception.process import CameraSpec, PerceptionProcess, scene_layout
+    from sim.scenes import build_scene
+    from sim.world import World
+
+    with World() as world:
+        scene = build_scene(world, "tea", seed=0)
+        truth, joints = scene.state(), scene.arm.state()[0]
+    bus = Bus()
+    frames = bus.subscribe(CameraFrame, policy=fifo(16))
+    description = load_scene("tea")
+    layout = scene_layout(description)
+    camera = PerceptionProcess(CameraSpec("twin", "tea", 0, preview_hz=50.0))
+    arm = ArmModel.from_profile(PROFILE, BasePose())
+    node = PerceivedWorld(
+        bus, camera, lambda: layout, arm, description.things, lambda: (truth, joints)
+    )
+    got: list[CameraFrame] = []
+
+    def shown() -> bool:
+        if (frame := frames.poll()) is not None:
+            got.append(frame)
+        return bool(got) or time.monotonic() > deadline
+
+    deadline = time.monotonic() + WAIT_S
+    run_nodes([node], until=shown)
+    assert got, f"no CameraFrame from {node.frames} frames searched"
+    frame = got[0]
+    assert frame.camera == "perception" and frame.encoding == "jpeg"
+    assert Image.open(io.BytesIO(frame.data)).size == (frame.width, frame.height) == (320, 240)

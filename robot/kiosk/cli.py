@@ -136,7 +136,8 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
     warn_without_cjk_font(launch.kiosk.requests)
     bus = make_bus(launch)
     try:
-        stack = build_stack(launch, bus, gui=gui, realtime=True)
+        preview_hz = launch.live.camera_hz if launch.live is not None else 0.0
+        stack = build_stack(launch, bus, gui=gui, realtime=True, preview_hz=preview_hz)
     except BaseException:
         bus.close()
         raise

@@ -28,7 +28,7 @@ from core.errors import ConfigError, RobotError
 from core.msgs import MESSAGE_TYPES
 from robot import debug_log
 from robot.bus import Bus
-from robot.launch.config import LAYERS, Launch, Layer, load_launch
+from robot.launch.config import LAYERS, Launch, Layer, LiveSection, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
 from robot.launch.speak import Speaker
@@ -216,8 +216,16 @@ def run(args: argparse.Namespace) -> int:
         )
     bus = make_bus(launch, args.host)
     try:
+        live = launch.live or (LiveSection() if args.live else None)
         stack = build_stack(
-            launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime, layers=layers
+            launch,
+            bus,
+            seed=args.seed,
+            gui=args.gui,
+            realtime=args.realtime,
+            layers=layers,
+            # A perceiving camera's frames, for the live view (the twin's: `live_view`).
+            preview_hz=live.camera_hz if live is not None else 0.0,
         )
     except BaseException:
         bus.close()
@@ -237,10 +245,10 @@ def run(args: argparse.Namespace) -> int:
 
             foxglove = converter_for(launch, stack.base)
             nodes.append(Recorder(bus, args.record, MESSAGE_TYPES, foxglove=foxglove))
-        if args.live or launch.live is not None:
+        if live is not None:
             from robot.live.setup import live_view
 
-            view = live_view(launch, bus, stack, launch.live)
+            view = live_view(launch, bus, stack, live)
             nodes.append(view)
             print(f"live view: {view.url} (Foxglove: open connection, Foxglove WebSocket)")
         if args.speak and (speaker := Speaker.find(bus)) is not None:

@@ -118,6 +118,7 @@ def build_stack(
     gui: bool = False,
     realtime: bool = False,
     layers: Collection[Layer] = LAYERS,
+    preview_hz: float = 0.0,
 ) -> Stack:
     """Open the world of `launch` and create (not start) the nodes of `layers` (all of
     them: `robot run`; some: one host's or one process's share of a split cell). A
@@ -134,6 +135,9 @@ def build_stack(
     Split, each layer here beats on its link (robot/link.py) and watches the layer it
     depends on: the arm stops a skill when the brain goes silent, the brain ends its
     request when the arm does.
+
+    preview_hz: a perceiving camera (`[camera] source`) also publishes what it sees as
+    `CameraFrame`s this often, for the live view (0: never).
     """
     local = set(layers)
     split = local != set(LAYERS)
@@ -147,13 +151,17 @@ def build_stack(
         elif launch.limbs.backend == "sim":
             stack = _sim_stack(launch, bus, seed, gui, realtime, brain_link)
         elif launch.limbs.backend == "hil":
-            stack = _hil_stack(launch, bus, seed, gui, brain_link)
+            stack = _hil_stack(launch, bus, seed, gui, brain_link, preview_hz)
         else:
             stack = _serial_stack(
-                launch, bus, brain_link, with_world="world" in local and bool(launch.world.file)
+                launch,
+                bus,
+                brain_link,
+                with_world="world" in local and bool(launch.world.file),
+                preview_hz=preview_hz,
             )
         if "world" in local and "arm" not in local:
-            stack.nodes.append(_world_file(launch, bus, stack))
+            stack.nodes.append(_world_file(launch, bus, stack, preview_hz))
     except BaseException:
         if brain is not None and isinstance(brain.planner, PlannerProcess):
             brain.planner.close()
@@ -244,7 +252,12 @@ def _limb_options(launch: Launch) -> dict[str, Any]:
 
 
 def _hil_stack(
-    launch: Launch, bus: Bus, seed: int, gui: bool, brain_link: LinkWatch | None
+    launch: Launch,
+    bus: Bus,
+    seed: int,
+    gui: bool,
+    brain_link: LinkWatch | None,
+    preview_hz: float = 0.0,
 ) -> Stack:
     from robot.cerebellum.node import Cerebellum
     from robot.limbs.serial import SerialLimb
@@ -273,7 +286,12 @@ def _hil_stack(
     )
     if launch.camera.source:
         world: Node = _perceived_world(
-            launch, bus, model, seed, snapshot=lambda: (hil.state(), hil.world.position())
+            launch,
+            bus,
+            model,
+            seed,
+            snapshot=lambda: (hil.state(), hil.world.position()),
+            preview_hz=preview_hz,
         )
     else:
         world = WorldPublisher(bus, hil.state)
@@ -289,7 +307,12 @@ def _hil_stack(
 
 
 def _serial_stack(
-    launch: Launch, bus: Bus, brain_link: LinkWatch | None, *, with_world: bool
+    launch: Launch,
+    bus: Bus,
+    brain_link: LinkWatch | None,
+    *,
+    with_world: bool,
+    preview_hz: float = 0.0,
 ) -> Stack:
     from core.calibration import load_calibration
     from robot.cerebellum.node import Cerebellum
@@ -318,11 +341,11 @@ def _serial_stack(
     start = time.monotonic()
     stack = Stack(nodes=[cerebellum], sim_time_s=lambda: time.monotonic() - start, base=arm.base)
     if with_world:
-        stack.nodes.insert(0, _world_file(launch, bus, stack))
+        stack.nodes.insert(0, _world_file(launch, bus, stack, preview_hz))
     return stack
 
 
-def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
+def _world_file(launch: Launch, bus: Bus, stack: Stack, preview_hz: float = 0.0) -> Node:
     """The `world` layer of a real cell: its fixture file as `WorldState`, with the
     things its camera sees where it sees them."""
     if not launch.world.file:
@@ -331,7 +354,9 @@ def _world_file(launch: Launch, bus: Bus, stack: Stack) -> Node:
     stack.world_state = fixture.state
     if launch.camera.source:
         arm = _placed_arm(launch)
-        return _perceived_world(launch, bus, arm, launch.scene.seed, layout=fixture.state)
+        return _perceived_world(
+            launch, bus, arm, launch.scene.seed, layout=fixture.state, preview_hz=preview_hz
+        )
     return fixture
 
 
@@ -350,6 +375,7 @@ def _perceived_world(
     *,
     layout: Callable[[], WorldState] | None = None,
     snapshot: Callable[[], tuple[WorldState, np.ndarray]] | None = None,
+    preview_hz: float = 0.0,
 ) -> Node:
     """The world as `[camera]` sees it, in a perception process (robot/perception), in a
     cell whose fixed surfaces and persons `layout` gives (a taught world file; None: the
@@ -367,7 +393,9 @@ def _perceived_world(
 
     camera = launch.camera
     model = load_camera_model(launch.resolve(camera.model)) if camera.model else None
-    spec = CameraSpec(camera.source, launch.scene.name, seed, launch.robot.profile, model)
+    spec = CameraSpec(
+        camera.source, launch.scene.name, seed, launch.robot.profile, model, preview_hz
+    )
     return PerceivedWorld(
         bus, PerceptionProcess(spec), layout or from_scene_file, arm, description.things, snapshot
     )

@@ -33,14 +33,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.catalogue.types import HANDOVER_ABOVE_PALM_M, Thing
-from core.msgs import JointState, ObjectState, SkillStatus, SurfaceState, WorldState
+from core.msgs import (
+    CameraFrame,
+    JointState,
+    ObjectState,
+    SkillStatus,
+    SurfaceState,
+    WorldState,
+)
 from core.pose import quat_from_matrix
 from core.scenes import surface_state
 from robot.bus import Bus, fifo, latest
 from robot.cerebellum.arm_model import ArmModel
 from robot.node import Node
 from robot.perception.fills import Fills
-from robot.perception.process import PerceptionProcess
+from robot.perception.process import PREVIEW_SIZE, PerceptionProcess
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +92,7 @@ class PerceivedWorld(Node):
         self._arm = arm
         self._snapshot = snapshot
         self._pub = bus.publisher(WorldState)
+        self._frames = bus.publisher(CameraFrame)
         self._statuses = bus.subscribe(SkillStatus, policy=fifo(STATUS_QUEUE))
         self._measured = bus.subscribe(JointState, policy=latest)
         self._tool: np.ndarray | None = None
@@ -110,6 +118,18 @@ class PerceivedWorld(Node):
         seen = self._camera.poll()
         if seen is not None:
             self.frames += 1
+            if seen.preview is not None:  # what the camera sees, for the live view
+                width, height = PREVIEW_SIZE
+                self._frames.publish(
+                    CameraFrame(
+                        stamp_ns=seen.stamp_ns,
+                        camera="perception",
+                        width=width,
+                        height=height,
+                        encoding="jpeg",
+                        data=seen.preview,
+                    )
+                )
             for name, pose in seen.poses.items():
                 if name != self._held:
                     self._seen[name] = _Sighting(pose, seen.stamp_ns, seen.confidence[name])

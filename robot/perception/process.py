@@ -43,6 +43,9 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 2.0
 IDLE_S = 0.01
 """How long the twin's camera waits for its first snapshot between looks (s)."""
+PREVIEW_SIZE = (320, 240)
+"""Width, height (px) of the preview frames: enough to watch, small on the bus."""
+PREVIEW_QUALITY = 80
 
 
 class PerceptionError(RobotError):
@@ -60,6 +63,9 @@ class CameraSpec:
     seed: int = 0
     profile: str = "so101"
     model: CameraModel | None = None
+    preview_hz: float = 0.0
+    """How often a searched frame also comes back as a small JPEG (`Seen.preview`), for
+    the live view (robot/live); 0: never, the frames stay in the child."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class Seen:
     confidence: dict[str, float]
     frame_s: float
     """How long grabbing and searching the frame took (s)."""
+    preview: bytes | None = None
+    """The frame as a JPEG of `PREVIEW_SIZE`, when a preview was due (`preview_hz`)."""
 
 
 class PerceptionProcess:
@@ -236,6 +244,7 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
         conn.send(f"{type(err).__name__}: {err}")
         return
     conn.send("ok")
+    next_preview = time.monotonic()
     try:
         while True:
             while conn.poll():
@@ -255,7 +264,12 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
                 for name in poses
             }
             took = (time.monotonic_ns() - started) / 1e9
-            conn.send(Seen(started, poses, confidence, took))
+            preview = None
+            if spec.preview_hz > 0 and time.monotonic() >= next_preview:
+                # After the search, outside `took`: a preview never delays a sighting.
+                next_preview = time.monotonic() + 1.0 / spec.preview_hz
+                preview = jpeg_preview(frame)
+            conn.send(Seen(started, poses, confidence, took, preview))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the parent is gone
     except Exception as err:
@@ -263,6 +277,19 @@ def _serve(spec: CameraSpec, conn: Connection) -> None:
             conn.send(f"{type(err).__name__}: {err}")
     finally:
         camera.close()
+
+
+def jpeg_preview(rgb: np.ndarray) -> bytes:
+    """An RGB frame as a JPEG of `PREVIEW_SIZE`."""
+    import cv2
+
+    small = cv2.resize(rgb, PREVIEW_SIZE, interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_QUALITY]
+    )
+    if not ok:
+        raise PerceptionError("could not encode a preview frame")
+    return data.tobytes()
 
 
 def scene_layout(description: SceneDescription) -> WorldState:
