@@ -23,7 +23,6 @@ Timestamps are the sources' stamps moved onto the wall clock (ns since the epoch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -325,7 +324,3 @@ class FoxgloveConverter:
                 f"stop {what} by {msg.source or '?'}: {msg.reason}"
             )
         return None
-
-
-def description_json(converter: FoxgloveConverter) -> bytes:
-    return json.dumps(converter.description()).encode()
