@@ -386,3 +386,15 @@ def test_a_perceiving_camera_shows_its_frames_to_the_view_when_asked() -> None:
     frame = got[0]
     assert frame.camera == "perception" and frame.encoding == "jpeg"
     assert Image.open(io.BytesIO(frame.data)).size == (frame.width, frame.height) == (320, 240)
+
+
+def test_a_taken_port_is_one_line_naming_it() -> None:
+    import socket
+
+    from robot.node import NodeFailed, run_nodes
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        view = LiveView(Bus(), converter(), port=port)
+        with pytest.raises(NodeFailed, match=rf"cannot listen on 127\.0\.0\.1:{port} \(\[live\]"):
+            run_nodes([view], until=lambda: False)

@@ -37,6 +37,7 @@ from foxglove.channels import (
     SceneUpdateChannel,
 )
 
+from core.errors import ConfigError
 from core.msgs import (
     ESTOP_RELEASE,
     CameraFrame,
@@ -165,8 +166,9 @@ class LiveView(Node):
             self._gate = Gate(self.host, self.port, self._server.port, self.access)
         except OSError as err:
             self._server.stop()
-            raise OSError(
-                err.errno, f"the live view cannot listen on {self.host}:{self.port}: {err.strerror}"
+            raise ConfigError(
+                f"the live view cannot listen on {self.host}:{self.port} ([live] host, port): "
+                f"{err.strerror}"
             ) from err
         self.port = self._gate.port
         self._gate.start()
