@@ -87,6 +87,15 @@ _PERSON_COLOUR = Color(r=0.9, g=0.7, b=0.5, a=0.7)
 _HAND_COLOUR = Color(r=1.0, g=0.3, b=0.2, a=0.9)
 _LABEL_COLOUR = Color(r=1.0, g=1.0, b=1.0, a=1.0)
 _SEVERITY = {"info": LogLevel.Info, "warning": LogLevel.Warning, "stop": LogLevel.Error}
+_LOG_SOURCE: dict[type[Message], str] = {
+    Utterance: "speech",
+    Plan: "brain",
+    PlanStatus: "brain",
+    SkillStatus: "cerebellum",
+    SafetyEvent: "safety",
+    EStop: "stop",
+}
+"""The log line's `name`, by what it reports: the log panel filters by it."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +177,9 @@ class FoxgloveConverter:
         if text is None:
             return []
         level, line = text
-        return [(TOPIC_LOG, Log(timestamp=self._timestamp(msg), level=level, message=line))]
+        name = _LOG_SOURCE.get(type(msg), "robot")
+        log = Log(timestamp=self._timestamp(msg), level=level, message=line, name=name)
+        return [(TOPIC_LOG, log)]
 
     def transforms(self, msg: JointState | JointCommand, prefix: str) -> FrameTransforms:
         """world -> base_link, then every joint's transform at `msg.position`."""
