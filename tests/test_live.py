@@ -30,7 +30,7 @@ from core.msgs import (
     Utterance,
 )
 from core.profile import load_profile
-from robot.bus import Bus
+from robot.bus import Bus, fifo
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cli import main as robot_main
 from robot.launch.config import PROJECT_ROOT, load_launch
@@ -211,6 +211,7 @@ def test_a_client_receives_every_channel_of_a_sim_run(no_thread_left: None) -> N
     from sim.world import World
 
     bus = Bus()
+    states = bus.subscribe(JointState, policy=fifo(100_000))
     with World() as world:
         scene = build_scene(world, "tea", seed=0)
         base = BasePose(*load_scene("tea").file.arm_base_m)
@@ -251,11 +252,16 @@ def test_a_client_receives_every_channel_of_a_sim_run(no_thread_left: None) -> N
     assert "<robot" in urdf
     stats = json.loads(got.messages["LoopStats"][0][1])
     assert stats["sched_policy"] == "lockstep" and stats["ticks"] > 0
-    # Rate: the frame trees received over the collection (at least RATE_WINDOW_S).
+    # Rate: the frame trees received over the collection (at least RATE_WINDOW_S), at
+    # >= 30 Hz, unless the twin itself published fewer joint states (a loaded machine
+    # slows its physics): then the view must pass on nearly every one.
     arrivals = got.arrivals["/tf"]
     span = arrivals[-1] - arrivals[0]
     assert span >= RATE_WINDOW_S / 2, span
-    assert (len(arrivals) - 1) / span >= 30.0, (len(arrivals), span)
+    first_ns, last_ns = int(arrivals[0] * 1e9), int(arrivals[-1] * 1e9)
+    published = sum(first_ns <= s.stamp_ns <= last_ns for s in iter(states.poll, None))
+    received_hz, published_hz = (len(arrivals) - 1) / span, published / span
+    assert received_hz >= min(30.0, 0.9 * published_hz), (received_hz, published_hz)
 
 
 # -- recordings --------------------------------------------------------------------------
@@ -354,7 +360,6 @@ def test_a_perceiving_camera_shows_its_frames_to_the_view_when_asked() -> None:
     from PIL import Image
 
     from core.msgs import CameraFrame
-    from robot.bus import fifo
     from robot.node import run_nodes
     from robot.perception.node import PerceivedWorld
     from robot.perception.process import CameraSpec, PerceptionProcess, scene_layout
