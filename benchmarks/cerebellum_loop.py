@@ -23,7 +23,12 @@ Two measurements:
    back with the committed model, one onnxruntime thread, as the brain node does),
    and, with `--camera on` or `both`, the perception process beside it (the twin's
    side camera on the tea scene, rendered and searched back to back, fed the scene's
-   state every 50 ms as `PerceivedWorld` does; keys end in `_camera`).
+   state every 50 ms as `PerceivedWorld` does; keys end in `_camera`), and, with
+   `--live on` or `both` (mode `stack`), the live view in Foxglove: the relay
+   publishes the loop's joint states and commands on a bus as the `Cerebellum` node
+   does (with `--live off` too, so the two compare alike), a `LiveView` serves them
+   and a WebSocket client subscribed to every channel counts the frame trees it
+   receives (`live_tf_hz`: received a second; keys end in `_live` / `_nolive`).
    All loads of one kind run first, then the other, modes and schedulings
    interleaved so that a change in the shared machine's load hits them alike.
    Each run records the load average and the hypervisor's steal time (from
@@ -71,8 +76,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.msgs import EStop, JointCommand, LoopStats, SafetyEvent
+from core.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
 from core.profile import load_profile
+from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
 from robot.cerebellum.echo_limb import EchoLimb
 from robot.cerebellum.kinematics import Chain
@@ -165,12 +171,16 @@ class RunConfig:
     realtime: bool
     loaded: bool
     camera: bool = False
+    live: bool | None = None
+    """The live view serving the loop's states (True), the states published with no
+    viewer (False), or neither, as before the live view (None)."""
 
     @property
     def key(self) -> str:
         load = "loaded" if self.loaded else "alone"
         seeing = "_camera" if self.camera else ""
-        return f"{self.mode}_{'rt' if self.realtime else 'ts'}_{load}{seeing}"
+        live = {None: "", True: "_live", False: "_nolive"}[self.live]
+        return f"{self.mode}_{'rt' if self.realtime else 'ts'}_{load}{seeing}{live}"
 
 
 # -- the machine around the run ------------------------------------------------------------
@@ -269,6 +279,44 @@ def camera_load(enabled: bool, frames: list[int]) -> Iterator[None]:
         thread.join()
         camera.close()
         frames.append(seen[0])
+
+
+@contextmanager
+def live_load(live: bool | None, seconds: float, figures: dict[str, float]) -> Iterator[Bus | None]:
+    """For the body's duration, a bus for the relay to publish on (None when `live` is
+    None) and, when `live`, a `LiveView` serving it to a WebSocket client subscribed to
+    every channel; `figures` gets the frame trees the client received a second."""
+    if live is None:
+        yield None
+        return
+    bus = Bus()
+    if not live:
+        yield bus
+        return
+    from benchmarks.live_client import collect
+    from robot.launch.config import Launch
+    from robot.live.server import LiveView
+    from robot.live.setup import converter_for
+
+    view = LiveView(bus, converter_for(Launch(), BasePose()), port=0)
+    view.start()
+    if not view.serving.wait(10.0):
+        raise RuntimeError(f"the live view did not start: {view.failure}")
+    received: list = []
+    client = threading.Thread(
+        target=lambda: received.append(collect(view.url, seconds)), name="viewer", daemon=True
+    )
+    client.start()
+    try:
+        yield bus
+    finally:
+        client.join(seconds + 5.0)
+        view.stop()
+    if received:
+        arrivals = received[0].arrivals.get("/tf", [])
+        span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+        figures["live_tf_hz"] = (len(arrivals) - 1) / span if span > 0 else 0.0
+        figures["live_tf_received"] = float(len(arrivals))
 
 
 # -- jitter ----------------------------------------------------------------------------------
@@ -469,12 +517,13 @@ def limb_factory(kind: str, profile_name: str) -> Callable[[], Limb]:
 
 
 def jitter_run_stack(
-    seconds: float, limb_kind: str, realtime: RealtimeRequest | None
+    seconds: float, limb_kind: str, realtime: RealtimeRequest | None, bus: Bus | None = None
 ) -> tuple[dict[str, float], str]:
     """The loop as the `Cerebellum` node runs it (`MotionProcess`: its own process,
     requests over the pipe, state in shared memory), with this process doing the
     node's work beside it: a skill thread at 50 Hz solving IK for the next goal and
-    sending a new one every 1.5 s, and the reports pumped every 10 ms."""
+    sending a new one every 1.5 s, and the reports pumped every 10 ms (and, given a
+    `bus`, each new joint state and command published on it, as the node does)."""
     profile = load_profile("so101")
     model = ArmModel.from_profile(profile, BasePose())
     ticks = int(seconds / PERIOD_S)
@@ -505,9 +554,20 @@ def jitter_run_stack(
         now = time.monotonic()
         end = now + seconds
         next_estop = now + ESTOP_PROBE_PERIOD_S
+        published = 0
+        state_pub = bus.publisher(JointState) if bus is not None else None
+        command_pub = bus.publisher(JointCommand) if bus is not None else None
         while now < end and motion.failure is None:
             motion.pump(timeout_s=RELAY_PERIOD_S)
-            motion.snapshot()
+            snapshot = motion.snapshot()
+            fresh = snapshot is not None and snapshot.version != published
+            if fresh and state_pub is not None and command_pub is not None:
+                assert snapshot is not None
+                published = snapshot.version
+                state = state_pub.publish(snapshot.state)
+                command_pub.publish(
+                    JointCommand(position=snapshot.commanded, stamp_ns=state.stamp_ns)
+                )
             now = time.monotonic()
             if now >= next_estop:
                 # Engage; the next pass resets it (the arm holds for ~10 ms).
@@ -559,15 +619,17 @@ def measure(
     switch_interval_s: the interpreter's switch interval for the loop in a thread."""
     request = RealtimeRequest(cpu=cpu) if config.realtime else None
     frames: list[int] = []
+    live: dict[str, float] = {}
     with (
         brain_load(config.loaded, remote=config.mode == "stack"),
         camera_load(config.camera, frames),
+        live_load(config.live, seconds, live) as bus,
     ):
         load_before, steal_before = loadavg_1min(), steal_ms()
         if config.mode == "thread":
             result, scheduling = jitter_run(seconds, limb_kind, switch_interval_s, request)
         elif config.mode == "stack":
-            result, scheduling = jitter_run_stack(seconds, limb_kind, request)
+            result, scheduling = jitter_run_stack(seconds, limb_kind, request, bus)
         else:
             result, scheduling = jitter_run_in_process(seconds, limb_kind, request)
         steal = steal_ms() - steal_before
@@ -578,10 +640,13 @@ def measure(
     result["loadavg_1min_after"] = load_after
     if frames:
         result["camera_frames_per_s"] = frames[0] / seconds
+    result |= live
+    viewer = f"  live {live['live_tf_hz']:.1f} Hz" if "live_tf_hz" in live else ""
     print(
         f"  {config.key:<20} {scheduling:<28} p99 {result['jitter_p99_us']:8.1f} us"
         f"  p99.9 {result['jitter_p999_us']:8.1f} us  overruns/10k "
-        f"{result['overruns_per_10k']:6.1f}  steal {steal:6.0f} ms  load {load_after:.2f}",
+        f"{result['overruns_per_10k']:6.1f}  steal {steal:6.0f} ms  load {load_after:.2f}"
+        f"{viewer}",
         flush=True,
     )
     return result
@@ -682,15 +747,21 @@ def tick_costs(
 
 
 def configurations(
-    modes: list[str], realtimes: list[bool], loads: list[bool], cameras: tuple[bool, ...] = (False,)
+    modes: list[str],
+    realtimes: list[bool],
+    loads: list[bool],
+    cameras: tuple[bool, ...] = (False,),
+    lives: tuple[bool | None, ...] = (None,),
 ) -> list[RunConfig]:
-    """Loads outermost, modes, schedulings and the camera interleaved inside each."""
+    """Loads outermost, modes, schedulings, the camera and the live view interleaved
+    inside each."""
     return [
-        RunConfig(m, r, loaded, camera)
+        RunConfig(m, r, loaded, camera, live)
         for loaded in loads
         for m in modes
         for r in realtimes
         for camera in cameras
+        for live in lives
     ]
 
 
@@ -754,6 +825,13 @@ def main(argv: list[str] | None = None) -> int:
         default="off",
         help="the perception process seeing the twin beside the loop (both: without, then with)",
     )
+    parser.add_argument(
+        "--live",
+        choices=("none", "off", "on", "both"),
+        default="none",
+        help="mode stack: the loop's states on a bus without (off) or with (on) the live "
+        "view and a client (both: side by side); none: no bus, as before",
+    )
     parser.add_argument("--cpu", type=int, help="with --realtime: pin the loop to this CPU")
     parser.add_argument("--limb", choices=("echo", "twin"), default="echo")
     parser.add_argument(
@@ -769,12 +847,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args(argv)
 
+    lives: tuple[bool | None, ...] = (None,)
+    if args.live != "none":
+        lives = tuple(v == "on" for v in choices(args.live, ("off", "on")))
     configs = configurations(
         choices(args.mode, ("thread", "process"), ("thread", "stack", "process")),
         [v == "on" for v in choices(args.realtime, ("off", "on"))],
         [v == "loaded" for v in choices(args.load, ("alone", "loaded"))],
         tuple(v == "on" for v in choices(args.camera, ("off", "on"))),
+        lives,
     )
+    if args.live != "none" and args.mode != "stack":
+        parser.error("--live measures the stack: give --mode stack")
     print(
         f"cerebellum loop: {1 / PERIOD_S:.0f} Hz, {args.seconds:.0f} s per run, "
         f"limb={args.limb}, {len(configs)} configurations; load: the brain planning back "

@@ -290,6 +290,10 @@ class LoopStats(Message, frozen=True, kw_only=True):
     compute_p99_us: time spent in the tick body; overruns: ticks skipped;
     sched_policy / sched_priority: the loop thread's scheduling as obtained
     ("SCHED_FIFO", 50 when real-time was granted; "SCHED_OTHER", 0 otherwise).
+    From the simulation's lockstep loop (robot/cerebellum/sim_node.py) the window is a
+    simulated second, period_us the simulated period, sched_policy "lockstep": its
+    ticks are run by the simulated clock, never woken late, so jitter_* and overruns
+    are 0 by construction.
     """
 
     period_us: float

@@ -446,18 +446,19 @@ def test_the_kiosk_survives_a_request_whose_planning_raises(served_with_raising_
 
 
 def test_the_kiosk_survives_frames_that_fail_to_encode(monkeypatch) -> None:
-    """The frame sink runs in the physics thread: a failing frame must not stop it."""
+    """The camera feed runs in the physics thread: a failing frame must not stop it."""
+    import robot.camera_feed as camera_feed
     import robot.kiosk.cli as cli
     from robot.launch.config import PROJECT_ROOT, load_launch
     from robot.node import run_nodes
 
     attempts = []
 
-    def broken_jpeg(rgb) -> bytes:
-        attempts.append(rgb.shape)
-        raise OSError("encoder broke")
+    def broken_render(scene, camera, width, height):
+        attempts.append((camera, width, height))
+        raise OSError("renderer broke")
 
-    monkeypatch.setattr(cli, "jpeg", broken_jpeg)
+    monkeypatch.setattr(camera_feed, "render", broken_render)
     served = cli.build_kiosk(load_launch(PROJECT_ROOT / "launch" / "expo.toml"), port=0)
     done = threading.Event()
     runner = threading.Thread(target=run_nodes, args=(served.nodes, done.is_set), daemon=True)

@@ -5,7 +5,8 @@ runs instead advance everything on one simulated clock: a motion tick every `dt`
 a physics step whenever the world's step time has come, the skills and the world
 state every `skill_period_s`. Same `MotionCore`, same `SkillRunner`, no threads.
 
-Nothing here reads the wall clock, so a run is the same on any machine under any load:
+Nothing here reads the wall clock (but to time the ticks for `LoopStats`, which changes
+nothing they do), so a run is the same on any machine under any load:
 the skills get the simulated time, every `SkillStatus` is stamped with it (`time_s`),
 and the core's watchdog ages each joint state on the simulated clock too: the limb is
 read in the very tick that uses it, so its state is never stale here (on the wall
@@ -15,6 +16,7 @@ the supervisor brake the arm at random).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import msgspec
@@ -54,12 +56,21 @@ class Lockstep:
         self.statuses: list[SkillStatus] = []
         self.before_skills: Callable[[Lockstep], None] | None = None
         """Hook run before each skill update (tests nudge objects, move hands here)."""
+        self.tick_costs_ns: list[int] | None = None
+        """When a list, each tick's wall time (ns) is appended to it (`SimCerebellum`'s
+        `LoopStats`); None: ticks are not timed."""
 
     def advance(self, seconds: float) -> None:
         """Run ticks, physics and skills for `seconds` of simulated time."""
         end = self.time_s + seconds
+        costs = self.tick_costs_ns
         while self.time_s < end - 1e-12:
-            self.core.tick()
+            if costs is None:
+                self.core.tick()
+            else:
+                started = time.perf_counter_ns()
+                self.core.tick()
+                costs.append(time.perf_counter_ns() - started)
             self.time_s += self.dt
             while self._next_physics <= self.time_s:
                 self.step_physics()

@@ -11,7 +11,7 @@ the brain over the bus exactly like `Cerebellum` does:
 - publishes `WorldState` (at start, then every skill period), `SkillStatus` (each
   stamped with the simulated time it was made at), `JointState` and the
   `JointCommand` sent in the same tick (every 10th tick),
-  `SafetyEvent`s.
+  `SafetyEvent`s, and a `LoopStats` per simulated second of ticks (`loop_stats`).
 
 realtime=True paces the simulated clock to the wall clock (demos, the kiosk): the
 world goes on whatever the brain does, as a real one would.
@@ -46,6 +46,7 @@ from core.msgs import (
     Heartbeat,
     JointCommand,
     JointState,
+    LoopStats,
     RunUntil,
     SafetyEvent,
     SkillCall,
@@ -68,6 +69,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RATE_HZ = 1000.0
 """Motion ticks per simulated second, as the real loop runs."""
+STATS_PERIOD_S = 1.0
+"""Simulated seconds of ticks each `LoopStats` covers."""
 SKILL_QUEUE = 8
 RUN_UNTIL_QUEUE = 8
 ESTOP_QUEUE = 16
@@ -124,6 +127,9 @@ class SimCerebellum(Node):
         self.lockstep = Lockstep(
             self.core, self.runner, step_physics, physics_dt, world_state, dt, SKILL_PERIOD_S
         )
+        self._stats_pub = bus.publisher(LoopStats)
+        self.lockstep.tick_costs_ns = []
+        self._stats_from_s = 0.0
         self._published = 0
         self._until_s = 0.0
         """Simulated time (s) the latest `RunUntil` asked the world to run to."""
@@ -158,6 +164,8 @@ class SimCerebellum(Node):
                 self._wake.clear()
                 continue
             lockstep.advance(SKILL_PERIOD_S)
+            if lockstep.time_s - self._stats_from_s >= STATS_PERIOD_S - 1e-9:
+                self._stats_pub.publish(self.loop_stats())
             if lockstep.world is not None:
                 self._world_pub.publish(lockstep.world)
             self._time_s = lockstep.time_s  # after the world, before what reacts to statuses
@@ -174,6 +182,32 @@ class SimCerebellum(Node):
             if status is not None:
                 self.lockstep.record(status)
                 self._flush_statuses()
+
+    def loop_stats(self) -> LoopStats:
+        """The ticks since the last `LoopStats`, and start the next window.
+
+        In lockstep a tick is run when the simulated clock reaches it, never woken by a
+        timer: it cannot be late or skipped, so the jitter fields and `overruns` are 0
+        by construction, not measured, and `sched_policy` says "lockstep". `period_us`
+        is the simulated period; `compute_p99_us` the p99 of the ticks' wall time, the
+        only figure here measured on the wall clock.
+        """
+        costs = self.lockstep.tick_costs_ns or [0]
+        p99_ns = sorted(costs)[min(len(costs) - 1, int(0.99 * len(costs)))]
+        stats = LoopStats(
+            period_us=self.lockstep.dt * 1e6,
+            ticks=len(self.lockstep.tick_costs_ns or ()),
+            overruns=0,
+            jitter_p50_us=0.0,
+            jitter_p99_us=0.0,
+            jitter_p999_us=0.0,
+            jitter_max_us=0.0,
+            compute_p99_us=p99_ns / 1e3,
+            sched_policy="lockstep",
+        )
+        self.lockstep.tick_costs_ns = []
+        self._stats_from_s = self.lockstep.time_s
+        return stats
 
     @property
     def sim_time_s(self) -> float:

@@ -8,15 +8,10 @@ big STOP button.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
-from PIL import Image
 
 from core.errors import ConfigError
 from core.msgs import CameraFrame
@@ -31,46 +26,12 @@ log = logging.getLogger(__name__)
 
 FRAME_FPS = 5.0
 FRAME_SIZE = (480, 360)  # px
-JPEG_QUALITY = 80
-OVERVIEW = "overview"
-"""The twin's camera the page shows in a sim stack (sim/cameras.py)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("launch", help="a launch file with a [kiosk] section (launch/expo.toml)")
     parser.add_argument("--port", type=int, help="override [kiosk] port (0: any free port)")
     parser.add_argument("--gui", action="store_true", help="also show the PyBullet window")
-
-
-def jpeg(rgb: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    Image.fromarray(rgb).save(out, format="JPEG", quality=JPEG_QUALITY)
-    return out.getvalue()
-
-
-def frame_sink(bus: Bus) -> Callable[[np.ndarray], None]:
-    """Publishes rendered frames as JPEG `CameraFrame`s of the overview camera. It runs
-    in the physics thread, so a frame that fails to encode or publish is logged and
-    skipped: the page keeps the last one, and the physics (and with it the arm's
-    control) goes on."""
-    failures = 0
-    pub = bus.publisher(CameraFrame)
-
-    def sink(rgb: np.ndarray) -> None:
-        nonlocal failures
-        height, width = rgb.shape[:2]
-        try:
-            pub.publish(
-                CameraFrame(
-                    camera=OVERVIEW, width=width, height=height, encoding="jpeg", data=jpeg(rgb)
-                )
-            )
-        except Exception:
-            failures += 1
-            if failures == 1:
-                log.exception("kiosk: a camera frame failed; skipping such frames")
-
-    return sink
 
 
 def cjk_fonts() -> list[str]:
@@ -153,11 +114,11 @@ def tap_camera(stack: Stack, bus: Bus) -> None:
     happens; on the hil path the camera perception looks through feeds the page)."""
     if stack.scene is None or stack.add_step_hook is None:
         return
-    from sim.video import FrameTap
+    from robot.camera_feed import CameraFeed
 
     width, height = FRAME_SIZE
-    tap = FrameTap(stack.scene, frame_sink(bus), fps=FRAME_FPS, width=width, height=height)
-    stack.add_step_hook(tap.on_step)
+    feed = CameraFeed(bus, stack.scene, fps=FRAME_FPS, width=width, height=height)
+    stack.add_step_hook(feed.on_step)
 
 
 def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -> KioskRun:
@@ -178,7 +139,13 @@ def build_kiosk(launch: Launch, *, port: int | None = None, gui: bool = False) -
         bus.close()
         raise
     tap_camera(stack, bus)
-    return KioskRun(kiosk, stack, [kiosk, *stack.nodes], bus)
+    nodes: list[Node] = [kiosk]
+    if launch.live is not None:  # the stand's live view in Foxglove (docs/live-view.md)
+        from robot.live.setup import live_view
+
+        # The page's camera frames are on the bus already: the view shows them too.
+        nodes.append(live_view(launch, bus, stack, launch.live, feed_camera=False))
+    return KioskRun(kiosk, stack, [*nodes, *stack.nodes], bus)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@
     POST /reset        release it (on `EStop/release`, which only operators may send)
 
 Only the kiosk's own page drives the arm. Any web page a browser on the same machine
-or network shows can send requests here, so everything but STOP is refused (403) when:
+or network shows can send requests here, so everything but STOP is refused (403) when
+(rules shared with the live view, robot/web_access.py):
 
 - `Host` is not one of the kiosk's names: `localhost`, an IP address, or a name in
   `[kiosk] hosts` (e.g. `kiosk.local`). This stops DNS rebinding, where a foreign page
@@ -41,8 +42,6 @@ reason, which the page shows.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
 import logging
 import re
@@ -67,6 +66,7 @@ from robot.bus import Bus, fifo
 from robot.kiosk.events import EventLog, to_event
 from robot.kiosk.httpd import WORKERS, HttpServer, Request, Response, error, json_response
 from robot.node import Node
+from robot.web_access import WebAccess, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,6 @@ MAX_LONG_POLLS = WORKERS // 2
 the server's worker threads, so that polls never take them all."""
 EVENT_DEPTH = 1000
 """Fifo depth for the events the page shows: far more than a plan produces in a poll."""
-HTTP_PORT = 80
-"""The port of a Host or Origin that names none."""
 FRAME_TYPES = ("image/png", "image/jpeg")
 OK = json_response(HTTPStatus.OK, {"ok": True})
 
@@ -96,37 +94,7 @@ ROUTES = {
     "/reset": "POST",
 }
 """Each path and the one method it answers."""
-_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
-_AUTHORITY = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
-_ORIGIN = re.compile(r"http://(?P<authority>[^/]+)")
 _COUNT = re.compile(r"[0-9]{1,18}")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def authority(value: str) -> tuple[str, int] | None:
-    """(name, port) of a `Host` header or an origin's host part; None if malformed.
-    Names are lower case; IPv6 addresses keep their brackets."""
-    match = _AUTHORITY.fullmatch(value.lower())
-    if match is None:
-        return None
-    port = int(match["port"]) if match["port"] else HTTP_PORT
-    return (match["name"], port) if port <= 65535 else None
-
-
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name.removeprefix("[").removesuffix("]"))
-    except ValueError:
-        return False
-    return True
 
 
 def is_stop(request: Request) -> bool:
@@ -159,14 +127,10 @@ class Kiosk(Node):
             raise ConfigError(
                 f"the kiosk serves on {host}, not loopback: set a token ([kiosk] token)"
             )
-        for name in hosts:
-            if not _HOST_NAME.fullmatch(name.lower()):
-                raise ConfigError(
-                    f"[kiosk] hosts: {name!r} is not a host name (write e.g. 'kiosk.local', "
-                    "without scheme or port)"
-                )
+        self.access = WebAccess.of(hosts, token=token, key="[kiosk] hosts", what="kiosk")
+        """Its Host, Origin and token rules (robot/web_access.py)."""
         self.host, self.port, self.token = host, port, token
-        self.names = frozenset({"localhost", *(name.lower() for name in hosts)})
+        self.names = self.access.names
         """Host names browsers may use for the kiosk, besides IP addresses."""
         self.config = {"title": title, "requests": list(requests)}
         self.events = EventLog()
@@ -269,21 +233,14 @@ class Kiosk(Node):
         """A 403 when the request is not from the kiosk's own page or a non-browser
         client of this machine (the module docstring says why), else None."""
         if not is_stop(request):
-            host = authority(request.headers.get("Host", ""))
-            if host is None or not (host[0] in self.names or _is_ip(host[0])):
-                return error(
-                    HTTPStatus.FORBIDDEN,
-                    "the Host header is not one of the kiosk's names (localhost, an IP "
-                    "address, or one in [kiosk] hosts)",
-                )
-            origin = request.headers.get("Origin")
-            if origin is not None and _origin(origin) != host:
-                return error(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
-        if self.token:
-            given = request.headers.get("X-Kiosk-Token") or request.query.get("token", [""])[0]
-            if not hmac.compare_digest(given.encode(), self.token.encode()):
-                return error(HTTPStatus.FORBIDDEN, "missing or wrong token")
-        return None
+            why = self.access.page_refusal(
+                request.headers.get("Host", ""), request.headers.get("Origin")
+            )
+            if why is not None:
+                return error(HTTPStatus.FORBIDDEN, why)
+        given = request.headers.get("X-Kiosk-Token") or request.query.get("token", [""])[0]
+        why = self.access.token_refusal(given)
+        return None if why is None else error(HTTPStatus.FORBIDDEN, why)
 
     def _act(self, action: Callable[[], None]) -> Response:
         try:
@@ -324,11 +281,6 @@ class Kiosk(Node):
         finally:
             self._long_polls.release()
         return json_response(HTTPStatus.OK, {"next": nxt, "events": events})
-
-
-def _origin(value: str) -> tuple[str, int] | None:
-    match = _ORIGIN.fullmatch(value.lower())
-    return None if match is None else authority(match["authority"])
 
 
 def _is_json(content_type: str) -> bool:

@@ -28,7 +28,7 @@ from core.errors import ConfigError, RobotError
 from core.msgs import MESSAGE_TYPES
 from robot import debug_log
 from robot.bus import Bus
-from robot.launch.config import LAYERS, Launch, Layer, load_launch
+from robot.launch.config import LAYERS, Launch, Layer, LiveSection, load_launch
 from robot.launch.operator import InstructionRecord, Operator
 from robot.launch.report import build_report
 from robot.launch.speak import Speaker
@@ -46,7 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--instruction", "-i", action="append", help="a request (repeatable; default: the file's)"
     )
     parser.add_argument("--report", metavar="FILE", help="write the run report (JSON)")
-    parser.add_argument("--record", metavar="FILE", help="record every topic to MCAP")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record every topic to MCAP, with the arm, scene and log in Foxglove's schemas",
+    )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="serve a live view to Foxglove (the file's [live], else ws://127.0.0.1:8765)",
+    )
     parser.add_argument("--video", metavar="FILE", help="write a GIF of the overview camera")
     parser.add_argument("--plot", metavar="FILE", help="plot joint motion and limits (PNG)")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
@@ -207,8 +216,14 @@ def run(args: argparse.Namespace) -> int:
         )
     bus = make_bus(launch, args.host)
     try:
+        live = launch.live or (LiveSection() if args.live else None)
         stack = build_stack(
-            launch, bus, seed=args.seed, gui=args.gui, realtime=args.realtime, layers=layers
+            launch,
+            bus,
+            seed=args.seed,
+            gui=args.gui,
+            realtime=args.realtime,
+            layers=layers,
         )
     except BaseException:
         bus.close()
@@ -224,7 +239,16 @@ def run(args: argparse.Namespace) -> int:
             stack.add_step_hook(video.on_step)
         nodes: list[Node] = []
         if args.record:
-            nodes.append(Recorder(bus, args.record, MESSAGE_TYPES))
+            from robot.live.setup import converter_for
+
+            foxglove = converter_for(launch, stack.base)
+            nodes.append(Recorder(bus, args.record, MESSAGE_TYPES, foxglove=foxglove))
+        if live is not None:
+            from robot.live.setup import live_view
+
+            view = live_view(launch, bus, stack, live)
+            nodes.append(view)
+            print(f"live view: {view.url} (Foxglove: open connection, Foxglove WebSocket)")
         if args.speak and (speaker := Speaker.find(bus)) is not None:
             nodes.append(speaker)
         operator = Operator(

@@ -10,6 +10,7 @@
     [limits]  velocity_scale, collaborative speed, separation distances
     [brain]   model folder, threads, replans
     [kiosk]   host, port, token, requests        (only for `robot kiosk`)
+    [live]    host, port, token, hosts, origins, rate_hz, camera_hz   (Foxglove live view)
     [hosts.NAME] layers, listen, connect     (which computer runs which layer)
 
 Unknown keys are errors, so a typo is caught when the file loads, with the file and
@@ -36,6 +37,7 @@ from core.toml_file import load_toml
 from robot.brain import PLAN_BUDGET_S
 from robot.bus_zenoh import MAX_PORT, endpoint_problem
 from robot.cerebellum.safety import SafetyConfig
+from robot.web_access import WebAccess, is_loopback
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAFETY = SafetyConfig()
@@ -270,6 +272,38 @@ class KioskSection(_Section):
     RANGES: ClassVar[dict[str, Range]] = {"port": Range(0, MAX_PORT)}
 
 
+MAX_LIVE_RATE_HZ = 200.0
+"""Frame trees a second to a viewer: past a display's refresh rate nobody sees more."""
+MAX_CAMERA_HZ = 30.0
+
+
+class LiveSection(_Section):
+    """The live view in Foxglove (robot/live, docs/live-view.md): served by `robot run`
+    and `robot kiosk` when the file has this section (`robot run --live`: with these
+    defaults when it has not). Read-only; the kiosk's Host, Origin and token rules."""
+
+    host: str = "127.0.0.1"
+    """Where it listens; off loopback it needs `token`."""
+    port: int = 8765
+    token: str = ""
+    """Required of every viewer when set (`ws://HOST:PORT/?token=...`)."""
+    hosts: list[str] = []
+    """Names viewers may reach it by besides `localhost` and IP addresses."""
+    origins: list[str] = []
+    """Web pages allowed to connect besides its own (e.g. "https://app.foxglove.dev",
+    Foxglove's web app); the desktop app sends none and needs no entry."""
+    rate_hz: float = 50.0
+    """Most frame trees (joint states) sent a second."""
+    camera_hz: float = 5.0
+    """The twin's overview camera, frames a second (simulation only); 0: none."""
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        "port": Range(0, MAX_PORT),
+        "rate_hz": positive(MAX_LIVE_RATE_HZ),
+        "camera_hz": Range(0, MAX_CAMERA_HZ),
+    }
+
+
 class Launch(_Section):
     robot: RobotSection = RobotSection()
     scene: SceneSection = SceneSection()
@@ -282,6 +316,7 @@ class Launch(_Section):
     limits: LimitsSection = LimitsSection()
     brain: BrainSection = BrainSection()
     kiosk: KioskSection | None = None
+    live: LiveSection | None = None
     hosts: dict[str, HostSection] = {}
     """The computers of a split cell and what each runs (empty: everything in the
     process of `robot run` or `robot kiosk`). Needs the zenoh bus."""
@@ -332,6 +367,8 @@ def _check(launch: Launch, path: Path) -> None:
                 "and world.file are needed with a real camera: its model, "
                 "and the cell's fixture for what it does not see",
             )
+    if launch.live is not None:
+        _check_live(launch.live, fail)
     if launch.limits.protective_distance_m >= launch.limits.slow_distance_m:
         fail("limits.protective_distance_m", "must be below limits.slow_distance_m")
     for key, listening in (("listen", True), ("connect", False)):
@@ -342,6 +379,16 @@ def _check(launch: Launch, path: Path) -> None:
     if launch.bus.backend == "zenoh" and not (endpoints or launch.hosts):
         fail("bus.listen", "or bus.connect is required for the zenoh backend")
     _check_hosts(launch, fail)
+
+
+def _check_live(live: LiveSection, fail: Callable[[str, str], None]) -> None:
+    if not is_loopback(live.host) and not live.token:
+        fail("live.token", f"is required: the live view serves on {live.host}, not loopback")
+    try:
+        WebAccess.of(live.hosts, origins=live.origins, key="live.hosts")
+    except ConfigError as err:
+        key, _, why = str(err).partition(": ")
+        fail(key, why)
 
 
 def _check_hosts(launch: Launch, fail: Callable[[str, str], None]) -> None:

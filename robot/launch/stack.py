@@ -79,6 +79,9 @@ class Stack:
     """Install a hook run after every physics step, in the physics thread (frames)."""
     brain_link: LinkWatch | None = None
     """The arm's watch on a brain in another process (None when the brain is here)."""
+    base: BasePose | None = None
+    """Where the arm's base stands in the world (None without an arm here): places the
+    arm in the live view and a recording's frame tree."""
     _close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -225,6 +228,7 @@ def _sim_stack(
         on_person=scene.on_person,
         scene=scene,
         add_step_hook=world.add_step_hook,
+        base=model.base,
         _close=[world.close],
     )
 
@@ -279,6 +283,7 @@ def _hil_stack(
         world_state=hil.state,
         spilled=hil.spilled,
         on_person=hil.on_person,
+        base=model.base,
         _close=[hil.stop],
     )
 
@@ -299,9 +304,10 @@ def _serial_stack(
         launch.limbs.port,
         **_limb_options(launch),
     )
+    arm = _placed_arm(launch)
     cerebellum = Cerebellum(
         bus,
-        _placed_arm(launch),
+        arm,
         limb,
         rate_hz=launch.rates.control_hz,
         safety=safety_config(launch),
@@ -310,7 +316,7 @@ def _serial_stack(
         brain_link=brain_link,
     )
     start = time.monotonic()
-    stack = Stack(nodes=[cerebellum], sim_time_s=lambda: time.monotonic() - start)
+    stack = Stack(nodes=[cerebellum], sim_time_s=lambda: time.monotonic() - start, base=arm.base)
     if with_world:
         stack.nodes.insert(0, _world_file(launch, bus, stack))
     return stack

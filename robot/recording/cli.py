@@ -38,10 +38,10 @@ def run(args: argparse.Namespace) -> int:
             print("complete: yes")
         else:
             print("complete: no (cut off; read up to the last chunk)")
-        print(f"{'channel':<32} {'type':<14} {'messages':>9}")
+        print(f"{'channel':<32} {'type':<24} {'messages':>9}")
         for topic, count in sorted(info.counts.items()):
-            print(f"{topic:<32} {info.schemas[topic]:<14} {count:>9}")
-        print(f"{'total':<32} {'':<14} {info.messages:>9}")
+            print(f"{topic:<32} {info.schemas[topic]:<24} {count:>9}")
+        print(f"{'total':<32} {'':<24} {info.messages:>9}")
         if info.corruption:
             raise info.error()
         return 0

@@ -135,14 +135,26 @@ def _records(path: Path, info: RecordingInfo) -> Iterator[tuple[str, str, McapMe
                 footer = True
 
 
+FOXGLOVE_SCHEMAS = ("foxglove.", "std_msgs/")
+"""Schema name prefixes of the channels the recorder writes for Foxglove beside ours
+(robot/live/foxglove_messages.py): Foxglove's well-known schemas and the URDF's string."""
+
+
+def is_foxglove_schema(name: str) -> bool:
+    return name.startswith(FOXGLOVE_SCHEMAS)
+
+
 def read_messages(path: str | Path, topics: set[str] | None = None) -> Iterator[RecordedMessage]:
-    """Decoded messages in file order, optionally only the given topic keys.
+    """Decoded messages of our own types in file order, optionally only the given topic
+    keys (the channels in Foxglove's schemas are skipped: they repeat ours for Foxglove).
 
     Raises `RecordingError` at a corruption, after the messages before it."""
     info = RecordingInfo(Path(path))
     for topic, name, record in _records(Path(path), info):
         if topics is not None and topic not in topics:
             continue
+        if topics is None and is_foxglove_schema(name):
+            continue  # the same messages in Foxglove's schemas, for Foxglove, not for us
         try:
             type_ = message_type(name)
         except KeyError as err:

@@ -1,4 +1,7 @@
-"""Record bus topics to an MCAP file, one JSON channel per topic.
+"""Record bus topics to an MCAP file, one JSON channel per topic, and, given a
+`FoxgloveConverter`, the same messages in Foxglove's well-known schemas beside them
+(robot/live/foxglove_messages.py: the arm's measured and commanded frame trees, the
+scene, camera images, the log, the URDF), so Foxglove replays the arm in 3D.
 
 The recorder is a node: it drains fifo subscriptions in its own thread, so the
 publishers never wait on the disk. It closes a chunk and flushes the file every
@@ -11,7 +14,7 @@ import json
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from mcap.writer import CompressionType, Writer
 
@@ -19,6 +22,9 @@ from core.msgs import Message, encode_json
 from robot.bus import Bus, Topic, fifo
 from robot.node import Node
 from robot.recording.schema import json_schema
+
+if TYPE_CHECKING:
+    from robot.live.foxglove_messages import FoxgloveConverter
 
 DEFAULT_DEPTH = 100_000
 """Messages a topic may queue before the publisher sees `QueueFull` (about 100 s at 1 kHz)."""
@@ -30,7 +36,8 @@ CHUNK_SIZE = 256 * 1024
 class Recorder(Node):
     """Writes every message of `topics` to `path` until stopped.
 
-    topics: message types or `Topic`s (for named topics).
+    topics: message types or `Topic`s (for named topics). foxglove: converts the
+    messages to Foxglove's schemas for the channels beside ours (None: ours only).
     """
 
     def __init__(
@@ -41,6 +48,7 @@ class Recorder(Node):
         *,
         flush_period_s: float = DEFAULT_FLUSH_PERIOD_S,
         depth: int = DEFAULT_DEPTH,
+        foxglove: FoxgloveConverter | None = None,
     ) -> None:
         super().__init__(bus, f"recorder:{Path(path).name}", period_s=flush_period_s)
         self.path = Path(path)
@@ -51,6 +59,8 @@ class Recorder(Node):
         self._file: IO[bytes] | None = None
         self._writer: Writer | None = None
         self._channels: dict[str, int] = {}
+        self.foxglove = foxglove
+        self._foxglove_schemas: dict[str, int] = {}
         # Log times are the sources' stamps moved onto the wall clock, so a replay
         # keeps the timing the sources had, not the recorder's.
         self._wall_minus_monotonic_ns = time.time_ns() - time.monotonic_ns()
@@ -73,7 +83,50 @@ class Recorder(Node):
             self._channels[topic.key] = self._writer.register_channel(
                 topic=topic.key, message_encoding="json", schema_id=schemas[topic.type]
             )
+        if self.foxglove is not None:
+            self._write_description()
         self._writer.flush()
+
+    def _write_description(self) -> None:
+        """The URDF, once, on its topic (the 3D panel's URDF layer reads it there)."""
+        from robot.live.foxglove_messages import (
+            DESCRIPTION_SCHEMA,
+            DESCRIPTION_SCHEMA_NAME,
+            TOPIC_DESCRIPTION,
+        )
+
+        assert self._writer is not None and self.foxglove is not None
+        schema = self._writer.register_schema(
+            name=DESCRIPTION_SCHEMA_NAME,
+            encoding="jsonschema",
+            data=json.dumps(DESCRIPTION_SCHEMA).encode(),
+        )
+        channel = self._writer.register_channel(
+            topic=TOPIC_DESCRIPTION, message_encoding="json", schema_id=schema
+        )
+        self._channels[TOPIC_DESCRIPTION] = channel
+        now = time.time_ns()
+        data = json.dumps(self.foxglove.description()).encode()
+        self._writer.add_message(channel, log_time=now, publish_time=now, data=data)
+
+    def _foxglove_channel(self, topic: str, message: Any) -> int:
+        """The channel of a Foxglove topic, registered with its protobuf schema when
+        first written (camera topics appear with their first frame)."""
+        assert self._writer is not None
+        channel = self._channels.get(topic)
+        if channel is None:
+            schema = message.get_schema()
+            schema_id = self._foxglove_schemas.get(schema.name)
+            if schema_id is None:
+                schema_id = self._writer.register_schema(
+                    name=schema.name, encoding=schema.encoding, data=schema.data
+                )
+                self._foxglove_schemas[schema.name] = schema_id
+            channel = self._writer.register_channel(
+                topic=topic, message_encoding=schema.encoding, schema_id=schema_id
+            )
+            self._channels[topic] = channel
+        return channel
 
     def _make_writer_for(self, topic: Topic):
         key = topic.key
@@ -88,6 +141,14 @@ class Recorder(Node):
                 data=encode_json(msg),
             )
             self.count += 1
+            if self.foxglove is not None:
+                for fg_topic, fg_msg in self.foxglove.convert(msg):
+                    self._writer.add_message(
+                        channel_id=self._foxglove_channel(fg_topic, fg_msg),
+                        log_time=self.foxglove.stamp(msg),
+                        publish_time=msg.stamp_ns,
+                        data=fg_msg.encode(),
+                    )
 
         return write
 
