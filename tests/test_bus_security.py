@@ -21,6 +21,7 @@ import pytest
 import zenoh
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+from polling import eventually
 
 from core.errors import BusError, ConfigError, ReceiveTimeout
 from core.msgs import (
@@ -38,7 +39,6 @@ from robot.bus_security import Acl, configure
 from robot.bus_zenoh import ZenohBackend, free_port
 from robot.cell.certificates import Credentials, make_cell
 from robot.cell.cli import add_arguments, run
-from tests.polling import eventually
 
 CELL_HOSTS = ["arm", "brain", "kiosk", "mallory"]
 """mallory has the cell's certificate but is on no list: a compromised or stray host."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from polling import eventually
 
 from firmware_bridge import dynamixel, feetech
 from firmware_bridge.control_tables import get_model
@@ -14,7 +15,6 @@ from firmware_bridge.packet import Packet
 from firmware_bridge.servo_model import KinematicServo, ServoModel, ServoSample
 from firmware_bridge.virtual_bus import Reply, VirtualBus, build_servos, load_eeprom
 from firmware_bridge.virtual_servo import WriteResult
-from tests.polling import eventually
 
 BAUD = 1_000_000
 IDS = range(1, 7)

@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
+from polling import eventually
+
 from robot.bus import Bus
 from robot.bus_zenoh import ZenohBackend, free_port
 from robot.link import BRAIN_LOST_S, LinkBeat, LinkWatch, lost_brain
-from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 

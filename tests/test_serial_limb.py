@@ -10,6 +10,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from polling import eventually
 
 from core.calibration import (
     Calibration,
@@ -27,7 +28,6 @@ from firmware_bridge.virtual_bus import VirtualBus, build_servos
 from robot.limbs.base import Limb, LimbFault
 from robot.limbs.plausible import MAX_REJECTIONS_IN_A_ROW
 from robot.limbs.serial import SerialLimb
-from tests.polling import eventually
 
 DATA = Path(__file__).parent / "data" / "serial"
 PROFILE = DATA / "so101_profile.toml"

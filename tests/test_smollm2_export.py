@@ -10,6 +10,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("gguf")
 
+from test_smollm2_tokenizer import tiny_vocab  # noqa: E402
+
 from core.scenes import SCENES  # noqa: E402
 from models.export import export_onnx  # noqa: E402
 from models.gguf_llama import unpermute  # noqa: E402
@@ -18,7 +20,6 @@ from models.llama import Llama, LlamaConfig  # noqa: E402
 from models.smollm2 import write_folder  # noqa: E402
 from robot.brain.planner import Planner  # noqa: E402
 from robot.brain.world import WorldModel, replay  # noqa: E402
-from tests.test_smollm2_tokenizer import tiny_vocab  # noqa: E402
 
 
 def llama_cpp_order(weight: np.ndarray, heads: int) -> np.ndarray:

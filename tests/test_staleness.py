@@ -6,12 +6,12 @@ import math
 import time
 
 import pytest
+from test_bus_zenoh import receive_first, two_buses  # noqa: F401 - fixture
 
 from core.errors import ReceiveTimeout
 from core.msgs import ESTOP_RELEASE, EStop, JointState, Plan, SafetyEvent, SkillCall, Step
 from robot.bus import fifo
 from robot.staleness import Lateness, max_age_s
-from tests.test_bus_zenoh import receive_first, two_buses  # noqa: F401 - fixture
 
 MS = 1_000_000
 
