@@ -22,7 +22,9 @@ import numpy as np
 
 DEFAULT_CODEC = "h264"
 CRF = 20
-"""Constant rate factor: lower is better quality (H.264 and AV1 alike in av's options)."""
+"""Constant rate factor: lower is better quality. Our renders' PSNR is bounded by the
+4:2:0 chroma (yuv420p, what LeRobot writes), not by this: at 320x240 a crf of 12 gains
+about 1 dB over 20 for 1.5x the bytes."""
 GOP = 2
 
 
