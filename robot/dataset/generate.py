@@ -89,13 +89,15 @@ class Job:
 @dataclass
 class Generated:
     """One generated episode and what it cost: sim_time_s simulated, wall_time_s on
-    the wall clock of its process."""
+    the wall clock of its process, cpu_time_s of its process's CPU (what a loaded
+    machine does not inflate)."""
 
     job: Job
     frames: EpisodeFrames
     success: bool
     sim_time_s: float
     wall_time_s: float
+    cpu_time_s: float
 
 
 class FrameTap:
@@ -202,6 +204,7 @@ def run_job(config: GenerateConfig, job: Job, parts_root: Path) -> Generated:
     parts = parts_root / f"episode-{job.episode:06d}"
     tap = FrameTap(config, parts)
     start = time.perf_counter()
+    cpu_start = time.process_time()
     result = run_episode(
         family.scene,
         job.seed,
@@ -214,7 +217,8 @@ def run_job(config: GenerateConfig, job: Job, parts_root: Path) -> Generated:
     meta = {"family": job.family, "scene": family.scene, "seed": job.seed}
     meta["success"] = result.success
     frames = tap.finish(_task(family, job.request), meta)
-    return Generated(job, frames, result.success, result.sim_time_s, time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return Generated(job, frames, result.success, result.sim_time_s, wall, cpu)
 
 
 def _run_in_worker(args: tuple[GenerateConfig, Job, Path]) -> Generated:
@@ -237,6 +241,8 @@ class GenerateReport:
     frames: int
     sim_time_s: float
     wall_time_s: float
+    cpu_time_s: float = 0.0
+    """CPU time of the episodes in their processes (s), summed."""
     episode_wall_s: list[float] = field(default_factory=list)
 
     @property
@@ -247,6 +253,12 @@ class GenerateReport:
     def real_time_factor_per_core(self) -> float:
         """Simulated seconds per wall second, per process (1.0: real time)."""
         return self.sim_time_s / self.wall_time_s / self.processes
+
+    @property
+    def real_time_factor_per_cpu(self) -> float:
+        """Simulated seconds per CPU second of the episodes' processes: the same figure
+        on a machine whose cores other work shares."""
+        return self.sim_time_s / self.cpu_time_s if self.cpu_time_s else 0.0
 
 
 def _results(config: GenerateConfig, parts: Path, processes: int) -> Iterator[Generated]:
@@ -308,5 +320,6 @@ def generate(
         frames=sum(g.frames.length for g in done),
         sim_time_s=sum(g.sim_time_s for g in done),
         wall_time_s=wall,
+        cpu_time_s=sum(g.cpu_time_s for g in done),
         episode_wall_s=[g.wall_time_s for g in done],
     )
