@@ -123,13 +123,15 @@ def _generate(args: argparse.Namespace) -> int:
         "wall_time_s": round(report.wall_time_s, 2),
         "episodes_per_hour_per_core": round(report.episodes_per_hour_per_core, 1),
         "real_time_factor_per_core": round(report.real_time_factor_per_core, 3),
+        "real_time_factor_per_cpu": round(report.real_time_factor_per_cpu, 3),
     }
     print(
         f"{args.out}: {report.episodes} episodes ({report.successes} succeeded), "
         f"{report.frames} frames at {args.fps} fps, {args.size}, {len(config.cameras)} "
         f"cameras; {report.wall_time_s:.0f} s on {report.processes} processes: "
         f"{report.episodes_per_hour_per_core:.0f} episodes/h/core, "
-        f"{report.real_time_factor_per_core:.2f}x real time per core"
+        f"{report.real_time_factor_per_core:.2f}x real time per core "
+        f"({report.real_time_factor_per_cpu:.2f}x per CPU second the episodes used)"
     )
     if args.report:
         Path(args.report).write_text(json.dumps(figures, indent=2))
@@ -149,11 +151,13 @@ def _export(args: argparse.Namespace) -> int:
         source="robot dataset export",
         overwrite=args.overwrite,
     )
+    count = 0
     for path in args.recordings:
         for episode in episodes_from_recording(path, args.fps, args.clock):
             writer.add(episode)
+            count += 1
     writer.finish()
-    print(f"{args.out}: {len(writer._episodes)} episodes from {len(args.recordings)} recordings")
+    print(f"{args.out}: {count} episodes from {len(args.recordings)} recordings")
     return 0
 
 
