@@ -113,5 +113,4 @@ class DatasetReader:
             chunk_index=ep[f"videos/{key}/chunk_index"],
             file_index=ep[f"videos/{key}/file_index"],
         )
-        first = round(ep[f"videos/{key}/from_timestamp"] * self.fps)
-        return video.decode(path)[first : first + ep["length"]]
+        return video.decode_range(path, ep[f"videos/{key}/from_timestamp"], ep["length"], self.fps)

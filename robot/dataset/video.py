@@ -100,6 +100,22 @@ def decode(path: str | Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
 
 
+def decode_range(path: str | Path, start_s: float, count: int, fps: float) -> list[np.ndarray]:
+    """`count` frames from `start_s` seconds on (an episode in a joined file), seeking to
+    the keyframe before it rather than decoding the file from its start."""
+    frames: list[np.ndarray] = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(int(start_s / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if frame.time is None or frame.time < start_s - 0.5 / fps:
+                continue
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if len(frames) == count:
+                break
+    return frames
+
+
 def frame_count(path: str | Path) -> int:
     with av.open(str(path)) as container:
         return sum(1 for _ in container.demux(video=0) if _.size)
