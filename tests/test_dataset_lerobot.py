@@ -5,7 +5,7 @@ marked slow (it imports torch and Hugging Face datasets, and runs two episodes).
 LeRobotDataset reads the meta, the tasks and the rows: they must equal what we wrote.
 Its frames come from its video decoder (torchcodec, or PyAV through torchvision) when
 one runs here; each must be within MIN_PSNR_DB of what the twin rendered. Where
-neither runs (torchcodec's wheels link CUDA; torchvision >= 0.24 has no VideoReader),
+neither runs (torchcodec's wheels link CUDA; torchvision 0.28 has no VideoReader),
 the frames are decoded with PyAV at the file and time LeRobot's metadata names
 (`get_video_file_path`, `from_timestamp` + the row's timestamp), and the test says so.
 """
@@ -18,37 +18,17 @@ import pytest
 pytestmark = pytest.mark.slow
 
 pytest.importorskip("pyarrow")
-av = pytest.importorskip("av")
-torch = pytest.importorskip("torch")
+pytest.importorskip("av")
+pytest.importorskip("torch")
+
+from robot.dataset.video import psnr  # noqa: E402
 
 
 def _import_lerobot_dataset():
-    """LeRobotDataset, importing torchvision first in a way that survives a torchvision
-    wheel whose compiled ops do not load against this torch (the CPU build):
-    torchvision then fails registering fakes of its detection ops, which LeRobot's
-    dataset never uses. Those registrations alone are skipped; nothing else changes."""
-    import torch.library
+    pytest.importorskip("lerobot")
+    from benchmarks.dataset_lerobot_load import import_lerobot_dataset
 
-    register_fake = torch.library.register_fake
-
-    def lenient(op, func=None, /, **kwargs):
-        def register(fn):
-            try:
-                return register_fake(op, fn, **kwargs)
-            except RuntimeError:  # "operator torchvision::nms does not exist"
-                return fn
-
-        return register if func is None else register(func)
-
-    torch.library.register_fake = lenient
-    try:
-        import torchvision  # noqa: F401
-    except ImportError:
-        pass
-    finally:
-        torch.library.register_fake = register_fake
-    module = pytest.importorskip("lerobot.datasets.lerobot_dataset")
-    return module.LeRobotDataset
+    return import_lerobot_dataset()
 
 
 MIN_PSNR_DB = 30.0
@@ -101,43 +81,19 @@ def test_lerobot_loads_states_actions_and_tasks_unchanged(twin_dataset):
         assert ep["tasks"] == [episode.task]
 
 
-def _lerobot_frames(ds, index: int) -> tuple[dict[str, np.ndarray], str]:
-    """The frames LeRobot gives for dataset row `index`, as (H, W, 3) uint8, and how."""
-    try:
-        item = ds[index]
-        return {
-            key: (item[key].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-            for key in ds.meta.video_keys
-        }, "LeRobot's decoder"
-    except (ImportError, AttributeError, OSError, RuntimeError) as err:
-        why = f"{type(err).__name__}: {err}"
-    item = ds.hf_dataset[index]
-    ep_index = int(item["episode_index"])
-    ep = ds.meta.episodes[ep_index]
-    out = {}
-    for key in ds.meta.video_keys:
-        at = ep[f"videos/{key}/from_timestamp"] + float(item["timestamp"])
-        with av.open(str(ds.root / ds.meta.get_video_file_path(ep_index, key))) as container:
-            stream = container.streams.video[0]
-            frames = [f for f in container.decode(stream) if abs(f.time - at) < 0.5 / ds.fps]
-        assert len(frames) == 1, f"{key}: {len(frames)} frames at {at:.4f} s"
-        out[key] = frames[0].to_ndarray(format="rgb24")
-    return out, f"PyAV at LeRobot's file and time (no LeRobot decoder here: {why})"
-
-
 def test_lerobot_frames_are_the_rendered_ones(twin_dataset, capsys):
     root, episodes = twin_dataset
     LeRobotDataset = _import_lerobot_dataset()
+    from benchmarks.dataset_lerobot_load import frames_via_lerobot
+
     ds = LeRobotDataset("local/twin", root=root)
     worst = float("inf")
     how = ""
     for k, (episode, kept) in enumerate(episodes):
         first = ds.meta.episodes[k]["dataset_from_index"]
         for frame in (0, episode.length // 2, episode.length - 1):
-            got, how = _lerobot_frames(ds, first + frame)
+            got, how = frames_via_lerobot(ds, first + frame)
             for camera in ("overview", "wrist"):
-                from robot.dataset.video import psnr
-
                 value = psnr(got[f"observation.images.{camera}"], kept[camera][frame])
                 worst = min(worst, value)
                 assert value >= MIN_PSNR_DB, (k, frame, camera, value)
