@@ -17,7 +17,6 @@ does not depend on the seed).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import time
@@ -177,6 +176,7 @@ def _start_worker(config: GenerateConfig) -> None:
     if any(FAMILIES[f].instructions for f in config.families):
         from robot.brain.planner import Planner
 
+        # One thread: the processes already use every core between them.
         _planner = Planner(threads=1)
     for name in config.families:
         family = FAMILIES[name]
@@ -214,8 +214,12 @@ def run_job(config: GenerateConfig, job: Job, parts_root: Path) -> Generated:
         profile=config.profile,
         on_start=tap.on_start,
     )
-    meta = {"family": job.family, "scene": family.scene, "seed": job.seed}
-    meta["success"] = result.success
+    meta = {
+        "family": job.family,
+        "scene": family.scene,
+        "seed": job.seed,
+        "success": result.success,
+    }
     frames = tap.finish(_task(family, job.request), meta)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     return Generated(job, frames, result.success, result.sim_time_s, wall, cpu)
@@ -226,8 +230,6 @@ def _run_in_worker(args: tuple[GenerateConfig, Job, Path]) -> Generated:
 
 
 def _init_worker(config: GenerateConfig) -> None:
-    # One thread per process for the libraries that would otherwise take every core.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     _start_worker(config)
 
 

@@ -62,7 +62,7 @@ def _normalised(ticks: np.ndarray, low: int, high: int, drive_mode: bool, norm: 
     raise ConfigError(f"unknown norm mode {norm!r}: choose from {', '.join(NORMS)}")
 
 
-def _columns(names: list[str], profile: Profile, where: str) -> list[int]:
+def columns(names: list[str], profile: Profile, where: str) -> list[int]:
     """For each profile joint, its column among `names`."""
     bare = [joint_name(n) for n in names]
     missing = [j.name for j in profile.joints if j.name not in bare]
@@ -82,7 +82,7 @@ def to_rad(
     """(N, len(names)) LeRobot values -> (N, profile joints) rad, in profile order."""
     out = np.empty((len(values), len(profile.joints)))
     for k, (column, joint) in enumerate(
-        zip(_columns(names, profile, where), profile.joints, strict=True)
+        zip(columns(names, profile, where), profile.joints, strict=True)
     ):
         cal = calibration.joint(joint.name, where)
         ticks = _ticks(

@@ -102,7 +102,7 @@ def trajectory_rad(
     names = list(reader.features[column]["names"])
     where = f"{reader.root} ({column})"
     if reader.info.get("units") == "rad":
-        columns = lerobot_units._columns(names, profile, where)
+        columns = lerobot_units.columns(names, profile, where)
         return values[:, columns].astype(np.float64), reader.fps, rows.task
     if calibration is None:
         raise ConfigError(

@@ -25,6 +25,7 @@ from robot.dataset import layout, stats, video
 from robot.dataset.episode_frames import EpisodeFrames
 
 BYTES_PER_MB = 1024 * 1024
+DATA_FILE_BYTES = layout.DATA_FILE_MB * BYTES_PER_MB
 
 
 @dataclass
@@ -153,8 +154,10 @@ class DatasetWriter:
         return features | layout.INDEX_FEATURES
 
     def _write_data(self) -> None:
+        # Uncompressed bytes a row takes (two float32 vectors, five 8-byte columns): a
+        # file's rows stay within the budget before compression.
         row_bytes = 2 * 4 * len(self.joints) + 5 * 8
-        budget_rows = max(1, DATA_FILE_MBYTES // row_bytes)
+        budget_rows = max(1, DATA_FILE_BYTES // row_bytes)
         files: list[list[_Placed]] = [[]]
         where = layout.FileIndex()
         rows_in_file = 0
@@ -283,6 +286,3 @@ class DatasetWriter:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2))
-
-
-DATA_FILE_MBYTES = layout.DATA_FILE_MB * BYTES_PER_MB
