@@ -98,3 +98,22 @@ def test_generate_names_an_unknown_family(tmp_path: Path, capsys) -> None:
     code = robot_main(["dataset", "generate", "--out", str(tmp_path), "--families", "tea_party"])
     assert code == 1
     assert "unknown families ['tea_party']" in capsys.readouterr().err
+
+
+def test_run_with_dataset_writes_an_episode_per_request(tmp_path: Path) -> None:
+    """`robot run --dataset`: rows and both cameras taken as the sim runs, one row per
+    1/15 s simulated. (This request the planner refuses in this scene today: the run is
+    then the settling second, 15 rows; cheap.)"""
+    out = tmp_path / "ds"
+    request = "Put the towel in the basket"
+    report = tmp_path / "report.json"
+    args = ["run", "launch/care_sim.toml", "-i", request, "--dataset", str(out)]
+    robot_main([*args, "--report", str(report)])
+    reader = DatasetReader(out)
+    assert reader.tasks == [request]
+    rows = reader.rows(0)
+    simulated = json.loads(report.read_text())["sim_time_s"]
+    assert abs(len(rows.states) - simulated * 15) <= 2
+    for key in ("observation.images.overview", "observation.images.wrist"):
+        assert len(reader.frames(0, key)) == len(rows.states)
+    assert not (tmp_path / "ds.parts").exists()

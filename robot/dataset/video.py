@@ -75,6 +75,11 @@ class VideoWriter:
         self._container.mux(self._stream.encode(frame))
         self.frames += 1
 
+    def discard(self) -> None:
+        """Close without finishing and remove the file (an episode with no frames)."""
+        self._container.close()
+        self.path.unlink(missing_ok=True)
+
     def close(self) -> Path:
         if self._stream is None:
             self._container.close()
