@@ -7,11 +7,12 @@ recordings played on the twin.
     robot dataset play ~/lerobot/so101-ds --episode 3 \\
         --calibration ~/.cache/huggingface/lerobot/calibration/robots/so101_follower/arm.json
 
-`generate` runs seeded episodes of request families (those of benchmarks/episodes.py)
-on the twin in parallel processes and writes them with the overview and wrist cameras
-as videos; `--scene S` takes every family of scene S. `export` turns the requests of a
-`robot run --record` recording into episodes (joint positions and commands, no videos:
-a recording holds no pictures). `play` replays an episode's joint positions on the twin
+`generate` runs seeded episodes of request families (robot/launch/families.py, those
+of benchmarks/episodes.py) on the twin in parallel processes and writes them with the
+overview and wrist cameras as videos; `--scene S` takes every family of scene S.
+`export` turns the requests of a `robot run --record` recording into episodes (joint
+positions and commands, no videos: a recording holds no pictures; `robot run --dataset
+DIR` takes the cameras too). `play` replays an episode's joint positions on the twin
 (`--launch` a sim or hil launch file) through the motion loop and its safety
 supervisor. Datasets: observation.state = measured joint positions, action = the
 positions commanded in the same tick, in rad (info.json "units"), at --fps.
