@@ -42,6 +42,10 @@ def codec_options(codec: str) -> tuple[str, dict[str, str]]:
     raise ValueError(f"unknown codec {codec!r}: choose h264 or libsvtav1")
 
 
+CODEC_NAMES = {"h264": "h264", "libsvtav1": "av1"}
+"""The codec's canonical name, as LeRobot's `get_video_info` writes `video.codec`."""
+
+
 def check_codec(codec: str) -> None:
     """Raise a ValueError naming `codec` when this `av` build cannot encode it."""
     encoder, _ = codec_options(codec)
@@ -139,7 +143,9 @@ def concatenate(parts: list[Path], path: str | Path) -> None:
             with av.open(str(part)) as source:
                 src = source.streams.video[0]
                 if stream is None:
-                    stream = container.add_stream_from_template(src)
+                    # opaque: copy the codec parameters as they are; looking the
+                    # codec up by name finds AV1 streams' decoder (libdav1d), no encoder.
+                    stream = container.add_stream_from_template(src, opaque=True)
                     base = src.time_base
                 if src.time_base != base:
                     raise ValueError(f"{part}: time base {src.time_base} differs from {base}")

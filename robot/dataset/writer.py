@@ -149,7 +149,7 @@ class DatasetWriter:
         }
         for camera, (width, height) in self.cameras.items():
             features[layout.camera_key(camera)] = layout.video_feature(
-                width, height, self.fps, self.codec
+                width, height, self.fps, video.CODEC_NAMES[self.codec]
             )
         return features | layout.INDEX_FEATURES
 
