@@ -155,3 +155,18 @@ def test_play_through_the_hil_path_follows_our_own_dataset(tmp_path):
     assert "estop" not in result.safety_events
     print(result.summary())
     assert result.max_error_rad <= FOLLOW_TOLERANCE_RAD, result.summary()
+
+
+def test_play_command_prints_how_the_twin_followed(tmp_path, calibration_file, capsys):
+    from robot.cli import main as robot_main
+
+    profile = load_profile("so101")
+    calibration = from_lerobot(LEROBOT_CALIBRATION)
+    values = lerobot_units.from_rad(_trajectory(1.0), profile, calibration, "degrees")
+    _write(tmp_path / "ds", values, lerobot_units.lerobot_names(profile), units="lerobot")
+    args = ["dataset", "play", str(tmp_path / "ds"), "--calibration", str(calibration_file)]
+    assert robot_main([*args, "--norm", "degrees"]) == 0
+    out = capsys.readouterr().out
+    assert "episode 0 ('wave'): 30 rows at 30 fps on the sim twin" in out
+    assert robot_main(["dataset", "play", str(tmp_path / "ds"), "--episode", "4"]) == 1
+    assert "no episode 4 (it has 1: 0..0)" in capsys.readouterr().err
