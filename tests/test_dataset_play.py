@@ -164,7 +164,8 @@ def test_play_command_prints_how_the_twin_followed(tmp_path, calibration_file, c
     calibration = from_lerobot(LEROBOT_CALIBRATION)
     values = lerobot_units.from_rad(_trajectory(1.0), profile, calibration, "degrees")
     _write(tmp_path / "ds", values, lerobot_units.lerobot_names(profile), units="lerobot")
-    args = ["dataset", "play", str(tmp_path / "ds"), "--calibration", str(calibration_file)]
+    data_file = tmp_path / "ds" / "data" / "chunk-000" / "file-000.parquet"  # a file in it
+    args = ["dataset", "play", str(data_file), "--calibration", str(calibration_file)]
     assert robot_main([*args, "--norm", "degrees"]) == 0
     out = capsys.readouterr().out
     assert "episode 0 ('wave'): 30 rows at 30 fps on the sim twin" in out

@@ -60,7 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     exp.add_argument("--overwrite", action="store_true")
 
     play = sub.add_parser("play", help="replay a LeRobot episode's joints on the twin")
-    play.add_argument("dataset", help="a LeRobot v3.0 dataset's directory")
+    play.add_argument(
+        "dataset", help="a LeRobot v3.0 dataset's directory (or a file in it: a data parquet)"
+    )
     play.add_argument("--episode", type=int, default=0)
     play.add_argument(
         "--calibration",

@@ -28,11 +28,22 @@ class EpisodeRows:
     timestamps: np.ndarray
 
 
+def dataset_root(path: str | Path) -> Path:
+    """The dataset holding `path`: itself, or the nearest parent with meta/info.json (a
+    data or video file of it, its meta/ folder)."""
+    start = Path(path).resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / layout.INFO_PATH).is_file():
+            return candidate
+    return Path(path)
+
+
 class DatasetReader:
-    """A dataset on disk at `root` (the directory holding meta/)."""
+    """A dataset on disk at `root` (the directory holding meta/, or a file or folder in
+    it)."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
+        self.root = dataset_root(root)
         path = self.root / layout.INFO_PATH
         if not path.is_file():
             raise ConfigError(f"{self.root}: not a LeRobot dataset (no {layout.INFO_PATH})")
