@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHMARKS := bus serial_bus sim perception hil_perceived brain brain_eval cerebellum_loop episodes dev_end_to_end kiosk limb_faults host_death link_loss split_episodes soak
+BENCHMARKS := bus serial_bus sim perception hil_perceived brain brain_eval cerebellum_loop episodes dev_end_to_end kiosk limb_faults host_death link_loss split_episodes soak dataset_generate
 
 bench: $(STAMP)
 	mkdir -p out/bench
