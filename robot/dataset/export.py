@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError
+from core.msgs import Instruction, JointCommand, JointState
 from robot.dataset.episode_frames import EpisodeFrames, resample
 from robot.recording.reader import read_messages
 
@@ -39,12 +40,12 @@ def episodes_from_recording(
     commands: dict[int, tuple[float, ...]] = {}
     for recorded in read_messages(path, {"Instruction", "JointState", "JointCommand"}):
         msg = recorded.message
-        if recorded.topic == "Instruction":
-            instructions.append((recorded.log_time_ns, msg.text))  # type: ignore[attr-defined]
-        elif recorded.topic == "JointState":
-            states[msg.stamp_ns] = (recorded.log_time_ns, msg.position)  # type: ignore[attr-defined]
-        elif recorded.topic == "JointCommand":
-            commands[msg.stamp_ns] = msg.position  # type: ignore[attr-defined]
+        if isinstance(msg, Instruction):
+            instructions.append((recorded.log_time_ns, msg.text))
+        elif isinstance(msg, JointState):
+            states[msg.stamp_ns] = (recorded.log_time_ns, msg.position)
+        elif isinstance(msg, JointCommand):
+            commands[msg.stamp_ns] = msg.position
     if not instructions:
         raise ConfigError(f"{path}: no Instruction recorded: nothing to name an episode by")
     paired = sorted((states[s][0], s, states[s][1], commands[s]) for s in states if s in commands)

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from robot.cerebellum.motion import MotionRequest
 from robot.dataset import lerobot_units
 from robot.dataset.reader import DatasetReader
 from robot.launch.config import Launch, load_launch
+
+if TYPE_CHECKING:
+    from robot.cerebellum.motion_process import MotionProcess
 
 APPROACH_SPEED = 0.3
 """Fraction of the joints' speed for the move to the first row."""
@@ -235,22 +239,22 @@ def _play_hil(config: Launch, targets: np.ndarray, period: float) -> tuple[np.nd
         hil.stop()
 
 
-def _stream_hil(motion: object, targets: np.ndarray, period: float) -> np.ndarray:
+def _stream_hil(motion: MotionProcess, targets: np.ndarray, period: float) -> np.ndarray:
     def measure() -> np.ndarray:
-        motion.pump()  # type: ignore[attr-defined]
-        state = motion.latest_state  # type: ignore[attr-defined]
+        motion.pump()
+        state = motion.latest_state
         if state is None:
             raise ConfigError("the hil loop reports no joint state")
         return np.asarray(state.position)
 
-    motion.request(MotionRequest(tuple(targets[0]), speed_scale=APPROACH_SPEED))  # type: ignore[attr-defined]
+    motion.request(MotionRequest(tuple(targets[0]), speed_scale=APPROACH_SPEED))
     deadline = time.monotonic() + APPROACH_TIMEOUT_S
     while time.monotonic() < deadline and np.abs(measure() - targets[0]).max() > 2e-3:
         time.sleep(0.05)
     measured = []
     next_t = time.monotonic()
     for target in targets:
-        motion.request(MotionRequest(tuple(target)))  # type: ignore[attr-defined]
+        motion.request(MotionRequest(tuple(target)))
         next_t += period
         time.sleep(max(0.0, next_t - time.monotonic()))
         measured.append(measure())
