@@ -117,3 +117,17 @@ def test_run_with_dataset_writes_an_episode_per_request(tmp_path: Path) -> None:
     for key in ("observation.images.overview", "observation.images.wrist"):
         assert len(reader.frames(0, key)) == len(rows.states)
     assert not (tmp_path / "ds.parts").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--scene", "kitchen"], "--scene kitchen: no family is of it"),
+        (["--scene", "tea", "--families", "breakfast_bowl"], "['breakfast_bowl'] are not of it"),
+        (["--families", "breakfast_bowl", "--cameras", "ceiling"], "unknown cameras ['ceiling']"),
+        (["--families", "breakfast_bowl", "--size", "321x240"], "must be even"),
+    ],
+)
+def test_generate_refuses_what_it_cannot_do(tmp_path: Path, capsys, args, said) -> None:
+    assert robot_main(["dataset", "generate", "--out", str(tmp_path / "ds"), *args]) == 1
+    assert said in capsys.readouterr().err

@@ -99,9 +99,12 @@ def _generate(args: argparse.Namespace) -> int:
     else:
         families = tuple(n for n, f in FAMILIES.items() if args.scene in (None, f.scene))
     if args.scene:
+        scenes = sorted({f.scene for f in FAMILIES.values()})
+        if not families:
+            raise ConfigError(f"--scene {args.scene}: no family is of it (scenes: {scenes})")
         wrong = [f for f in families if f in FAMILIES and FAMILIES[f].scene != args.scene]
-        if wrong or not families:
-            raise ConfigError(f"--scene {args.scene}: families {wrong or 'none'} are not of it")
+        if wrong:
+            raise ConfigError(f"--scene {args.scene}: families {wrong} are not of it")
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:

@@ -36,7 +36,7 @@ from robot.dataset import stats, video
 from robot.dataset.episode_frames import EpisodeFrames
 from robot.dataset.writer import DatasetWriter
 from robot.launch.families import FAMILIES, Family, fixed_plan
-from sim.cameras import render
+from sim.cameras import CAMERA_NAMES, render
 from sim.scene import Scene
 
 DEFAULT_FPS = 15
@@ -68,6 +68,11 @@ class GenerateConfig:
             raise ConfigError(f"unknown families {unknown}; choose from {', '.join(FAMILIES)}")
         if self.episodes < 1:
             raise ConfigError(f"--episodes must be at least 1, got {self.episodes}")
+        unknown_cameras = [c for c in self.cameras if c not in CAMERA_NAMES]
+        if unknown_cameras or not self.cameras:
+            raise ConfigError(
+                f"unknown cameras {unknown_cameras}; choose from {', '.join(CAMERA_NAMES)}"
+            )
         if any(v % 2 for v in self.size):
             raise ConfigError(f"frame size {self.size} must be even (yuv420p video)")
 
