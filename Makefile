@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= out/demo
 
-.PHONY: demo test test-slow lint bench model clean chromium
+.PHONY: demo test test-slow test-lerobot lint bench model clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,18 @@ test: $(STAMP) chromium
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
+# LeRobot's loader reads `robot dataset`'s output (the lerobot-peer extra; LeRobot pins
+# torch below ours, so it goes in without its dependencies).
+test-lerobot: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[lerobot-peer]"
+	$(BIN)/python -m pip install --quiet --no-deps "lerobot==0.4.4"
+	$(BIN)/pytest -m slow tests/test_dataset_lerobot.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-BENCHMARKS := bus serial_bus sim perception hil_perceived brain brain_eval cerebellum_loop episodes dev_end_to_end kiosk limb_faults host_death link_loss split_episodes soak
+BENCHMARKS := bus serial_bus sim perception hil_perceived brain brain_eval cerebellum_loop episodes dev_end_to_end kiosk limb_faults host_death link_loss split_episodes soak dataset_generate
 
 bench: $(STAMP)
 	mkdir -p out/bench

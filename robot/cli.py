@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "teach": ("robot.cell.teach", "where a camera-less cell's things are, taught with the arm"),
     "kiosk": ("robot.kiosk.cli", "serve the expo kiosk page"),
     "replay": ("robot.recording.cli", "inspect or replay an MCAP recording"),
+    "dataset": ("robot.dataset.cli", "LeRobot datasets: generate, export, play on the twin"),
 }
 
 

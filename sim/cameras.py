@@ -110,9 +110,15 @@ def camera(scene: Scene, name: str) -> Camera:
 
 
 def render(
-    scene: Scene, name: str = "overview", width: int = WIDTH, height: int = HEIGHT
+    scene: Scene,
+    name: str = "overview",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    *,
+    shadow: bool = True,
 ) -> Picture:
-    """Render camera `name` of `scene` now."""
+    """Render camera `name` of `scene` now. shadow=False skips TinyRenderer's shadow
+    pass, about 4x faster at 320x240 (datasets generated in bulk)."""
     cam = camera(scene, name)
     cid = scene.world.client
     if scene.decals is not None:
@@ -124,7 +130,7 @@ def render(
         height,
         viewMatrix=view,
         projectionMatrix=proj,
-        shadow=1,
+        shadow=int(shadow),
         lightDirection=list(LIGHT_DIRECTION),
         renderer=p.ER_TINY_RENDERER,
         physicsClientId=cid,

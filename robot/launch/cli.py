@@ -57,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve a live view to Foxglove (the file's [live], else ws://127.0.0.1:8765)",
     )
     parser.add_argument("--video", metavar="FILE", help="write a GIF of the overview camera")
+    parser.add_argument(
+        "--dataset",
+        metavar="DIR",
+        help="write the run as a LeRobot dataset, an episode per request (sim; docs/datasets.md)",
+    )
     parser.add_argument("--plot", metavar="FILE", help="plot joint motion and limits (PNG)")
     parser.add_argument("--gui", action="store_true", help="show the PyBullet window")
     parser.add_argument("--seed", type=int, help="scene randomisation seed (default: the file's)")
@@ -229,6 +234,7 @@ def run(args: argparse.Namespace) -> int:
         bus.close()
         raise
     video = None
+    dataset = None
     try:
         if args.video:
             if stack.scene is None or stack.add_step_hook is None:
@@ -237,6 +243,13 @@ def run(args: argparse.Namespace) -> int:
 
             video = VideoRecorder(stack.scene, fps=VIDEO_FPS)
             stack.add_step_hook(video.on_step)
+        if args.dataset:
+            if stack.scene is None or stack.add_step_hook is None:
+                raise ConfigError(f"--dataset needs a simulated world; {args.launch} has none")
+            from robot.dataset.run_tap import RunTap
+
+            dataset = RunTap(bus, stack.scene, Path(args.dataset + ".parts"))
+            stack.add_step_hook(dataset.on_step)
         nodes: list[Node] = []
         if args.record:
             from robot.live.setup import converter_for
@@ -289,6 +302,12 @@ def run(args: argparse.Namespace) -> int:
         stack.close()
         bus.close()
     _write_outputs(args, report, video, launch)
+    if dataset is not None:
+        from core.profile import load_profile
+
+        profile = load_profile(launch.robot.profile)
+        count = dataset.write(args.dataset, [j.name for j in profile.joints], profile.robot.name)
+        print(f"dataset:   {args.dataset} ({count} episodes)")
     print(
         f"\n{'SUCCESS' if report['success'] else 'FAILED'}: "
         f"{sum(r['success'] for r in report['instructions'])}/{len(report['instructions'])} "

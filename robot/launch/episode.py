@@ -39,6 +39,7 @@ from robot.cerebellum.skills.go_home import default_home
 from robot.cerebellum.skills.runner import SkillRunner
 from robot.launch.outcome import Verdict, judge
 from robot.limbs.twin import TwinLimb
+from sim.scene import Scene
 from sim.scenes import build_scene
 from sim.world import World
 
@@ -149,12 +150,15 @@ def run_episode(
     step_timeout_s: float = STEP_TIMEOUT_S,
     settle_s: float = SETTLE_S,
     watch: Callable[[Lockstep], None] | None = None,
+    on_start: Callable[[Scene, Lockstep], None] | None = None,
 ) -> EpisodeResult:
     """Run `plan` in `scene` built from `seed` (poses, masses, frictions); see the
     module docstring. `planner` (a `robot.brain.planner.Planner`) makes fresh plans
     when repairing the running one does not do; None: no replanning at all.
     `watch(lockstep)` runs before every skill update (recordings, tests that look at
-    the run as it goes). The world is closed before returning."""
+    the run as it goes). `on_start(scene, lockstep)` runs once, before the first step
+    (a dataset's frame taps: world step hooks, the core's `on_state`). The world is
+    closed before returning."""
     wall_start = time.perf_counter()
     spec = scene_spec(scene)
     with World() as world:
@@ -173,6 +177,8 @@ def run_episode(
                 watch(lockstep)
 
         lockstep.before_skills = watch_people
+        if on_start is not None:
+            on_start(built, lockstep)
         before = built.state()
         # The brain's model, as BrainNode keeps it: planned from, updated per success.
         start = WorldModel.initial(spec).with_world_state(before)
