@@ -4,6 +4,7 @@ equal, where the format says it goes (robot/dataset/)."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -170,3 +171,13 @@ def test_av1_episodes_join_and_read_back(tmp_path):
         decoded = reader.frames(k, "observation.images.overview")
         assert len(decoded) == len(frames)
         assert min(video.psnr(a, b) for a, b in zip(decoded, frames, strict=True)) >= 35.0
+
+
+def test_the_av1_encoder_leaves_the_thread_as_it_found_it(tmp_path):
+    """SVT-AV1 run as root puts the thread that opens it on SCHED_FIFO 99 (and every
+    thread started from it after): the writer puts it back."""
+    if "libsvtav1" not in video.av.codecs_available:
+        pytest.skip("this PyAV build has no SVT-AV1 encoder")
+    before = (os.sched_getscheduler(0), os.sched_getparam(0))
+    video.encode(_frames(4, 0), tmp_path / "av1.mp4", FPS, "libsvtav1")
+    assert (os.sched_getscheduler(0), os.sched_getparam(0)) == before

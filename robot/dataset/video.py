@@ -14,6 +14,9 @@ shifting their timestamps by the frames before them.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,6 +56,22 @@ def check_codec(codec: str) -> None:
         raise ValueError(f"this PyAV build has no {encoder} encoder (codec {codec!r})")
 
 
+@contextmanager
+def scheduling_kept() -> Iterator[None]:
+    """Put the calling thread's scheduling back as it was after the block. SVT-AV1, run
+    as root, puts the thread that opens it on SCHED_FIFO priority 99, and every thread
+    that thread starts after inherits it: a process left so can starve the machine."""
+    if not hasattr(os, "sched_getscheduler"):
+        yield
+        return
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if (os.sched_getscheduler(0), os.sched_getparam(0)) != (policy, param):
+            os.sched_setscheduler(0, policy, param)
+
+
 class VideoWriter:
     """An MP4 written frame by frame (RGB, H x W x 3 uint8, even H and W): frame i at
     i / fps seconds. Streams, so an episode's frames need not all be held."""
@@ -76,7 +95,8 @@ class VideoWriter:
             self._stream = stream
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         frame.pts = self.frames
-        self._container.mux(self._stream.encode(frame))
+        with scheduling_kept():
+            self._container.mux(self._stream.encode(frame))
         self.frames += 1
 
     def discard(self) -> None:
@@ -88,7 +108,8 @@ class VideoWriter:
         if self._stream is None:
             self._container.close()
             raise ValueError(f"no frames were written to {self.path}")
-        self._container.mux(self._stream.encode())
+        with scheduling_kept():
+            self._container.mux(self._stream.encode())
         self._container.close()
         return self.path
 
