@@ -27,8 +27,9 @@ Two measurements:
    `--live on` or `both` (mode `stack`), the live view in Foxglove: the relay
    publishes the loop's joint states and commands on a bus as the `Cerebellum` node
    does (with `--live off` too, so the two compare alike), a `LiveView` serves them
-   and a WebSocket client subscribed to every channel counts the frame trees it
-   receives (`live_tf_hz`: received a second; keys end in `_live` / `_nolive`).
+   and a WebSocket client in a process of its own (as Foxglove is), subscribed to
+   every channel, counts the frame trees it receives (`live_tf_hz`: received a second;
+   keys end in `_live` / `_nolive`).
    All loads of one kind run first, then the other, modes and schedulings
    interleaved so that a change in the shared machine's load hits them alike.
    Each run records the load average and the hypervisor's steal time (from
@@ -72,11 +73,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
 
 from core.msgs import EStop, JointCommand, JointState, LoopStats, SafetyEvent
+from core.processes import reap, spawn_context
 from core.profile import load_profile
 from robot.bus import Bus
 from robot.cerebellum.arm_model import ArmModel, BasePose
@@ -293,7 +296,6 @@ def live_load(live: bool | None, seconds: float, figures: dict[str, float]) -> I
     if not live:
         yield bus
         return
-    from benchmarks.live_client import collect
     from robot.launch.config import Launch
     from robot.live.server import LiveView
     from robot.live.setup import converter_for
@@ -302,21 +304,31 @@ def live_load(live: bool | None, seconds: float, figures: dict[str, float]) -> I
     view.start()
     if not view.serving.wait(10.0):
         raise RuntimeError(f"the live view did not start: {view.failure}")
-    received: list = []
-    client = threading.Thread(
-        target=lambda: received.append(collect(view.url, seconds)), name="viewer", daemon=True
+    # The viewer in a process of its own, as Foxglove is: a client thread here would
+    # take the interpreter lock from the relay that passes E-stops to the loop.
+    ours, theirs = spawn_context().Pipe(duplex=False)
+    client = spawn_context().Process(
+        target=_view, args=(view.url, seconds, theirs), name="viewer", daemon=True
     )
     client.start()
+    theirs.close()
     try:
         yield bus
     finally:
-        client.join(seconds + 5.0)
+        arrivals = ours.recv() if ours.poll(seconds + 30.0) else []
+        reap(client, 5.0)
         view.stop()
-    if received:
-        arrivals = received[0].arrivals.get("/tf", [])
-        span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
-        figures["live_tf_hz"] = (len(arrivals) - 1) / span if span > 0 else 0.0
-        figures["live_tf_received"] = float(len(arrivals))
+    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
+    figures["live_tf_hz"] = (len(arrivals) - 1) / span if span > 0 else 0.0
+    figures["live_tf_received"] = float(len(arrivals))
+
+
+def _view(url: str, seconds: float, conn: Connection) -> None:
+    """A viewer's process: subscribes to every channel for `seconds`, then sends when
+    each frame tree arrived (`time.monotonic`, the same clock in every process)."""
+    from benchmarks.live_client import collect
+
+    conn.send(collect(url, seconds).arrivals.get("/tf", []))
 
 
 # -- jitter ----------------------------------------------------------------------------------
