@@ -83,9 +83,19 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         bus.close()
         raise
-    print(f"robot node {args.layer}: on host {host!r}, Ctrl-C to stop", flush=True)
+    said: list[bool] = []
+
+    def say_running() -> bool:
+        # From inside run_nodes, whose Ctrl-C handling is in place by then: a parent
+        # that reads this line and is killed at once (robot up's layers get its
+        # Ctrl-C from the kernel) stops this layer cleanly.
+        if not said:
+            said.append(True)
+            print(f"robot node {args.layer}: on host {host!r}, Ctrl-C to stop", flush=True)
+        return False
+
     try:
-        run_nodes(stack.nodes)
+        run_nodes(stack.nodes, until=say_running)
     finally:
         stack.close()
         bus.close()
