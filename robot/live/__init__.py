@@ -4,6 +4,6 @@
 - `urdf_frames`: each link's transform from the URDF at a joint position;
 - `server`: `LiveView`, the node serving the bus through the SDK's WebSocket server;
 - `gate`: the front that applies the kiosk's access rules to each handshake;
-- `camera_feed`: the twin's camera at a low rate; `setup`: wiring from a launch file;
+- `setup`: wiring from a launch file (with the twin's camera feed, robot/camera_feed.py);
 - `layout`: the layout shipped in deploy/foxglove-layout.json.
 """
