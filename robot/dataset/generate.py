@@ -32,18 +32,17 @@ from core.msgs import JointCommand, JointState, Plan
 from core.processes import spawn_context
 from robot.brain.replan import DEFAULT_MAX_REPLANS
 from robot.cerebellum.lockstep import Lockstep
-from robot.dataset import stats, video
+from robot.dataset import video
 from robot.dataset.episode_frames import EpisodeFrames
+from robot.dataset.take import EpisodeTake
 from robot.dataset.writer import DatasetWriter
 from robot.launch.families import FAMILIES, Family, fixed_plan
-from sim.cameras import CAMERA_NAMES, render
+from sim.cameras import CAMERA_NAMES
 from sim.scene import Scene
 
 DEFAULT_FPS = 15
 DEFAULT_SIZE = (320, 240)
 DEFAULT_CAMERAS = ("overview", "wrist")
-STATS_STRIDE = 4
-"""Pixel stride of the copies kept for image stats (320x240 -> 80x60)."""
 
 
 @dataclass(frozen=True)
@@ -110,21 +109,24 @@ class FrameTap:
 
     def __init__(self, config: GenerateConfig, parts: Path, *, keep_frames: bool = False) -> None:
         self.config = config
-        self.kept: dict[str, list[np.ndarray]] | None = (
-            {c: [] for c in config.cameras} if keep_frames else None
-        )
-        """Every rendered frame by camera, with keep_frames (tests compare the video)."""
         self.parts = parts
-        self.states: list[tuple[float, ...]] = []
-        self.actions: list[tuple[float, ...]] = []
-        self.writers = {
-            c: video.VideoWriter(parts / f"{c}.mp4", config.fps, config.codec)
-            for c in config.cameras
-        }
-        self.small: dict[str, list[np.ndarray]] = {c: [] for c in config.cameras}
+        self.take = EpisodeTake(
+            parts,
+            config.cameras,
+            config.fps,
+            config.codec,
+            config.size,
+            shadows=config.shadows,
+            keep_frames=keep_frames,
+        )
         self._latest: tuple[JointState, JointCommand] | None = None
         self._scene: Scene | None = None
         self._next_t = 0.0
+
+    @property
+    def kept(self) -> dict[str, list[np.ndarray]] | None:
+        """Every rendered frame by camera, with keep_frames (tests compare the video)."""
+        return self.take.kept
 
     def on_start(self, scene: Scene, lockstep: Lockstep) -> None:
         self._scene = scene
@@ -144,27 +146,13 @@ class FrameTap:
         if self._latest is None or scene.world.sim_time_s + 1e-9 < self._next_t:
             return
         self._next_t += 1.0 / self.config.fps
-        state, command = self._latest
-        self.states.append(state.position)
-        self.actions.append(command.position)
-        width, height = self.config.size
-        for camera, writer in self.writers.items():
-            rgb = render(scene, camera, width, height, shadow=self.config.shadows).rgb
-            writer.add(rgb)
-            if self.kept is not None:
-                self.kept[camera].append(rgb)
-            self.small[camera].append(rgb[::STATS_STRIDE, ::STATS_STRIDE].copy())
+        self.take.add(scene, *self._latest)
 
     def finish(self, task: str, meta: dict[str, object]) -> EpisodeFrames:
-        videos = {c: w.close() for c, w in self.writers.items()}
-        return EpisodeFrames(
-            states=np.asarray(self.states, dtype=np.float32),
-            actions=np.asarray(self.actions, dtype=np.float32),
-            task=task,
-            videos=videos,
-            image_stats={c: stats.image_stats(f, stride=1) for c, f in self.small.items()},
-            meta=meta,
-        )
+        frames = self.take.finish(task, meta)
+        if frames is None:
+            raise ValueError(f"no frames were written to {self.parts}")
+        return frames
 
 
 # -- the worker processes ----------------------------------------------------------

@@ -14,38 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from core.msgs import Instruction, JointCommand, JointState
 from robot.bus import Bus
-from robot.dataset import stats, video
+from robot.dataset import video
 from robot.dataset.episode_frames import EpisodeFrames
-from sim.cameras import render
+from robot.dataset.take import EpisodeTake
 from sim.scene import Scene
-
-STATS_STRIDE = 4
-
-
-class _Episode:
-    def __init__(self, task: str, parts: Path, cameras: tuple[str, ...], fps: int, codec: str):
-        self.task = task
-        self.states: list[tuple[float, ...]] = []
-        self.actions: list[tuple[float, ...]] = []
-        self.writers = {c: video.VideoWriter(parts / f"{c}.mp4", fps, codec) for c in cameras}
-        self.small: dict[str, list[np.ndarray]] = {c: [] for c in cameras}
-
-    def finish(self) -> EpisodeFrames | None:
-        if not self.states:
-            for writer in self.writers.values():
-                writer.discard()
-            return None
-        return EpisodeFrames(
-            states=np.asarray(self.states, dtype=np.float32),
-            actions=np.asarray(self.actions, dtype=np.float32),
-            task=self.task,
-            videos={c: w.close() for c, w in self.writers.items()},
-            image_stats={c: stats.image_stats(f, stride=1) for c, f in self.small.items()},
-        )
 
 
 class RunTap:
@@ -74,7 +48,9 @@ class RunTap:
         self._instructions = bus.subscribe(Instruction)
         self._state: JointState | None = None
         self._command: JointCommand | None = None
-        self._current: _Episode | None = None
+        self._take: EpisodeTake | None = None
+        """The episode being taken, whose task is `_task` (its request)."""
+        self._task = ""
         self._done: list[EpisodeFrames] = []
         self._next_t = 0.0
 
@@ -82,29 +58,24 @@ class RunTap:
         if (instruction := self._instructions.poll()) is not None:
             self._close_episode()
             where = self.parts / f"episode-{len(self._done):06d}"
-            self._current = _Episode(instruction.text, where, self.cameras, self.fps, self.codec)
+            self._take = EpisodeTake(where, self.cameras, self.fps, self.codec, self.size)
+            self._task = instruction.text
             self._next_t = self.scene.world.sim_time_s
         self._state = self._states.poll() or self._state
         self._command = self._commands.poll() or self._command
-        episode = self._current
-        if episode is None or self._state is None or self._command is None:
+        if self._take is None or self._state is None or self._command is None:
             return
         if self._state.stamp_ns != self._command.stamp_ns:
             return  # not a pair (cannot happen on the in-process bus; a guard)
         if self.scene.world.sim_time_s + 1e-9 < self._next_t:
             return
         self._next_t += 1.0 / self.fps
-        episode.states.append(self._state.position)
-        episode.actions.append(self._command.position)
-        for camera, writer in episode.writers.items():
-            rgb = render(self.scene, camera, *self.size, shadow=False).rgb
-            writer.add(rgb)
-            episode.small[camera].append(rgb[::STATS_STRIDE, ::STATS_STRIDE].copy())
+        self._take.add(self.scene, self._state, self._command)
 
     def _close_episode(self) -> None:
-        if self._current is not None and (done := self._current.finish()) is not None:
+        if self._take is not None and (done := self._take.finish(self._task)) is not None:
             self._done.append(done)
-        self._current = None
+        self._take = None
 
     def episodes(self) -> list[EpisodeFrames]:
         """Every episode taken, the last one closed."""
