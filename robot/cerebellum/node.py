@@ -124,7 +124,6 @@ class Cerebellum(Node):
         self.runner = SkillRunner(model, self.motion, self.home)
         self.dropped = 0
         """Messages from the loop not published because a fifo subscriber was full."""
-        self._world: WorldState | None = None
         self._relay: threading.Thread | None = None
         self._relay_stop = threading.Event()
 
@@ -219,7 +218,6 @@ class Cerebellum(Node):
     # -- messages and the skill tick ------------------------------------------------------
 
     def on_world(self, msg: WorldState) -> None:
-        self._world = msg
         self.runner.see(msg)
 
     def on_skill_call(self, msg: SkillCall) -> None:
@@ -237,6 +235,6 @@ class Cerebellum(Node):
             if (stopped := self.runner.cancel(why, state="failed")) is not None:
                 self._status_pub.publish(stopped)
             return
-        status = self.runner.update(self._world, self.clock())
+        status = self.runner.update(None, self.clock())  # the world: `on_world`
         if status is not None:
             self._status_pub.publish(status)

@@ -71,7 +71,8 @@ class SkillRunner:
     def update(self, world: WorldState | None, now_s: float) -> SkillStatus | None:
         """Advance the running skill; returns a status when it finished, or when what
         the gripper holds changed (a "running" one: a camera's world carries the thing
-        with the gripper from then on), else None."""
+        with the gripper from then on), else None. world: the latest, as `see` takes it
+        (None: the one `see` was last given)."""
         if world is not None:
             self.see(world)
         self.ctx.now_s = now_s
