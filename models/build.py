@@ -39,6 +39,12 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=80000, help="corpus examples")
     ap.add_argument("--minutes", type=float, default=80.0, help="training time budget")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--init",
+        type=Path,
+        help="a previous build's work folder to go on training from (its tokenizer and sizes)",
+    )
+    ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -61,7 +67,8 @@ def main() -> None:
         cfg,
         vocab_size=4000,
         batch_size=64,
-        lr=2e-3,
+        lr=args.lr,
+        init=args.init,
     )
     export.export(args.work, args.out)
     stats |= {

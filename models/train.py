@@ -105,7 +105,14 @@ def train(
     vocab_size: int,
     batch_size: int,
     lr: float,
+    init: Path | None = None,
 ) -> dict:
+    """Train on `corpus` for `minutes` and save the tokenizer and model to `out`.
+
+    init: a folder a previous training wrote (tokenizer.json, model.pt) to go on from, with
+    its tokenizer and sizes (`cfg_kw` is then not used): a longer training in two sittings,
+    on a corpus with new examples the second time.
+    """
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -113,14 +120,27 @@ def train(
     rng.shuffle(rows)
     # Requests only: a plan word ("cup_blue", "milk_jug") stays in pieces, the same for
     # a scene in training as for one the planner never saw.
-    tok = train_tokenizer([clean_instruction(r["instruction"], True) for r in rows], vocab_size)
+    if init is None:
+        texts = [clean_instruction(r["instruction"], True) for r in rows]
+        tok = train_tokenizer(texts, vocab_size)
+    else:
+        tok = Tokenizer.from_file(str(init / "tokenizer.json"))
     pad_id = tok.token_to_id(PAD_TAG)
     data = [encode(tok, r) for r in rows]
     data = [d for d in data if len(d[0]) <= MAX_SEQ]
     held_out = max(500, len(data) // 50)
     val, train_set = data[:held_out], data[held_out:]
-    cfg = GptConfig(vocab_size=tok.get_vocab_size(), **cfg_kw)
-    model = Gpt(cfg)
+    if not train_set:
+        raise ValueError(f"{corpus}: {len(data)} examples, all kept for validation ({held_out})")
+    if init is None:
+        cfg = GptConfig(vocab_size=tok.get_vocab_size(), **cfg_kw)
+        model = Gpt(cfg)
+    else:
+        saved = torch.load(init / "model.pt")
+        cfg = GptConfig(**saved["config"])
+        model = Gpt(cfg)
+        model.load_state_dict(saved["state"])
+        log.info("going on from %s", init)
     n_params = sum(p.numel() for p in model.parameters())
     log.info(
         "vocab %d, params %.2fM, %d train / %d val examples",
@@ -188,6 +208,9 @@ def train(
         "batch_size": batch_size,
         "lr": lr,
     }
+    if init is not None:
+        earlier = json.loads((init / "train_stats.json").read_text())
+        stats["went_on_from"] = {k: earlier[k] for k in ("steps", "train_seconds", "seed")}
     (out / "train_stats.json").write_text(json.dumps(stats, indent=2))
     return stats
 

@@ -1,0 +1,38 @@
+"""Training in two sittings (`models.build --init`): the second goes on from the first's
+weights with its tokenizer and sizes. Needs torch (the `train` extra): skipped where it is
+not installed (CI)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from models import corpus, train  # noqa: E402
+from models.eval_filter import EvalFilter  # noqa: E402
+
+TINY = {"n_layer": 1, "d_model": 16, "n_head": 2, "d_ff": 32, "max_positions": 384}
+
+
+def write_corpus(path, seed: int) -> None:
+    examples, _ = corpus.generate(600, seed, EvalFilter([]))
+    path.write_text("".join(json.dumps(e.__dict__, ensure_ascii=False) + "\n" for e in examples))
+
+
+def test_a_second_sitting_starts_from_the_first_ones_weights_and_tokenizer(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_corpus(tmp_path / "a.jsonl", seed=1)
+    write_corpus(tmp_path / "b.jsonl", seed=2)
+    train.train(tmp_path / "a.jsonl", first, 0.02, 7, TINY, 300, 16, 1e-3)
+    # No time to train: what the second sitting saves is what it started from.
+    stats = train.train(tmp_path / "b.jsonl", second, 0.0, 8, {}, 999, 16, 1e-3, init=first)
+
+    assert (second / "tokenizer.json").read_text() == (first / "tokenizer.json").read_text()
+    before, after = torch.load(first / "model.pt"), torch.load(second / "model.pt")
+    assert after["config"] == before["config"]
+    assert all(torch.equal(after["state"][k], v) for k, v in before["state"].items())
+    assert stats["steps"] == 0
+    first_stats = json.loads((first / "train_stats.json").read_text())
+    assert stats["went_on_from"]["steps"] == first_stats["steps"] > 0
