@@ -26,6 +26,8 @@ log = logging.getLogger("models.train")
 
 MAX_SEQ = 320
 """Examples longer than this many tokens are left out of training."""
+INIT_FILES = ("tokenizer.json", "model.pt", "train_stats.json")
+"""What a training writes to its folder and a second sitting (`init`) starts from."""
 
 
 def plan_words() -> list[str]:
@@ -109,10 +111,16 @@ def train(
 ) -> dict:
     """Train on `corpus` for `minutes` and save the tokenizer and model to `out`.
 
-    init: a folder a previous training wrote (tokenizer.json, model.pt) to go on from, with
-    its tokenizer and sizes (`cfg_kw` is then not used): a longer training in two sittings,
-    on a corpus with new examples the second time.
+    init: a folder a previous training wrote (`INIT_FILES`) to go on from, with its
+    tokenizer and sizes (`cfg_kw` and `vocab_size` are then not used): a longer training
+    in two sittings, on a corpus with new examples the second time.
     """
+    if init is not None:
+        missing = [f for f in INIT_FILES if not (init / f).is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"{init} has no {', '.join(missing)}: not a build's work folder"
+            )
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = random.Random(seed)

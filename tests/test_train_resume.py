@@ -36,3 +36,21 @@ def test_a_second_sitting_starts_from_the_first_ones_weights_and_tokenizer(tmp_p
     assert stats["steps"] == 0
     first_stats = json.loads((first / "train_stats.json").read_text())
     assert stats["went_on_from"]["steps"] == first_stats["steps"] > 0
+
+
+def test_a_second_sitting_names_what_its_folder_lacks(tmp_path):
+    write_corpus(tmp_path / "a.jsonl", seed=1)
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "tokenizer.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match=r"has no model\.pt, train_stats\.json"):
+        train.train(
+            tmp_path / "a.jsonl",
+            tmp_path / "out",
+            0.0,
+            8,
+            {},
+            999,
+            16,
+            1e-3,
+            init=tmp_path / "half",
+        )
