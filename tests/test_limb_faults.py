@@ -466,13 +466,15 @@ def readings() -> PlausibleReadings:
     return rules
 
 
-def offer_all(rules: PlausibleReadings, wrist: float) -> JointState:
-    """Now, joint 3 (wrist_flex) reads `wrist` (rad), the others 0; then 1 ms passes."""
-    stamp = time.monotonic_ns()
+def offer_all(rules: PlausibleReadings, wrist: float, stamp_ns: int | None = None) -> JointState:
+    """Joint 3 (wrist_flex) reads `wrist` (rad), the others 0: at `stamp_ns`, or now and
+    then 1 ms passes."""
+    stamp = time.monotonic_ns() if stamp_ns is None else stamp_ns
     for k in range(6):
         rules.offer(k, wrist if k == 3 else 0.0, 0.0, stamp, stamp + 300_000)
     state = rules.state(stamp)
-    time.sleep(0.001)
+    if stamp_ns is None:
+        time.sleep(0.001)
     return state
 
 
@@ -481,10 +483,13 @@ def test_a_joint_knocked_faster_than_its_motor_is_believed_again_within_ms() -> 
     # impulses do this, and so does a knock on a real arm. A few readings are rejected
     # until the reach has grown to the jump, then the joint is believed again.
     rules = readings()
+    # Requests 1 ms apart by their stamps, not by sleeping: a sleep that overslept on a
+    # busy machine grew the reach past the jump at once (CI saw 1 rejection, not 3).
+    stamps = iter(range(time.monotonic_ns(), 2**62, 1_000_000))
     for _ in range(5):
-        offer_all(rules, 0.0)
+        offer_all(rules, 0.0, next(stamps))
     jumped = math.radians(1.3)
-    states = [offer_all(rules, jumped) for _ in range(15)]
+    states = [offer_all(rules, jumped, next(stamps)) for _ in range(15)]
     assert states[-1].position[3] == pytest.approx(jumped)
     assert rules.rejected["wrist_flex"] >= MAX_REJECTIONS_IN_A_ROW  # the count would give up
 
