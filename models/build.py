@@ -42,7 +42,8 @@ def main() -> None:
     ap.add_argument(
         "--init",
         type=Path,
-        help="a previous build's work folder to go on training from (its tokenizer and sizes)",
+        help="a previous build's work folder, or an exported model such as models/planner,"
+        " to go on training from (its tokenizer and sizes)",
     )
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = ap.parse_args()

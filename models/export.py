@@ -239,6 +239,42 @@ def export(run: Path, out: Path) -> None:
     write_configs(cfg, out, out / "tokenizer.json")
 
 
+def imported(folder: Path) -> tuple[GptConfig, dict[str, torch.Tensor]]:
+    """The config and weights of a planner `export` wrote (`folder`/model.onnx and
+    config.json): the inverse of `export`, so a committed model can be trained on.
+
+    Named initializers keep their module names; the graph stores each linear layer's
+    weight transposed under a generated name, found by the MatMul node that reads it
+    (`/blocks.N/qkv/MatMul`). The output layer is the token embedding, tied.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    config = json.loads((folder / "config.json").read_text())
+    cfg = GptConfig(
+        vocab_size=config["vocab_size"],
+        n_layer=config["num_hidden_layers"],
+        n_head=config["num_attention_heads"],
+        d_model=config["hidden_size"],
+        d_ff=config["intermediate_size"],
+        max_positions=config["max_position_embeddings"],
+    )
+    graph = onnx.load(str(folder / "model.onnx")).graph
+    arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    state = {k.removeprefix("model."): torch.from_numpy(v.copy()) for k, v in arrays.items()}
+    for node in graph.node:
+        parts = node.name.strip("/").split("/")
+        if node.op_type == "MatMul" and len(parts) == 3 and parts[0].startswith("blocks."):
+            weight = arrays[node.input[1]]
+            state[f"{parts[0]}.{parts[1]}.weight"] = torch.from_numpy(weight.T.copy())
+    model = Gpt(cfg)
+    wanted = set(model.state_dict())
+    state = {k: v for k, v in state.items() if k in wanted}
+    if missing := sorted(wanted - set(state)):
+        raise ValueError(f"{folder / 'model.onnx'} has no weights for {', '.join(missing)}")
+    return cfg, state
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -28,6 +28,32 @@ MAX_SEQ = 320
 """Examples longer than this many tokens are left out of training."""
 INIT_FILES = ("tokenizer.json", "model.pt", "train_stats.json")
 """What a training writes to its folder and a second sitting (`init`) starts from."""
+EXPORTED_FILES = ("tokenizer.json", "model.onnx", "config.json", "build_stats.json")
+"""What an exported model folder (`models/planner`) holds that a second sitting reads."""
+
+
+def starting_point(init: Path) -> tuple[Tokenizer, GptConfig, dict, dict]:
+    """Tokenizer, sizes, weights and training stats of a build's work folder
+    (`INIT_FILES`) or of an exported model folder (`EXPORTED_FILES`, e.g. the committed
+    planner, whose weights are read back from its ONNX graph)."""
+    exported = (init / "model.onnx").is_file()
+    files, stats_file = (
+        (EXPORTED_FILES, "build_stats.json") if exported else (INIT_FILES, "train_stats.json")
+    )
+    missing = [f for f in files if not (init / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{init} has no {', '.join(missing)}: not a build's work folder or an exported model"
+        )
+    tok = Tokenizer.from_file(str(init / "tokenizer.json"))
+    if exported:
+        from models.export import imported
+
+        cfg, state = imported(init)
+    else:
+        saved = torch.load(init / "model.pt")
+        cfg, state = GptConfig(**saved["config"]), saved["state"]
+    return tok, cfg, state, json.loads((init / stats_file).read_text())
 
 
 def plan_words() -> list[str]:
@@ -111,16 +137,12 @@ def train(
 ) -> dict:
     """Train on `corpus` for `minutes` and save the tokenizer and model to `out`.
 
-    init: a folder a previous training wrote (`INIT_FILES`) to go on from, with its
-    tokenizer and sizes (`cfg_kw` and `vocab_size` are then not used): a longer training
-    in two sittings, on a corpus with new examples the second time.
+    init: a folder a previous training wrote, or an exported model (`starting_point`),
+    to go on from with its tokenizer and sizes (`cfg_kw` and `vocab_size` are then not
+    used): a longer training in two sittings, on a corpus with new examples the second
+    time.
     """
-    if init is not None:
-        missing = [f for f in INIT_FILES if not (init / f).is_file()]
-        if missing:
-            raise FileNotFoundError(
-                f"{init} has no {', '.join(missing)}: not a build's work folder"
-            )
+    start_from = starting_point(init) if init is not None else None
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -128,11 +150,11 @@ def train(
     rng.shuffle(rows)
     # Requests only: a plan word ("cup_blue", "milk_jug") stays in pieces, the same for
     # a scene in training as for one the planner never saw.
-    if init is None:
+    if start_from is None:
         texts = [clean_instruction(r["instruction"], True) for r in rows]
         tok = train_tokenizer(texts, vocab_size)
     else:
-        tok = Tokenizer.from_file(str(init / "tokenizer.json"))
+        tok = start_from[0]
     pad_id = tok.token_to_id(PAD_TAG)
     data = [encode(tok, r) for r in rows]
     data = [d for d in data if len(d[0]) <= MAX_SEQ]
@@ -140,14 +162,13 @@ def train(
     val, train_set = data[:held_out], data[held_out:]
     if not train_set:
         raise ValueError(f"{corpus}: {len(data)} examples, all kept for validation ({held_out})")
-    if init is None:
+    if start_from is None:
         cfg = GptConfig(vocab_size=tok.get_vocab_size(), **cfg_kw)
         model = Gpt(cfg)
     else:
-        saved = torch.load(init / "model.pt")
-        cfg = GptConfig(**saved["config"])
+        cfg = start_from[1]
         model = Gpt(cfg)
-        model.load_state_dict(saved["state"])
+        model.load_state_dict(start_from[2])
         log.info("going on from %s", init)
     n_params = sum(p.numel() for p in model.parameters())
     log.info(
@@ -216,8 +237,8 @@ def train(
         "batch_size": batch_size,
         "lr": lr,
     }
-    if init is not None:
-        earlier = json.loads((init / "train_stats.json").read_text())
+    if start_from is not None:
+        earlier = start_from[3]
         stats["went_on_from"] = {k: earlier[k] for k in ("steps", "train_seconds", "seed")}
     (out / "train_stats.json").write_text(json.dumps(stats, indent=2))
     return stats

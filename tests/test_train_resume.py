@@ -42,7 +42,9 @@ def test_a_second_sitting_names_what_its_folder_lacks(tmp_path):
     write_corpus(tmp_path / "a.jsonl", seed=1)
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "tokenizer.json").write_text("{}")
-    with pytest.raises(FileNotFoundError, match=r"has no model\.pt, train_stats\.json"):
+    with pytest.raises(
+        FileNotFoundError, match=r"has no model\.pt, train_stats\.json: not a build"
+    ):
         train.train(
             tmp_path / "a.jsonl",
             tmp_path / "out",
@@ -54,3 +56,32 @@ def test_a_second_sitting_names_what_its_folder_lacks(tmp_path):
             1e-3,
             init=tmp_path / "half",
         )
+
+
+def test_a_second_sitting_can_start_from_an_exported_model(tmp_path):
+    """The committed planner has no model.pt: its weights are read back from the ONNX."""
+    from models import export
+
+    first = tmp_path / "first"
+    write_corpus(tmp_path / "a.jsonl", seed=1)
+    train.train(tmp_path / "a.jsonl", first, 0.02, 7, TINY, 300, 16, 1e-3)
+    export.export(first, tmp_path / "exported")
+    (tmp_path / "exported" / "build_stats.json").write_text(
+        (first / "train_stats.json").read_text()
+    )
+    stats = train.train(
+        tmp_path / "a.jsonl",
+        tmp_path / "second",
+        0.0,
+        8,
+        {},
+        999,
+        16,
+        1e-3,
+        init=tmp_path / "exported",
+    )
+
+    before, after = torch.load(first / "model.pt"), torch.load(tmp_path / "second" / "model.pt")
+    assert after["config"] == before["config"]
+    assert all(torch.allclose(after["state"][k], v) for k, v in before["state"].items())
+    assert stats["went_on_from"]["steps"] > 0
