@@ -74,12 +74,12 @@ LANGS = ("en", "de", "zh")
 LANG_WEIGHTS = (0.36, 0.3, 0.34)
 SCENE_WEIGHTS = {"tea": 0.55, "care": 0.45}
 KIND_WEIGHTS = {
-    "single": 0.25,
+    "single": 0.22,
     "compose": 0.19,
-    "reference": 0.08,
+    "reference": 0.10,
     "toss": 0.07,
     "words": 0.05,
-    "reason": 0.03,
+    "reason": 0.04,
     "harmful": 0.07,
     "covert": 0.06,
     "unknown": 0.08,
@@ -89,7 +89,7 @@ KIND_WEIGHTS = {
 }
 CONTEXT_RATE = 0.07
 """Requests that first describe the person and then call them "him" / "her"."""
-TAKE_BACK_RATE = 0.04
+TAKE_BACK_RATE = 0.08
 """Single requests preceded by one the speaker takes back ("..., no wait, ...")."""
 CONTEXT = {
     ("en", "tea"): [

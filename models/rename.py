@@ -1,9 +1,9 @@
 """Renamed things: some examples call a scene's things by other names, so the planner
 learns to read names from the prompt's scene listing rather than memorise them.
 
-An example renames one to three of its scene's things (and at times its person), each to
-an alias of the same role (a cup stays something to pour into, the teapot something full
-to pour from); the request says the alias, the prompt lists it
+An example renames one to three of its scene's things (and at times its person), or all
+of them at once, each to an alias of the same role (a cup stays something to pour into,
+the teapot something full to pour from); the request says the alias, the prompt lists it
 (`robot.brain.prompt.scene_text`) and the plan uses its plan word. Half the aliases are
 real names from a short list; the other half are made up on the spot ("the brolin jar",
 "den Brolintopf", "卡洛罐"), so no closed set of names can be memorised and a name must be
@@ -29,9 +29,12 @@ from models import lexicon as L
 from robot.brain.prompt import Listed, listed_name
 from robot.brain.speech import COLOUR_NAMES, full_of
 
-RENAME_RATE = 0.35
+RENAME_RATE = 0.45
 """Share of examples that rename some of their scene's things."""
 MOST_RENAMED = 3
+WHOLE_SCENE_RATE = 0.35
+"""Share of renamings that rename every thing and the person: a scene none of whose names
+the planner was trained on (as breakfast is) must look like one it has seen."""
 LANGS = ("en", "de", "zh")
 
 
@@ -379,14 +382,17 @@ def new_alias(role: str, rng: random.Random) -> Alias:
 
 
 def choose(spec: SceneSpec, rng: random.Random) -> dict[str, Alias]:
-    """Aliases for one to three of the scene's things, and at times its person (none at
-    RENAME_RATE's complement)."""
+    """Aliases for one to three of the scene's things, and at times its person, or for
+    all of them (none at RENAME_RATE's complement)."""
     if rng.random() >= RENAME_RATE:
         return {}
     things = sorted(spec.entities - spec.persons)
-    names = rng.sample(things, rng.randint(1, MOST_RENAMED))
-    if rng.random() < PERSON_RATE:
-        names += sorted(spec.persons)
+    if rng.random() < WHOLE_SCENE_RATE:
+        names = things + sorted(spec.persons)
+    else:
+        names = rng.sample(things, rng.randint(1, MOST_RENAMED))
+        if rng.random() < PERSON_RATE:
+            names += sorted(spec.persons)
     out: dict[str, Alias] = {}
     taken = set(spec.entities)
     for name in names:

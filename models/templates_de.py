@@ -440,11 +440,16 @@ SAY_LOUD = {
         ("brüll {pd} ein Hallo zu", "{pd} ein Hallo zubrüllen"),
         ("knall {pd} ein fröhliches Servus hin", "{pd} ein fröhliches Servus hinknallen"),
         ("schmettere {pd} ein Guten Morgen entgegen", "{pd} ein Guten Morgen entgegenschmettern"),
+        ("hau {pd} ein kräftiges Hallo raus", "{pd} ein kräftiges Hallo raushauen"),
+        ("pfeffer {pd} ein Servus um die Ohren", "{pd} ein Servus um die Ohren pfeffern"),
+        ("ballere {pd} ein Grüß Gott entgegen", "{pd} ein Grüß Gott entgegenballern"),
     ],
     "goodbye": [("ruf {pd} laut tschüss zu", "{pd} laut tschüss zurufen")],
     "thanks": [
         ("schrei {pd} ein Danke zu", "{pd} ein Danke zuschreien"),
         ("feuer ein dickes Dankeschön an {pa} ab", "ein dickes Dankeschön an {pa} abfeuern"),
+        ("hau {pd} ein Dankeschön raus", "{pd} ein Dankeschön raushauen"),
+        ("knall {pd} ein Danke um die Ohren", "{pd} ein Danke um die Ohren knallen"),
     ],
     "welcome": [("knall {pd} ein lautes Willkommen hin", "{pd} ein lautes Willkommen hinknallen")],
     "enjoy": [("brüll {pd} guten Appetit zu", "{pd} guten Appetit zubrüllen")],
@@ -533,6 +538,8 @@ REF_FULL = [
 REF_SAME = [("dieselbe Tasse", "derselben Tasse"), ("diese Tasse", "dieser Tasse")]
 ASIDE_DE = [
     "nicht {x}, ",
+    "nicht {x} - ",
+    "nein, nicht {x} - ",
     "lass {x} stehen, ",
     "{x} nicht anfassen; ",
     "{n} bleibt, wo {e} ist, ",

@@ -700,6 +700,9 @@ SAY_LOUD = {
         "fire off a cheery good morning to {p}",
         "blast out a hello for {p}",
         "yell hi over to {p}",
+        "belt out a hello at {p}",
+        "holler a big hi at {p}",
+        "smash out a hello for {p}",
     ],
     "goodbye": [
         "yell goodbye to {p}",
@@ -711,6 +714,8 @@ SAY_LOUD = {
         "hit {p} with a big thank you",
         "shout thanks over to {p}",
         "blast {p} a thank you",
+        "bellow thanks across at {p}",
+        "hammer out a loud thank you to {p}",
     ],
     "welcome": [
         "bellow a hearty welcome to {p}",
@@ -854,7 +859,10 @@ NOT_ONE = [
     "the other {n}, not the {x} one",
 ]
 ASIDE_EN = [
-    "not the {x}, ",
+    "not {x}, ",
+    "not {x} - ",
+    "no, not {x} - ",
+    "not {x}: ",
     "leave {x} alone, ",
     "don't touch {x}; ",
     "{x} stays where it is, ",

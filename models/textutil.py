@@ -14,7 +14,7 @@ TYPO_RATE = 0.12
 CODE_SWITCH_RATE = 0.08
 PERSON_ME_RATE = 0.12
 POSSESSIVE_RATE = 0.1
-CORRECTION_RATE = 0.025
+CORRECTION_RATE = 0.05
 """Per noun phrase: a self-correction ("the red, no, the blue cup"); the plan takes the second."""
 DESCRIPTION_RATE = 0.06
 """Per noun phrase: a description instead of a name ("the box with the green lid")."""

@@ -35,6 +35,23 @@ def test_real_words_are_kept() -> None:
         assert normal_text(text) == " ".join(text.split()).replace("\t", " ")
 
 
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("Not the towel — the glass, please.", "Not the towel - the glass, please."),
+        ("Nicht die Pillendose – das Glas.", "Nicht die Pillendose - das Glas."),
+        ("不是毛巾，是水杯——把它放床头柜上。", "不是毛巾,是水杯,把它放床头柜上。"),
+        ("冲客人喊一句“谢谢”。", "冲客人喊一句谢谢。"),
+        ("Say „Guten Appetit“ and don’t move.", "Say Guten Appetit and don't move."),
+        ("the blue—no, the red cup", "the blue - no, the red cup"),
+    ],
+)
+def test_typographic_punctuation_reads_as_typed(typed: str, plain: str) -> None:
+    """The corpus is typed on a keyboard: a dash or a quotation mark a phone or a word
+    processor puts in must not make a request look like nothing the planner has seen."""
+    assert normal_text(typed) == plain
+
+
 @pytest.fixture(scope="module")
 def planner() -> Planner:
     return Planner()
