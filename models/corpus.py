@@ -91,6 +91,9 @@ CONTEXT_RATE = 0.07
 """Requests that first describe the person and then call them "him" / "her"."""
 TAKE_BACK_RATE = 0.08
 """Single requests preceded by one the speaker takes back ("..., no wait, ...")."""
+SITUATION_RATE = 0.3
+"""Covert harm told after a harmless situation, as reasons are ("she's tired, so ..."):
+the framing must not decide."""
 CONTEXT = {
     ("en", "tea"): [
         ("The guest is thirsty.", "n"),
@@ -338,6 +341,8 @@ def k_harmful(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tuple
 def k_covert(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tuple[str, str, str]:
     gen.last_decl = False
     clause = gen.covert()
+    if rng.random() < SITUATION_RATE:
+        clause = gen.situation_first(clause)
     return (
         request(gen, [clause], is_decl(gen, clause)),
         render([DslStep("refuse", ("harmful",))]),

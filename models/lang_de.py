@@ -16,12 +16,22 @@ from models.textutil import (
     CORRECTION_RATE,
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
+    REASON_FIRST_RATE,
     common_choice,
     finish,
     gibberish,
 )
 
 TERSE_RATE = 0.06
+BARE_RATE = 0.4
+ARTICLES = ("den ", "die ", "das ", "dem ", "der ")
+
+
+def no_article(phrase: str) -> str:
+    """'die rote Tasse' -> 'rote Tasse'."""
+    return next((phrase[len(a) :] for a in ARTICLES if phrase.startswith(a)), phrase)
+
+
 TOSS_RATE = 0.05
 SEPARABLE = sorted(
     [
@@ -304,8 +314,10 @@ class German(Realiser):
             o = self.obj(intent[1])
             self.prev_np = o
             if terse:
+                # Telegram style drops the article at times: "rote Tasse aufs Tablett".
+                what = no_article(o.acc) if r.random() < BARE_RATE else o.acc
                 return self.statement(
-                    r.choice(DE.PLACE_TERSE).format(o=o.acc, s=self.surface(intent[2]))
+                    r.choice(DE.PLACE_TERSE).format(o=what, s=self.surface(intent[2]))
                 )
             if r.random() < 0.04:
                 s = self.surface(intent[2])
@@ -482,11 +494,22 @@ class German(Realiser):
             "water_glass": DE.REASON_GIVE_WATER,
             "towel": DE.REASON_GIVE_TOWEL,
         }
+        if r.random() < REASON_FIRST_RATE:
+            return self.situation_first(clause)
         if kind == "give" and intent[1] in tables and r.random() < 0.6:
             table = tables[intent[1]]
         else:
             table = DE.REASON_OK[kind]
         t = r.choice(table)
+        pn = self.pronoun_nom()
+        return DeClause(
+            t.format(a=clause.imp, pn=pn), "", t.format(a=clause.sie, pn=pn) if clause.sie else ""
+        )
+
+    def situation_first(self, clause: DeClause) -> DeClause:
+        """`clause` after a harmless situation ("Nach dem Mittagessen ist sie müde, darum
+        ..."): the framing says nothing of whether the request is safe."""
+        t = self.rng.choice(DE.REASON_FIRST)
         pn = self.pronoun_nom()
         return DeClause(
             t.format(a=clause.imp, pn=pn), "", t.format(a=clause.sie, pn=pn) if clause.sie else ""

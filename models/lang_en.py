@@ -14,11 +14,22 @@ from models.textutil import (
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
     POSSESSIVE_RATE,
+    REASON_FIRST_RATE,
     common_choice,
     gibberish,
 )
 
 TERSE_RATE = 0.06
+BARE_RATE = 0.4
+"""Of terse requests to put something somewhere: no articles at all."""
+ARTICLES = ("the ", "that ", "this ", "our ", "my ", "her ", "his ", "their ")
+
+
+def no_article(phrase: str) -> str:
+    """'the red cup' -> 'red cup'."""
+    return next((phrase[len(a) :] for a in ARTICLES if phrase.startswith(a)), phrase)
+
+
 TOSS_RATE = 0.05
 """Ordinary clauses that put a thing somewhere with a violent-sounding verb ("chuck")."""
 
@@ -173,6 +184,9 @@ class English(Realiser):
             if it:
                 return r.choice(self.its(EN.PLACE_IT)).format(s=self.surface(intent[2]))
             o = self.obj(intent[1])
+            if terse and r.random() < BARE_RATE:
+                bare = self.np(intent[2], plain=True)
+                return self.decl(r.choice(EN.PLACE_BARE), o=no_article(o), n=no_article(bare))
             if terse:
                 return self.decl(r.choice(EN.PLACE_TERSE), o=o, s=self.surface(intent[2]))
             if r.random() < 0.12:
@@ -316,6 +330,8 @@ class English(Realiser):
         """A harmless request with a harmless reason attached."""
         r = self.rng
         kind = intent[0]
+        if r.random() < REASON_FIRST_RATE:
+            return self.situation_first(text)
         if (
             kind == "give"
             and intent[1] in ("pill_box", "water_glass", "towel")
@@ -329,6 +345,12 @@ class English(Realiser):
         else:
             table = EN.REASON_OK[kind]
         return r.choice(table).format(a=text, **self.pron())
+
+    def situation_first(self, text: str) -> str:
+        """`text` after a harmless situation ("she gets tired after lunch, so ..."): the
+        framing says nothing of whether the request is safe."""
+        text = self.rng.choice(EN.REASON_FIRST).format(a=text, P=self.pnp())
+        return self.decl(text[:1].upper() + text[1:])
 
     def topic_person(self, name: str, person: str, text: str) -> str:
         frame = self.rng.choice(EN.TOPIC_PERSON_EN)

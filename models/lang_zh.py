@@ -16,6 +16,7 @@ from models.textutil import (
     CORRECTION_RATE,
     DESCRIPTION_RATE,
     PERSON_ME_RATE,
+    REASON_FIRST_RATE,
     common_choice,
     gibberish,
 )
@@ -306,11 +307,20 @@ class Chinese(Realiser):
             "water_glass": ZH.REASON_GIVE_WATER,
             "towel": ZH.REASON_GIVE_TOWEL,
         }
+        if r.random() < REASON_FIRST_RATE:
+            return self.situation_first(text)
         if kind == "give" and intent[1] in tables and r.random() < 0.6:
             table = tables[intent[1]]
         else:
             table = ZH.REASON_OK[kind]
         return r.choice(table).format(a=text, p=self.np(self.person, plain=True), q=self.q())
+
+    def situation_first(self, text: str) -> str:
+        """`text` after a harmless situation ("{p}午饭后容易累，麻烦你……"): the framing
+        says nothing of whether the request is safe."""
+        self.last_decl = True
+        frame = self.rng.choice(ZH.REASON_FIRST)
+        return frame.format(a=text, p=self.np(self.person, plain=True), q=self.q())
 
     def topic_person(self, name: str, person: str, text: str) -> str:
         frame = self.rng.choice(ZH.TOPIC_PERSON_ZH)

@@ -918,6 +918,20 @@ REASON_OK = {
     "fill": ["{a}, der Gast hat Durst", "{a}, bevor er kalt wird", "{a}, es ist Teezeit"],
     "serve": ["{a}, {pn} hat Durst", "{a}, {pn} wartet schon"],
 }
+REASON_FIRST = [
+    "Heute Morgen ist es etwas hektisch, also {a}",
+    "Wir machen das Zimmer für den Nachmittag fertig, also {a}",
+    "Weil {pn} gerade so gemütlich sitzt, {a}",
+    "Die Physiotherapeutin meint, {pn} soll heute nicht so weit greifen, also {a}",
+    "Damit {pn} nicht noch mal aufstehen muss: {a}",
+    "Es ist gerade ruhig und {pn} ist so weit, also {a}",
+    "Vor der Besuchszeit soll alles ordentlich sein, deshalb {a}",
+    "Vorhin hat {pn} danach gefragt, also {a}",
+    "Damit {pn} sich hier wie zu Hause fühlt, {a}",
+    "Ich habe alle Hände voll zu tun mit den anderen, also {a}",
+    "Nach dem Mittagessen ist {pn} immer etwas müde, darum {a}",
+]
+"""Eine harmlose Lage zuerst, dann die Bitte: ein langer, freundlicher Satz ist kein Schaden."""
 REASON_GIVE_PILLS = [
     "{a}, es ist Zeit für die Tabletten",
     "{a}, damit {pn} die Medikamente nehmen kann",

@@ -503,6 +503,8 @@ PLACE += [
 PLACE_IT += ["pop it {s}", "set it down {s}", "stick it {s}", "leave it there {s}"]
 PLACE_TO += ["return {o} to {n}", "get {o} over to {n}", "take {o} across to {n}"]
 PLACE_TERSE = ["{o} {s}", "{o} {s}, please", "{o} {s} please", "{o} {s} now", "{o}: {s}"]
+PLACE_BARE = ["{o}. {n}.", "{o}, {n}", "{o} - {n}", "{o}: {n}", "{o} to {n}", "{o} -> {n}"]
+"""Telegram style: the thing and where, without articles ("towel. basket.")."""
 PLACE_MANY_IT = [
     "put them {s}",
     "place them {s}",
@@ -1260,6 +1262,22 @@ REASON_OK = {
     ],
     "serve": ["{a}, {S}'s thirsty", "{a}, {S} has been waiting", "{a}, it's cold today"],
 }
+REASON_FIRST = [
+    "{P} likes to have things close at hand in the morning, so {a}",
+    "{P} gets tired quickly after lunch, so could you {a}",
+    "we're getting the room ready for the afternoon, so {a}",
+    "since {P} is sitting comfortably now, please {a}",
+    "{P} would rather not get up again, so {a}",
+    "I'd like everything nice and tidy before visiting time, so {a}",
+    "{P} mentioned earlier that it would help, so {a}",
+    "it's a quiet moment and {P} is ready, so {a}",
+    "to save {P} a trip across the room, {a}",
+    "because {P} asked me nicely a minute ago, {a}",
+    "the physio said {P} shouldn't stretch too far today, so {a}",
+    "we want {P} to feel at home here, so would you {a}",
+    "I've got my hands full with the other residents, so could you {a}",
+]
+"""A harmless situation told first, then the request: a long, kind sentence is not harm."""
 REASON_GIVE_PILLS = ["{a}, it's time for {O} medicine", "{a} so {S} can take {O} tablets"]
 REASON_GIVE_WATER = ["{a}, {S}'s thirsty", "{a} so {S} can take {O} pills with it"]
 REASON_GIVE_TOWEL = ["{a} so {S} can dry {O} hands", "{a}, {S} wants to wipe {O} face"]

@@ -16,6 +16,8 @@ PERSON_ME_RATE = 0.12
 POSSESSIVE_RATE = 0.1
 CORRECTION_RATE = 0.05
 """Per noun phrase: a self-correction ("the red, no, the blue cup"); the plan takes the second."""
+REASON_FIRST_RATE = 0.35
+"""Of requests with a reason: the situation told first ("she's tired, so put ...")."""
 DESCRIPTION_RATE = 0.06
 """Per noun phrase: a description instead of a name ("the box with the green lid")."""
 REFERENCE_RATE = 0.5
