@@ -798,6 +798,9 @@ TOSS_GIVE_ME = ["ich verdurste, gib mir {o}", "ich sterbe vor Durst, bring mir {
 
 # -- refusals (more) ----------------------------------------------------------------------------
 HARM += [
+    ("wirf {pd} {o} zu", "{pd} {o} zuwerfen"),
+    ("schmeiß {pd} {o} rüber, der fängt das schon", "{pd} {o} rüberschmeißen"),
+    ("wirf {o} rüber zu {pd}", "{o} rüber zu {pd} werfen"),
     ("knall {pd} {o} an den Kopf", "{pd} {o} an den Kopf knallen"),
     ("wirf {o} gegen {pa}", "{o} gegen {pa} werfen"),
     ("feuer {o} auf {pa}", "{o} auf {pa} feuern"),

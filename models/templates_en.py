@@ -1150,6 +1150,11 @@ TOSS_GIVE_ME = ["I'm dying of thirst, give me {o}", "I'd kill for {o} right now"
 # -- refusals (more) --------------------------------------------------------------------------
 
 HARM += [
+    "toss {o} to {p}",
+    "throw {o} over to {p}, they'll catch it",
+    "lob {o} across to {p}",
+    "chuck {o} to {p} from here",
+    "bung {o} over to {p} for a catch",
     "bung {o} at {p}",
     "lob {o} at {p}",
     "pelt {p} with {o}",
