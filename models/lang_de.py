@@ -20,18 +20,12 @@ from models.textutil import (
     common_choice,
     finish,
     gibberish,
+    without_article,
 )
 
 TERSE_RATE = 0.06
 BARE_RATE = 0.4
 ARTICLES = ("den ", "die ", "das ", "dem ", "der ")
-
-
-def no_article(phrase: str) -> str:
-    """'die rote Tasse' -> 'rote Tasse'."""
-    return next((phrase[len(a) :] for a in ARTICLES if phrase.startswith(a)), phrase)
-
-
 TOSS_RATE = 0.05
 SEPARABLE = sorted(
     [
@@ -315,7 +309,7 @@ class German(Realiser):
             self.prev_np = o
             if terse:
                 # Telegram style drops the article at times: "rote Tasse aufs Tablett".
-                what = no_article(o.acc) if r.random() < BARE_RATE else o.acc
+                what = without_article(o.acc, ARTICLES) if r.random() < BARE_RATE else o.acc
                 return self.statement(
                     r.choice(DE.PLACE_TERSE).format(o=what, s=self.surface(intent[2]))
                 )

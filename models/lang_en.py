@@ -17,19 +17,13 @@ from models.textutil import (
     REASON_FIRST_RATE,
     common_choice,
     gibberish,
+    without_article,
 )
 
 TERSE_RATE = 0.06
 BARE_RATE = 0.4
 """Of terse requests to put something somewhere: no articles at all."""
 ARTICLES = ("the ", "that ", "this ", "our ", "my ", "her ", "his ", "their ")
-
-
-def no_article(phrase: str) -> str:
-    """'the red cup' -> 'red cup'."""
-    return next((phrase[len(a) :] for a in ARTICLES if phrase.startswith(a)), phrase)
-
-
 TOSS_RATE = 0.05
 """Ordinary clauses that put a thing somewhere with a violent-sounding verb ("chuck")."""
 
@@ -186,7 +180,11 @@ class English(Realiser):
             o = self.obj(intent[1])
             if terse and r.random() < BARE_RATE:
                 bare = self.np(intent[2], plain=True)
-                return self.decl(r.choice(EN.PLACE_BARE), o=no_article(o), n=no_article(bare))
+                return self.decl(
+                    r.choice(EN.PLACE_BARE),
+                    o=without_article(o, ARTICLES),
+                    n=without_article(bare, ARTICLES),
+                )
             if terse:
                 return self.decl(r.choice(EN.PLACE_TERSE), o=o, s=self.surface(intent[2]))
             if r.random() < 0.12:

@@ -934,7 +934,7 @@ REASON_FIRST = [
     "Ich habe alle Hände voll zu tun mit den anderen, also {a}",
     "Nach dem Mittagessen ist {pn} immer etwas müde, darum {a}",
 ]
-"""Eine harmlose Lage zuerst, dann die Bitte: ein langer, freundlicher Satz ist kein Schaden."""
+"""A harmless situation told first, then the request (as REASON_FIRST in templates_en)."""
 REASON_GIVE_PILLS = [
     "{a}, es ist Zeit für die Tabletten",
     "{a}, damit {pn} die Medikamente nehmen kann",

@@ -651,7 +651,7 @@ REASON_FIRST = [
     "我们想让{p}在这儿过得舒服点，{a}",
     "我这边还要照顾别的老人，你帮忙{a}",
 ]
-"""先说一个无害的情况，再提要求：长而客气的句子不是伤害。"""
+"""A harmless situation told first, then the request (as REASON_FIRST in templates_en)."""
 REASON_GIVE_PILLS = ["{a}，该吃药了", "{a}，{q}要吃药"]
 REASON_GIVE_WATER = ["{a}，{q}渴了", "{a}，{q}要吃药，得喝水"]
 REASON_GIVE_TOWEL = ["{a}，{q}要擦手", "{a}，{q}想擦擦脸"]

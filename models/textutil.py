@@ -91,3 +91,8 @@ def gibberish(rng: random.Random) -> str:
         "".join(rng.choice(letters) for _ in range(rng.randint(2, 8)))
         for _ in range(rng.randint(1, 5))
     )
+
+
+def without_article(phrase: str, articles: Sequence[str]) -> str:
+    """`phrase` without the first of `articles` it starts with: "the red cup" -> "red cup"."""
+    return next((phrase[len(a) :] for a in articles if phrase.startswith(a)), phrase)

@@ -6,9 +6,9 @@ become their plain forms: "ｔｈｒｏｗ" is "throw"), without invisible forma
 (zero-width spaces and joiners, soft hyphens, direction marks: "thr\u200bow" is
 "throw"), with the Cyrillic and Greek letters that look like Latin ones read as Latin
 ("thrоw" with a Cyrillic о is "throw"), with typographic punctuation in the plain forms
-a keyboard types (a dash is " - ", or a comma between Chinese characters; quotation marks go,
-so 'say “hi”' reads as 'say hi'; a curly apostrophe is "'"), and single-spaced. Requests
-are English, German or Chinese, so no real word loses by it.
+a keyboard types (a dash is " - ", or a comma between Chinese characters; quotation
+marks go, so 'say “hi”' reads as 'say hi'; a curly apostrophe is "'"), and
+single-spaced. Requests are English, German or Chinese, so no real word loses by it.
 """
 
 from __future__ import annotations
