@@ -20,9 +20,12 @@ from robot.launch.episode import run_episode
 
 POURING = 0.9
 """The stop comes once the pot's fill level is below this: tea is leaving it."""
-UPRIGHT_DEG = 15.0
+UPRIGHT_DEG = 20.0
 """Tipped back at least this close to upright. The pot may sit a little turned in the
-jaws after a pour (issue 7's 13 degree median), which a wrist roll does not undo."""
+jaws after a pour (issue 7's 13 degree median), which a wrist roll does not undo, and
+held for the settle it may turn a little more: 3 s after the stop, seeds 0, 1, 2 and 5
+sit at 16.4, 9.6, 9.8 and 13.4 degrees (seed 0 back to 9.9, then turning in the jaws;
+below 15 on an earlier machine). Held where it was, the pot stays at 74-95."""
 
 
 def tilt_deg(q: tuple[float, float, float, float]) -> float:
