@@ -494,16 +494,17 @@ class German(Realiser):
             table = tables[intent[1]]
         else:
             table = DE.REASON_OK[kind]
-        t = r.choice(table)
-        pn = self.pronoun_nom()
-        return DeClause(
-            t.format(a=clause.imp, pn=pn), "", t.format(a=clause.sie, pn=pn) if clause.sie else ""
-        )
+        return self.framed(clause, table)
 
     def situation_first(self, clause: DeClause) -> DeClause:
         """`clause` after a harmless situation ("Nach dem Mittagessen ist sie müde, darum
         ..."): the framing says nothing of whether the request is safe."""
-        t = self.rng.choice(DE.REASON_FIRST)
+        return self.framed(clause, DE.REASON_FIRST)
+
+    def framed(self, clause: DeClause, frames: list[str]) -> DeClause:
+        """`clause` (du and Sie forms) in one of `frames` ("{a}, damit {pn} ..."), a
+        statement."""
+        t = self.rng.choice(frames)
         pn = self.pronoun_nom()
         return DeClause(
             t.format(a=clause.imp, pn=pn), "", t.format(a=clause.sie, pn=pn) if clause.sie else ""

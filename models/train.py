@@ -12,6 +12,7 @@ import math
 import random
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -32,7 +33,17 @@ EXPORTED_FILES = ("tokenizer.json", "model.onnx", "config.json", "build_stats.js
 """What an exported model folder (`models/planner`) holds that a second sitting reads."""
 
 
-def starting_point(init: Path) -> tuple[Tokenizer, GptConfig, dict, dict]:
+class StartingPoint(NamedTuple):
+    """What a second sitting goes on from."""
+
+    tokenizer: Tokenizer
+    config: GptConfig
+    state: dict[str, torch.Tensor]
+    stats: dict
+    """The earlier training's stats (train_stats.json or build_stats.json)."""
+
+
+def starting_point(init: Path) -> StartingPoint:
     """Tokenizer, sizes, weights and training stats of a build's work folder
     (`INIT_FILES`) or of an exported model folder (`EXPORTED_FILES`, e.g. the committed
     planner, whose weights are read back from its ONNX graph)."""
@@ -53,7 +64,7 @@ def starting_point(init: Path) -> tuple[Tokenizer, GptConfig, dict, dict]:
     else:
         saved = torch.load(init / "model.pt")
         cfg, state = GptConfig(**saved["config"]), saved["state"]
-    return tok, cfg, state, json.loads((init / stats_file).read_text())
+    return StartingPoint(tok, cfg, state, json.loads((init / stats_file).read_text()))
 
 
 def plan_words() -> list[str]:
@@ -154,7 +165,7 @@ def train(
         texts = [clean_instruction(r["instruction"], True) for r in rows]
         tok = train_tokenizer(texts, vocab_size)
     else:
-        tok = start_from[0]
+        tok = start_from.tokenizer
     pad_id = tok.token_to_id(PAD_TAG)
     data = [encode(tok, r) for r in rows]
     data = [d for d in data if len(d[0]) <= MAX_SEQ]
@@ -166,9 +177,9 @@ def train(
         cfg = GptConfig(vocab_size=tok.get_vocab_size(), **cfg_kw)
         model = Gpt(cfg)
     else:
-        cfg = start_from[1]
+        cfg = start_from.config
         model = Gpt(cfg)
-        model.load_state_dict(start_from[2])
+        model.load_state_dict(start_from.state)
         log.info("going on from %s", init)
     n_params = sum(p.numel() for p in model.parameters())
     log.info(
@@ -238,7 +249,7 @@ def train(
         "lr": lr,
     }
     if start_from is not None:
-        earlier = start_from[3]
+        earlier = start_from.stats
         stats["went_on_from"] = {k: earlier[k] for k in ("steps", "train_seconds", "seed")}
     (out / "train_stats.json").write_text(json.dumps(stats, indent=2))
     return stats
