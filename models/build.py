@@ -28,6 +28,7 @@ from models.eval_filter import EvalFilter, evaluation_sentences
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "planner"
 DEFAULT_WORK = HERE.parent / "build" / "planner"
+DEFAULT_LAYERS = 6
 
 
 def main() -> None:
@@ -46,6 +47,13 @@ def main() -> None:
         " to go on training from (its tokenizer and sizes)",
     )
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    ap.add_argument(
+        "--layers",
+        type=int,
+        default=DEFAULT_LAYERS,
+        help="transformer blocks; with --init, a model with fewer is grown to this many"
+        " (new blocks start as identities)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     args.work.mkdir(parents=True, exist_ok=True)
@@ -59,7 +67,7 @@ def main() -> None:
     logging.info(
         "corpus: %d examples, %d near-duplicates of evaluation text dropped", len(examples), dropped
     )
-    cfg = {"n_layer": 6, "d_model": 128, "n_head": 4, "d_ff": 512, "max_positions": 384}
+    cfg = {"n_layer": args.layers, "d_model": 128, "n_head": 4, "d_ff": 512, "max_positions": 384}
     stats = train.train(
         corpus_path,
         args.work,

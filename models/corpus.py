@@ -208,7 +208,7 @@ def is_decl(gen: Gen, clause) -> bool:
 
 
 def k_plain(gen: Gen, rng: random.Random, spec: SceneSpec, kind: str) -> tuple[str, str, str]:
-    n = 1 if kind == "single" else rng.choice([2, 2, 2, 3])
+    n = 1 if kind == "single" else rng.choice([2, 2, 3])
     intents, steps = sample_valid(rng, spec, n)
     if kind == "single" and rng.random() < TAKE_BACK_RATE:
         wrong, _ = sample_valid(rng, spec, 1)
@@ -432,12 +432,12 @@ KINDS = {
 
 def generate_one(rng: random.Random) -> Example:
     scene = rng.choices(list(SCENE_WEIGHTS), list(SCENE_WEIGHTS.values()))[0]
-    spec = SCENES[scene]
     lang = rng.choices(LANGS, LANG_WEIGHTS)[0]
     kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
     while True:
+        spec, extra = rename.widened(SCENES[scene], rng)
         gen = new_gen(lang, rng, spec)
-        aliases = rename.choose(spec, rng)
+        aliases = extra | rename.choose(spec, rng)
         with rename.renamed(aliases):
             text, plan, label = KINDS[kind](gen, rng, spec, kind)
         if "unknown" not in plan or not rename.says_any(text, aliases.values()):

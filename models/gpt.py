@@ -7,6 +7,7 @@ per layer and returns the present ones, in the layout Hugging Face optimum uses.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 import torch
@@ -132,3 +133,31 @@ class Gpt(nn.Module):
             x, k, v = blk(x, past[2 * i], past[2 * i + 1], bias)
             presents += [k, v]
         return (self.ln_f(x) @ self.tok.weight.T, *presents)
+
+
+def deepened(model: Gpt, n_layer: int) -> Gpt:
+    """`model` grown to `n_layer` blocks: new blocks are spread evenly among its own, each
+    with its output projections at zero, so it adds nothing to the residual stream and the
+    deeper model computes exactly what `model` did until training moves it."""
+    old = list(model.blocks)
+    extra = n_layer - len(old)
+    if extra < 0:
+        raise ValueError(f"cannot grow {len(old)} blocks to {n_layer}")
+    grown = Gpt(GptConfig(**(model.cfg.to_dict() | {"n_layer": n_layer})))
+    after = Counter(j * len(old) // extra for j in range(extra))  # old block -> new ones
+    blocks: list[nn.Module] = []
+    for i, block in enumerate(old):
+        blocks.append(block)
+        for _ in range(after[i]):
+            new = Block(grown.cfg)
+            new.apply(Gpt._init)
+            for layer in (new.proj, new.out):
+                nn.init.zeros_(layer.weight)
+                nn.init.zeros_(layer.bias)
+            blocks.append(new)
+    grown.blocks = nn.ModuleList(blocks)
+    for part in ("tok", "pos", "ln_f"):
+        setattr(grown, part, getattr(model, part))
+    for block in grown.blocks:
+        block.cfg = grown.cfg
+    return grown

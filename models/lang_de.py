@@ -26,6 +26,13 @@ from models.textutil import (
 TERSE_RATE = 0.06
 BARE_RATE = 0.4
 ARTICLES = ("den ", "die ", "das ", "dem ", "der ")
+SURFACE_ACC = {
+    "tray": "das Tablett",
+    "table": "den Tisch",
+    "basket": "den Korb",
+    "side_table": "den Beistelltisch",
+}
+"""The scenes' surfaces as things rather than places ("heb den Tisch hoch")."""
 TOSS_RATE = 0.05
 SEPARABLE = sorted(
     [
@@ -634,12 +641,8 @@ class German(Realiser):
             return gibberish(r)
         if x < 0.73:
             s = r.choice(sorted(self.spec.surfaces))
-            sa = {
-                "tray": "das Tablett",
-                "table": "den Tisch",
-                "basket": "den Korb",
-                "side_table": "den Beistelltisch",
-            }[s]
+            # A renamed or added surface has a noun of its own (`rename.renamed`).
+            sa = L.DE_NP[s][0].acc if s in L.DE_NP else SURFACE_ACC[s]
             return self.pick(
                 DE.IMPOSSIBLE_SLOT,
                 sx=self.surface(s),

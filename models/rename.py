@@ -35,6 +35,10 @@ MOST_RENAMED = 3
 WHOLE_SCENE_RATE = 0.35
 """Share of renamings that rename every thing and the person: a scene none of whose names
 the planner was trained on (as breakfast is) must look like one it has seen."""
+EXTRA_SURFACE_RATE = 0.25
+"""Share of examples whose scene has one more surface (`widened`): a scene may list any
+number of places (breakfast lists three, the trained scenes two), and the planner must
+read them all rather than count on two."""
 LANGS = ("en", "de", "zh")
 
 
@@ -407,11 +411,26 @@ def choose(spec: SceneSpec, rng: random.Random) -> dict[str, Alias]:
     return out
 
 
+def widened(spec: SceneSpec, rng: random.Random) -> tuple[SceneSpec, dict[str, Alias]]:
+    """The scene with one more surface (at EXTRA_SURFACE_RATE), a new alias whose plan word
+    is its alias's, and that alias by its plan word; else the scene and no alias."""
+    if rng.random() >= EXTRA_SURFACE_RATE:
+        return spec, {}
+    alias = new_alias("surface", rng)
+    while alias.word in spec.entities:
+        alias = new_alias("surface", rng)
+    if rng.random() < COLOUR_RATE:
+        alias = replace(alias, colour=rng.choice(sorted(COLOUR_NAMES)))
+    wider = replace(spec, surfaces=spec.surfaces | {alias.word}, order=(*spec.order, alias.word))
+    return wider, {alias.word: alias}
+
+
 def with_liquids(text: str, lang: str, spec: SceneSpec, aliases: dict[str, Alias]) -> str:
     """`text` with the liquid of each renamed vessel said as the alias's ("pour coffee")."""
+    things = load_scene(spec.name).things
     for name, alias in aliases.items():
-        thing = load_scene(spec.name).things[name]
-        if not alias.liquid[0] or thing.container is None:
+        thing = things.get(name)  # None: a surface `widened` added
+        if not alias.liquid[0] or thing is None or thing.container is None:
             continue
         pattern = SCENE_LIQUID[thing.container.liquid][lang]
         said = alias.liquid[LANGS.index(lang)]

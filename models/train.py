@@ -19,7 +19,7 @@ from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, 
 from torch.nn import functional as F
 
 from core.scenes import SCENES
-from models.gpt import Gpt, GptConfig
+from models.gpt import Gpt, GptConfig, deepened
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import END_TAG, PAD_TAG, SPECIAL_TOKENS, clean_instruction, compact_prompt
 
@@ -149,9 +149,9 @@ def train(
     """Train on `corpus` for `minutes` and save the tokenizer and model to `out`.
 
     init: a folder a previous training wrote, or an exported model (`starting_point`),
-    to go on from with its tokenizer and sizes (`cfg_kw` and `vocab_size` are then not
-    used): a longer training in two sittings, on a corpus with new examples the second
-    time.
+    to go on from with its tokenizer and sizes (`vocab_size` and `cfg_kw` are then not
+    used, but for a larger `n_layer`, to which the model is grown: `gpt.deepened`): a
+    longer training in two sittings, on a corpus with new examples the second time.
     """
     start_from = starting_point(init) if init is not None else None
     torch.set_num_threads(1)
@@ -181,6 +181,10 @@ def train(
         model = Gpt(cfg)
         model.load_state_dict(start_from.state)
         log.info("going on from %s", init)
+        if (n_layer := cfg_kw.get("n_layer", 0)) > cfg.n_layer:
+            log.info("grown from %d to %d blocks", cfg.n_layer, n_layer)
+            model = deepened(model, n_layer)
+            cfg = model.cfg
     n_params = sum(p.numel() for p in model.parameters())
     log.info(
         "vocab %d, params %.2fM, %d train / %d val examples",

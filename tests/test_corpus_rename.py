@@ -15,6 +15,7 @@ from core.catalogue import load_scene
 from core.scenes import SCENES, scene_spec
 from models import corpus, rename
 from models import lexicon as L
+from models.intents import compiled
 from robot.brain.dsl import MOTION_SKILLS, REFUSAL_CODES, REFUSE, SAY, SAY_CODES, STEP_SEPARATOR
 from robot.brain.prompt import listed_name
 
@@ -34,7 +35,7 @@ def listed_words(listing: str) -> set[str]:
 
 def listed_names(listing: str) -> list[str]:
     """The names in a listing's parentheses, without their colours."""
-    return [name.split(",")[0] for name in re.findall(r"\(([^)]*)\)", listing)]
+    return [name.split(",")[0].strip() for name in re.findall(r"\(([^)]*)\)", listing)]
 
 
 def test_every_thing_a_plan_names_is_in_its_prompts_listing(examples) -> None:
@@ -166,3 +167,18 @@ def test_a_made_up_name_is_never_a_breakfast_word() -> None:
     # "di" + "ner" would make the breakfast scene's person; the next draw is taken.
     rng = Scripted([2, "d", "i", "", "n", "e", "r", 1, "t", "e", "s"])
     assert rename.made_up_stem(rng) == "tes"
+
+
+def test_some_scenes_list_one_more_surface_and_plans_put_things_on_it(examples) -> None:
+    """Breakfast lists three surfaces, the trained scenes two: the planner must not
+    count on two."""
+    wider = [ex for ex in examples if len(listed_words(ex.listing.split(";")[1])) == 3]
+    assert 0.15 < len(wider) / len(examples) < 0.35
+    rng = random.Random(3)
+    tea, extra = SCENES["tea"], {}
+    while not extra:
+        spec, extra = rename.widened(tea, rng)
+    (word,) = extra
+    assert spec.surfaces == tea.surfaces | {word} and word in spec.order
+    steps = compiled(spec, [("place", "cup_red", word)])
+    assert steps is not None and steps[-1].words == ("cup_red", word)

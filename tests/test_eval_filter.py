@@ -46,6 +46,17 @@ def test_other_requests_pass(text: str) -> None:
     assert EVAL.duplicate_of(text) is None
 
 
+def test_a_near_duplicate_is_caught_behind_longer_sentences_sharing_as_much() -> None:
+    """Four long sentences share all three of the request's bigrams, as its near duplicate
+    does: the duplicate is found whatever the order of the ties."""
+    longer = [f"put the red cup on the tray and then {w} the guest slowly" for w in "abcd"]
+    request = "put the red cup"
+    assert EvalFilter([*longer, "put the red cup now"]).duplicate_of(request) == (
+        "put the red cup now"
+    )
+    assert EvalFilter(longer).duplicate_of(request) is None
+
+
 def test_a_missing_evaluation_file_stops_the_build(tmp_path: Path) -> None:
     missing = tmp_path / "heldout.jsonl"
     with pytest.raises(FileNotFoundError, match=r"heldout\.jsonl"):

@@ -85,3 +85,30 @@ def test_a_second_sitting_can_start_from_an_exported_model(tmp_path):
     assert after["config"] == before["config"]
     assert all(torch.allclose(after["state"][k], v) for k, v in before["state"].items())
     assert stats["went_on_from"]["steps"] > 0
+
+
+def test_a_second_sitting_may_grow_the_model_and_starts_computing_what_it_did(tmp_path):
+    from models.gpt import Gpt, GptConfig
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_corpus(tmp_path / "a.jsonl", seed=1)
+    train.train(tmp_path / "a.jsonl", first, 0.02, 7, TINY, 300, 16, 1e-3)
+    stats = train.train(
+        tmp_path / "a.jsonl", second, 0.0, 8, {"n_layer": 3}, 999, 16, 1e-3, init=first
+    )
+
+    def loaded(folder):
+        saved = torch.load(folder / "model.pt")
+        model = Gpt(GptConfig(**saved["config"]))
+        model.load_state_dict(saved["state"])
+        return model.eval()
+
+    small, grown = loaded(first), loaded(second)
+    assert len(grown.blocks) == 3 and stats["params"] > sum(p.numel() for p in small.parameters())
+    ids = torch.randint(0, small.cfg.vocab_size, (2, 12))
+    assert torch.allclose(small(ids), grown(ids), atol=1e-6)
+    # A model is never shrunk: fewer blocks asked for than it has leaves it as it is.
+    train.train(
+        tmp_path / "a.jsonl", tmp_path / "third", 0.0, 8, {"n_layer": 2}, 9, 16, 1e-3, init=second
+    )
+    assert len(loaded(tmp_path / "third").blocks) == 3

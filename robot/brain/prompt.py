@@ -60,13 +60,17 @@ def listed_name(said: str) -> str:
     return said.lower()
 
 
-def listing_entry(word: str, said: str, colour: str, liquid: str, lang: str) -> str:
-    """One thing as the prompt lists it: " mug (mug, yellow)", " cup_red (red cup)",
-    " milk_jug (milk jug, white, full of milk)".
+def listing_entry(word: str, said: str, colour: str, liquid: str, lang: str, spaced: bool) -> str:
+    """One thing as the prompt lists it: " mug ( mug, yellow)", " cup_red ( red cup)",
+    " milk_jug ( milk jug, white, full of milk)", " mug (马克杯, 黄色)".
 
     The colour (a COLOUR_NAMES key) is added unless the name already says it, so a request
     may call a thing by its colour alone ("the green one"); `liquid` (in `lang`) is what a
     full vessel holds, so "pour the milk" finds its jug whatever the jug is called.
+    spaced: the name is written as a request writes it, after a space in English and
+    German and after none in Chinese, so it is the same tokens in both: "(mug" is other
+    pieces than the request's " mug", and a name the planner never saw can only be
+    matched piece by piece.
     """
     named = listed_name(said)
     shade = COLOUR_NAMES[colour][lang] if colour else ""
@@ -74,14 +78,16 @@ def listing_entry(word: str, said: str, colour: str, liquid: str, lang: str) -> 
         named = f"{named}, {shade}"
     if liquid:
         named = f"{named}, {FULL_OF[lang].format(liquid.lower())}"
-    return f" {word} ({named})"
+    space = " " if spaced and lang != "zh" else ""
+    return f" {word} ({space}{named})"
 
 
-ListingFeature = Literal["colour", "liquid"]
-LISTING_FEATURES: tuple[ListingFeature, ...] = ("colour", "liquid")
-"""What a listing says of a thing besides its name: its colour, what a full vessel holds.
-A model folder's config.json names those its model was trained with
-(`robot_planner.listing`); these are what the corpus gives today."""
+ListingFeature = Literal["colour", "liquid", "spaced"]
+LISTING_FEATURES: tuple[ListingFeature, ...] = ("colour", "liquid", "spaced")
+"""How a listing writes a thing besides its name: its colour, what a full vessel holds,
+the name spaced as requests space it (`listing_entry`). A model folder's config.json
+names those its model was trained with (`robot_planner.listing`); these are what the
+corpus gives today."""
 
 Listed = tuple[str, str, str, str]
 """How a renamed thing is listed: (plan word, name, colour, liquid in the language)."""
@@ -94,11 +100,12 @@ def scene_text(
     features: Sequence[ListingFeature] = LISTING_FEATURES,
 ) -> str:
     """The scene's things as the prompt lists them, by group, each with its name in `lang`:
-    " cup_blue (blue cup) cup_red (red cup) teapot (teapot, full of tea) ; table (table)
-    tray (tray) ; guest (guest)".
+    " cup_blue ( blue cup) cup_red ( red cup) teapot ( teapot, full of tea) ; table
+    ( table) tray ( tray) ; guest ( guest)".
 
     renamed: plan word -> what is listed instead (the corpus renames things so the model
-    learns to read the listing, models/rename.py). features: what is said besides names.
+    learns to read the listing, models/rename.py). features: how names are written and
+    what is said besides them.
     """
     renamed = renamed or {}
     groups = []
@@ -113,7 +120,8 @@ def scene_text(
             )
             colour = colour if "colour" in features else ""
             liquid = liquid if "liquid" in features else ""
-            entries.append(listing_entry(word, said, colour, liquid, lang))
+            spaced = "spaced" in features
+            entries.append(listing_entry(word, said, colour, liquid, lang, spaced))
         groups.append("".join(sorted(entries)))
     return " ;".join(groups)
 
