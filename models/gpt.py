@@ -144,20 +144,16 @@ def deepened(model: Gpt, n_layer: int) -> Gpt:
     if extra < 0:
         raise ValueError(f"cannot grow {len(old)} blocks to {n_layer}")
     grown = Gpt(GptConfig(**(model.cfg.to_dict() | {"n_layer": n_layer})))
+    fresh = list(grown.blocks)[:extra]  # initialised as any new model's
+    for block in fresh:
+        for layer in (block.proj, block.out):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
     after = Counter(j * len(old) // extra for j in range(extra))  # old block -> new ones
     blocks: list[nn.Module] = []
     for i, block in enumerate(old):
-        blocks.append(block)
-        for _ in range(after[i]):
-            new = Block(grown.cfg)
-            new.apply(Gpt._init)
-            for layer in (new.proj, new.out):
-                nn.init.zeros_(layer.weight)
-                nn.init.zeros_(layer.bias)
-            blocks.append(new)
+        blocks += [block, *(fresh.pop() for _ in range(after[i]))]
     grown.blocks = nn.ModuleList(blocks)
     for part in ("tok", "pos", "ln_f"):
         setattr(grown, part, getattr(model, part))
-    for block in grown.blocks:
-        block.cfg = grown.cfg
     return grown

@@ -385,6 +385,17 @@ def new_alias(role: str, rng: random.Random) -> Alias:
     return made_up(role, rng) if rng.random() < MADE_UP_RATE else rng.choice(ALIASES[role])
 
 
+def fresh_alias(role: str, taken: set[str] | frozenset[str], rng: random.Random) -> Alias:
+    """A new alias of `role` whose plan word is none of `taken`, a thing's at times with a
+    colour (COLOUR_RATE)."""
+    alias = new_alias(role, rng)
+    while alias.word in taken:
+        alias = new_alias(role, rng)
+    if role != "person" and rng.random() < COLOUR_RATE:
+        alias = replace(alias, colour=rng.choice(sorted(COLOUR_NAMES)))
+    return alias
+
+
 def choose(spec: SceneSpec, rng: random.Random) -> dict[str, Alias]:
     """Aliases for one to three of the scene's things, and at times its person, or for
     all of them (none at RENAME_RATE's complement)."""
@@ -400,12 +411,7 @@ def choose(spec: SceneSpec, rng: random.Random) -> dict[str, Alias]:
     out: dict[str, Alias] = {}
     taken = set(spec.entities)
     for name in names:
-        role = role_of(spec, name)
-        alias = new_alias(role, rng)
-        while alias.word in taken:
-            alias = new_alias(role, rng)
-        if role != "person" and rng.random() < COLOUR_RATE:
-            alias = replace(alias, colour=rng.choice(sorted(COLOUR_NAMES)))
+        alias = fresh_alias(role_of(spec, name), taken, rng)
         taken.add(alias.word)
         out[name] = alias
     return out
@@ -416,11 +422,7 @@ def widened(spec: SceneSpec, rng: random.Random) -> tuple[SceneSpec, dict[str, A
     is its alias's, and that alias by its plan word; else the scene and no alias."""
     if rng.random() >= EXTRA_SURFACE_RATE:
         return spec, {}
-    alias = new_alias("surface", rng)
-    while alias.word in spec.entities:
-        alias = new_alias("surface", rng)
-    if rng.random() < COLOUR_RATE:
-        alias = replace(alias, colour=rng.choice(sorted(COLOUR_NAMES)))
+    alias = fresh_alias("surface", spec.entities, rng)
     wider = replace(spec, surfaces=spec.surfaces | {alias.word}, order=(*spec.order, alias.word))
     return wider, {alias.word: alias}
 

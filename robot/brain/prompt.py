@@ -108,6 +108,7 @@ def scene_text(
     what is said besides them.
     """
     renamed = renamed or {}
+    spaced = "spaced" in features
     groups = []
     for group in entity_groups(spec):
         entries = []
@@ -120,7 +121,6 @@ def scene_text(
             )
             colour = colour if "colour" in features else ""
             liquid = liquid if "liquid" in features else ""
-            spaced = "spaced" in features
             entries.append(listing_entry(word, said, colour, liquid, lang, spaced))
         groups.append("".join(sorted(entries)))
     return " ;".join(groups)
